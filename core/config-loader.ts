@@ -1,0 +1,199 @@
+/**
+ * Loads the configuration: engine schema plus the option fragment of each selected plugin,
+ * values from a JSON file, then environment variables, then `--set key=value` pairs
+ * (later ones win), validated strictly.
+ */
+import convict from 'convict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { PluginDefinition, PluginKind } from './define-plugin';
+import { ArgoError, messageOf } from './errors';
+import { AUTO_MARKET_DATA, PLUGIN_SLOTS, engineSchema, type EngineConfig, type PluginSlot, type SourceConfig } from './config-schema';
+import { resolvePlugin, validateOptions } from './plugin-loader';
+import type { PluginRegistry } from './plugin-registry';
+import { hashOf } from './stable-hash';
+
+/** Where configuration values come from, lowest precedence first. */
+export interface ConfigInput {
+  /** A JSON config file; module paths in it are relative to its folder. */
+  readonly file?: string;
+  /** Environment variables (`ARGO_…`); defaults to none, the CLI passes `process.env`. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** `key=value` strings as given to `--set`; values are coerced by the key's format. */
+  readonly sets?: readonly string[];
+  /** Programmatic values by dotted key, applied last (A/B arms, tests). */
+  readonly values?: Readonly<Record<string, unknown>>;
+}
+
+/** A plugin selected by config, with its validated options. */
+export interface ResolvedPlugin<K extends PluginKind = PluginKind> {
+  readonly definition: PluginDefinition<K>;
+  readonly options: Record<string, unknown>;
+  /** The config key that selected it. */
+  readonly key: string;
+}
+
+/** A configured source with its plugin resolved. */
+export interface ResolvedSource extends ResolvedPlugin<'source'> {
+  readonly config: SourceConfig;
+}
+
+/** The single-plugin slots, resolved. */
+export interface ResolvedSlots {
+  readonly 'market-data': ResolvedPlugin<'market-data'>;
+  readonly consensus: ResolvedPlugin<'consensus'>;
+  readonly 'early-exit-strategy': ResolvedPlugin<'early-exit-strategy'>;
+  readonly explainer: ResolvedPlugin<'explainer'>;
+  readonly storage: ResolvedPlugin<'storage'>;
+}
+
+/** A validated configuration with every plugin it names resolved. */
+export interface LoadedConfig {
+  readonly values: EngineConfig;
+  /** The composed schema: engine plus the selected plugins' fragments. */
+  readonly schema: convict.Schema<any>;
+  /** The folder module paths and relative file paths are resolved against. */
+  readonly baseDir: string;
+  readonly file: string | null;
+  readonly slots: ResolvedSlots;
+  readonly sources: readonly ResolvedSource[];
+  /** A hash of `values`: two runs with the same hash ran the same configuration. */
+  readonly hash: string;
+}
+
+type Schema = Record<string, any>;
+
+function readConfigFile(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ArgoError('ARGO_ERR_CONFIG_FILE', `cannot read config file ${file}: ${messageOf(error)}`, { cause: error });
+  }
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('the top level must be an object');
+    return parsed;
+  } catch (error) {
+    throw new ArgoError('ARGO_ERR_CONFIG_FILE', `config file ${file} is not a valid JSON object: ${messageOf(error)}`, { cause: error });
+  }
+}
+
+function parseSet(pair: string): [string, string] {
+  const at = pair.indexOf('=');
+  if (at <= 0) throw new ArgoError('ARGO_ERR_CONFIG_SET', `--set ${JSON.stringify(pair)}: expected key=value, e.g. consensus.minConfidence=80`);
+  return [pair.slice(0, at).trim(), pair.slice(at + 1)];
+}
+
+function isLeaf(node: unknown): boolean {
+  return typeof node === 'object' && node !== null && 'default' in node;
+}
+
+function envName(dotted: string): string {
+  return `ARGO_${dotted.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/\./g, '_').toUpperCase()}`;
+}
+
+/** A copy of `schema` in which every leaf without an `env` gets `ARGO_<PATH>`. */
+function withEnvNames(schema: Schema, prefix = ''): Schema {
+  const out: Schema = {};
+  for (const [key, node] of Object.entries(schema)) {
+    const dotted = prefix === '' ? key : `${prefix}.${key}`;
+    out[key] = isLeaf(node) ? { env: envName(dotted), ...node } : withEnvNames(node, dotted);
+  }
+  return out;
+}
+
+function nodeAt(schema: Schema, dotted: string): Schema {
+  let node = schema;
+  for (const part of dotted.split('.')) node = node[part] ??= {};
+  return node;
+}
+
+function mountFragment(schema: Schema, slot: PluginSlot, def: PluginDefinition): void {
+  const node = nodeAt(schema, slot.mount);
+  for (const [key, fragment] of Object.entries(def.options ?? {})) {
+    if (key in node) {
+      throw new ArgoError(
+        'ARGO_ERR_PLUGIN_DEFINITION',
+        `${def.kind} plugin "${def.name}": option "${key}" clashes with the engine key ${slot.mount}.${key}`,
+      );
+    }
+    node[key] = fragment;
+  }
+}
+
+function valueAt(values: unknown, dotted: string): any {
+  return dotted.split('.').reduce<any>((node, part) => (node === undefined || node === null ? undefined : node[part]), values);
+}
+
+/** Builds a convict instance from `schema` and applies every input in precedence order. */
+function build(schema: Schema, input: ConfigInput, fileValues: unknown, label: string): convict.Config<any> {
+  try {
+    const config = convict(withEnvNames(schema), { env: { ...(input.env ?? {}) } as NodeJS.ProcessEnv, args: [] });
+    if (fileValues !== undefined) config.load(fileValues);
+    for (const pair of input.sets ?? []) {
+      const [key, value] = parseSet(pair);
+      config.set(key, value);
+    }
+    for (const [key, value] of Object.entries(input.values ?? {})) config.set(key, value);
+    return config;
+  } catch (error) {
+    if (error instanceof ArgoError) throw error;
+    throw new ArgoError('ARGO_ERR_CONFIG_INVALID', `${label}: ${messageOf(error)}`, { cause: error });
+  }
+}
+
+function selectedName(slot: PluginSlot, raw: unknown): string {
+  const name = valueAt(raw, slot.selector);
+  if (slot.kind === 'market-data' && name === AUTO_MARKET_DATA) {
+    return valueAt(raw, 'data.dir') ? 'csv-bars' : 'synthetic-bars';
+  }
+  return name as string;
+}
+
+/** Loads, composes and validates a configuration, resolving every plugin it names. */
+export function loadConfig(registry: PluginRegistry, input: ConfigInput = {}): LoadedConfig {
+  const file = input.file === undefined ? null : path.resolve(input.file);
+  const baseDir = file === null ? process.cwd() : path.dirname(file);
+  const fileValues = file === null ? undefined : readConfigFile(file);
+  const label = file === null ? 'config' : `config (${file})`;
+
+  const firstPass = build(engineSchema(), input, fileValues, label);
+  try {
+    firstPass.validate({ allowed: 'warn', output: () => undefined });
+  } catch (error) {
+    throw new ArgoError('ARGO_ERR_CONFIG_INVALID', `${label}: ${messageOf(error)}`, { cause: error });
+  }
+  const raw = firstPass.getProperties();
+
+  const schema = engineSchema();
+  const definitions = PLUGIN_SLOTS.map((slot) => {
+    const definition = resolvePlugin(registry, slot.kind, selectedName(slot, raw), { key: slot.selector, baseDir });
+    mountFragment(schema, slot, definition);
+    return { slot, definition };
+  });
+
+  const config = build(schema, input, fileValues, label);
+  try {
+    config.validate({ allowed: 'strict' });
+  } catch (error) {
+    throw new ArgoError('ARGO_ERR_CONFIG_INVALID', `${label}: ${messageOf(error)}`, { cause: error });
+  }
+  const values = config.getProperties() as EngineConfig;
+
+  const slots = Object.fromEntries(
+    definitions.map(({ slot, definition }) => {
+      const mounted = valueAt(values, slot.mount) ?? {};
+      const options = Object.fromEntries(Object.keys(definition.options ?? {}).map((key) => [key, mounted[key]]));
+      return [slot.kind, { definition, options, key: slot.selector }];
+    }),
+  ) as unknown as ResolvedSlots;
+
+  const sources = values.sources.map((entry, i): ResolvedSource => {
+    const key = `sources[${i}]`;
+    const definition = resolvePlugin(registry, 'source', entry.plugin, { key: `${key}.plugin`, baseDir });
+    return { definition, options: validateOptions(definition, entry.options, `${key}.options`), key, config: entry };
+  });
+
+  return { values, schema, baseDir, file, slots, sources, hash: hashOf(values) };
+}

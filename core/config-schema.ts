@@ -1,0 +1,207 @@
+/**
+ * The engine's convict schema. Plugin option fragments are mounted onto it at the slots in
+ * {@link PLUGIN_SLOTS} by the config loader; source options are validated per entry.
+ */
+import convict from 'convict';
+import type { PluginKind } from './define-plugin';
+import { LOG_LEVELS } from './logger';
+import { SYMBOL_PATTERN } from './symbols';
+
+/** How a simulated source behaves: seeded lognormal latency, failures and timeouts. */
+export interface SimulateConfig {
+  /** Median latency in ms. */
+  latencyMs: number;
+  /** Log-space standard deviation of the latency. */
+  sigma: number;
+  /** Probability 0..1 that a call throws. */
+  failureRate: number;
+  /** Probability 0..1 that a call hangs past its timeout. */
+  timeoutRate: number;
+}
+
+/** One entry of `sources`. */
+export interface SourceConfig {
+  name: string;
+  plugin: string;
+  weight: number;
+  timeoutMs: number;
+  options: Record<string, unknown>;
+  simulate: SimulateConfig | null;
+}
+
+/** The engine's configuration; plugin options mounted at their slots are kept as extra keys. */
+export interface EngineConfig {
+  symbols: string[];
+  seed: number;
+  concurrency: number;
+  data: { plugin: string } & Record<string, unknown>;
+  sources: SourceConfig[];
+  consensus: { plugin: string; minConfidence: number } & Record<string, unknown>;
+  earlyExit: { strategy: string } & Record<string, unknown>;
+  reasoning: { explainer: string } & Record<string, unknown>;
+  storage: { plugin: string } & Record<string, unknown>;
+  levels: { atrPeriod: number; stopAtr: number; targetAtr: number };
+  log: { level: string };
+}
+
+/** A place in the config where one plugin is selected and where its options are mounted. */
+export interface PluginSlot {
+  readonly kind: PluginKind;
+  /** The key naming the plugin. */
+  readonly selector: string;
+  /** The key under which the plugin's options live. */
+  readonly mount: string;
+}
+
+/** The single-plugin slots of the config. */
+export const PLUGIN_SLOTS: readonly PluginSlot[] = [
+  { kind: 'market-data', selector: 'data.plugin', mount: 'data' },
+  { kind: 'consensus', selector: 'consensus.plugin', mount: 'consensus' },
+  { kind: 'early-exit-strategy', selector: 'earlyExit.strategy', mount: 'earlyExit' },
+  { kind: 'explainer', selector: 'reasoning.explainer', mount: 'reasoning.options' },
+  { kind: 'storage', selector: 'storage.plugin', mount: 'storage' },
+];
+
+/** `data.plugin` value that picks `csv-bars` when `data.dir` is set and `synthetic-bars` otherwise. */
+export const AUTO_MARKET_DATA = 'auto';
+
+function assertNumberIn(value: unknown, min: number, max: number, what: string): void {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
+    throw new Error(`${what} must be a number in ${min}..${max}, was ${JSON.stringify(value)}`);
+  }
+}
+
+const SIMULATE_DEFAULTS: SimulateConfig = { latencyMs: 0, sigma: 0.5, failureRate: 0, timeoutRate: 0 };
+
+function checkSimulate(value: unknown, at: string): void {
+  if (value === null) return;
+  if (typeof value !== 'object' || Array.isArray(value)) throw new Error(`${at} must be an object or null`);
+  const entry = value as Record<string, unknown>;
+  for (const key of Object.keys(entry)) {
+    if (!(key in SIMULATE_DEFAULTS)) throw new Error(`${at}.${key} is not a known key (expected ${Object.keys(SIMULATE_DEFAULTS).join(', ')})`);
+  }
+  const merged = { ...SIMULATE_DEFAULTS, ...entry };
+  assertNumberIn(merged.latencyMs, 0, 3_600_000, `${at}.latencyMs`);
+  assertNumberIn(merged.sigma, 0, 5, `${at}.sigma`);
+  assertNumberIn(merged.failureRate, 0, 1, `${at}.failureRate`);
+  assertNumberIn(merged.timeoutRate, 0, 1, `${at}.timeoutRate`);
+}
+
+const SOURCE_KEYS = ['name', 'plugin', 'weight', 'timeoutMs', 'options', 'simulate'];
+
+/** Checks the `sources` list and fills each entry's defaults in place. */
+function checkSources(value: unknown): void {
+  if (!Array.isArray(value)) throw new Error('must be a list of source entries');
+  const names = new Set<string>();
+  value.forEach((raw: unknown, i) => {
+    const at = `sources[${i}]`;
+    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new Error(`${at} must be an object`);
+    const entry = raw as Record<string, unknown>;
+    for (const key of Object.keys(entry)) {
+      if (!SOURCE_KEYS.includes(key)) throw new Error(`${at}.${key} is not a known key (expected ${SOURCE_KEYS.join(', ')})`);
+    }
+    if (typeof entry.plugin !== 'string' || entry.plugin === '') throw new Error(`${at}.plugin must name a source plugin or module`);
+    entry.name ??= entry.plugin;
+    if (typeof entry.name !== 'string' || !/^[a-z][a-z0-9-]*$/.test(entry.name)) {
+      throw new Error(`${at}.name must be kebab-case, was ${JSON.stringify(entry.name)}`);
+    }
+    if (names.has(entry.name)) throw new Error(`${at}.name "${entry.name}" is used twice`);
+    names.add(entry.name);
+    entry.weight ??= 1;
+    assertNumberIn(entry.weight, Number.MIN_VALUE, 1e6, `${at}.weight`);
+    entry.timeoutMs ??= 1000;
+    assertNumberIn(entry.timeoutMs, 1, 3_600_000, `${at}.timeoutMs`);
+    entry.options ??= {};
+    if (typeof entry.options !== 'object' || entry.options === null || Array.isArray(entry.options)) {
+      throw new Error(`${at}.options must be an object`);
+    }
+    entry.simulate ??= null;
+    checkSimulate(entry.simulate, `${at}.simulate`);
+    if (entry.simulate !== null) entry.simulate = { ...SIMULATE_DEFAULTS, ...(entry.simulate as object) };
+  });
+}
+
+convict.addFormat({
+  name: 'source-list',
+  validate: checkSources,
+  coerce: (value: string) => JSON.parse(value),
+});
+
+convict.addFormat({
+  name: 'symbol-list',
+  validate(value: unknown) {
+    if (!Array.isArray(value)) throw new Error('must be a list of symbols');
+    for (const symbol of value) {
+      if (typeof symbol !== 'string' || !SYMBOL_PATTERN.test(symbol)) {
+        throw new Error(`symbol ${JSON.stringify(symbol)} must be letters, digits, dots and dashes`);
+      }
+    }
+  },
+  coerce: (value: string) => value.split(',').map((s) => s.trim()).filter((s) => s !== ''),
+});
+
+function numberIn(min: number, max: number) {
+  return (value: unknown) => assertNumberIn(value, min, max, 'value');
+}
+
+function integerIn(min: number, max: number) {
+  return (value: unknown) => {
+    assertNumberIn(value, min, max, 'value');
+    if (!Number.isInteger(value)) throw new Error(`must be an integer, was ${value}`);
+  };
+}
+
+/** The default sources: the five technical indicators over the bars. */
+export const DEFAULT_SOURCES: readonly Omit<SourceConfig, 'options' | 'simulate' | 'timeoutMs'>[] = [
+  { name: 'trend', plugin: 'technical-trend', weight: 1.5 },
+  { name: 'macd', plugin: 'technical-macd', weight: 1.2 },
+  { name: 'momentum', plugin: 'technical-momentum', weight: 1 },
+  { name: 'volatility', plugin: 'technical-volatility', weight: 0.8 },
+  { name: 'volume', plugin: 'technical-volume', weight: 0.5 },
+];
+
+/** The engine schema (a fresh object each call: the loader mounts fragments onto it). */
+export function engineSchema(): convict.Schema<any> {
+  return {
+    symbols: {
+      doc: 'Symbols to evaluate; empty means every symbol the market data offers.',
+      format: 'symbol-list',
+      default: [],
+    },
+    seed: { doc: 'Seed of every random draw (synthetic data, simulated latency), so runs repeat.', format: integerIn(0, 2 ** 31 - 1), default: 42 },
+    concurrency: { doc: 'Symbols evaluated at once within a cycle.', format: integerIn(1, 1024), default: 8 },
+    data: {
+      plugin: {
+        doc: `Market-data plugin (built-in name or module). "${AUTO_MARKET_DATA}": csv-bars when data.dir is set, else synthetic-bars.`,
+        format: String,
+        default: AUTO_MARKET_DATA,
+      },
+    },
+    sources: {
+      doc: 'Sources to ask, each {name, plugin (built-in name or module), weight > 0, timeoutMs, options, simulate: null | {latencyMs, sigma, failureRate, timeoutRate}}.',
+      format: 'source-list',
+      default: DEFAULT_SOURCES.map((s) => ({ ...s, timeoutMs: 1000, options: {}, simulate: null })),
+    },
+    consensus: {
+      plugin: { doc: 'Consensus plugin (built-in name or module).', format: String, default: 'weighted' },
+      minConfidence: { doc: 'Consensus confidence (0..100) below which a symbol is rejected.', format: numberIn(0, 100), default: 75 },
+    },
+    earlyExit: {
+      strategy: { doc: 'Early-exit strategy plugin (built-in name or module).', format: String, default: 'none' },
+    },
+    reasoning: {
+      explainer: { doc: 'Explainer plugin writing the reasoning text (built-in name or module).', format: String, default: 'template' },
+    },
+    storage: {
+      plugin: { doc: 'Storage plugin (built-in name or module).', format: String, default: 'memory' },
+    },
+    levels: {
+      atrPeriod: { doc: 'Bars in the average true range that sizes stop and target.', format: integerIn(2, 250), default: 14 },
+      stopAtr: { doc: 'Stop distance from entry, in ATRs.', format: numberIn(0.1, 50), default: 2 },
+      targetAtr: { doc: 'Target distance from entry, in ATRs.', format: numberIn(0.1, 50), default: 3 },
+    },
+    log: {
+      level: { doc: 'Log level of the JSON log on stderr.', format: [...LOG_LEVELS], default: 'warn' },
+    },
+  };
+}

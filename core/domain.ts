@@ -1,0 +1,90 @@
+/**
+ * The domain of argo-signals: bars, opinions, consensus and signals. Confidence is a
+ * percentage, 0..100, everywhere in the public API.
+ */
+
+/** Which way a source or the consensus leans. */
+export type Direction = 'LONG' | 'SHORT' | 'NEUTRAL';
+
+/** The directions a source may answer, for validation at the plugin boundary. */
+export const DIRECTIONS: readonly Direction[] = ['LONG', 'SHORT', 'NEUTRAL'];
+
+/** What a signal asks a trader to do. */
+export type Action = 'BUY' | 'SELL';
+
+/** The market regime of a symbol, read from its recent bars. */
+export type Regime = 'trending-up' | 'trending-down' | 'ranging' | 'volatile';
+
+/** One daily bar. `date` is YYYY-MM-DD; the bar is known at that day's close. */
+export interface Bar {
+  readonly date: string;
+  readonly open: number;
+  readonly high: number;
+  readonly low: number;
+  readonly close: number;
+  readonly volume: number;
+}
+
+/** A source's opinion on one symbol at one time. */
+export interface Opinion {
+  readonly direction: Direction;
+  /** 0..100. */
+  readonly confidence: number;
+  /** Optional named numbers that explain the opinion (an RSI value, a band position). */
+  readonly features?: Readonly<Record<string, number>>;
+}
+
+/** Why a source gave no opinion for a symbol. */
+export type FailureKind = 'error' | 'timeout' | 'malformed';
+
+/** What one source call produced: an opinion or a failure, and its latency. */
+export type SourceOutcome =
+  | { readonly source: string; readonly ok: true; readonly opinion: Opinion; readonly latencyMs: number }
+  | {
+      readonly source: string;
+      readonly ok: false;
+      readonly failure: FailureKind;
+      readonly code: string;
+      readonly message: string;
+      readonly latencyMs: number;
+    };
+
+/** An opinion with the weight its source carries in the consensus. */
+export interface WeightedOpinion {
+  readonly source: string;
+  readonly weight: number;
+  readonly opinion: Opinion;
+}
+
+/** The combined opinion of the sources that answered. */
+export interface ConsensusResult {
+  readonly direction: Direction;
+  /** 0..100. */
+  readonly confidence: number;
+  /** The signed share of each source in the final score, by source name. */
+  readonly contributions: Readonly<Record<string, number>>;
+}
+
+/** Entry, stop and target: stop < entry < target for BUY, the reverse for SELL. */
+export interface PriceLevels {
+  readonly entry: number;
+  readonly stop: number;
+  readonly target: number;
+}
+
+/** A trading signal: the output of the pipeline for one symbol at one date. */
+export interface Signal extends PriceLevels {
+  /** Stable: the same symbol, date, opinions and consensus give the same id. */
+  readonly id: string;
+  readonly symbol: string;
+  /** YYYY-MM-DD. */
+  readonly asOf: string;
+  readonly action: Action;
+  readonly direction: Direction;
+  /** 0..100. */
+  readonly confidence: number;
+  readonly regime: Regime;
+  readonly reasoning: string;
+  readonly contributions: Readonly<Record<string, number>>;
+  readonly sources: readonly SourceOutcome[];
+}

@@ -1,0 +1,85 @@
+/**
+ * The one registry of coded errors. Every error a user can see is an {@link ArgoError}
+ * whose code is listed here; docs/errors.md lists the same codes and a test keeps the two
+ * in sync.
+ */
+
+/** How a coded error ends the CLI: 2 for usage or configuration, 1 for a runtime failure. */
+export type ExitCode = 1 | 2;
+
+/** A registry entry: the exit code and one line that says when the error is raised. */
+export interface ErrorSpec {
+  readonly exitCode: ExitCode;
+  readonly description: string;
+}
+
+/** Every error code of argo-signals, with its exit code and meaning. */
+export const ERROR_CODES = {
+  ARGO_ERR_CONFIG_FILE: { exitCode: 2, description: 'The config file cannot be read or is not valid JSON.' },
+  ARGO_ERR_CONFIG_INVALID: {
+    exitCode: 2,
+    description: 'A config value has the wrong type or range, or a key is not declared by the engine or the selected plugin.',
+  },
+  ARGO_ERR_CONFIG_SET: { exitCode: 2, description: 'A --set argument is not of the form key=value.' },
+  ARGO_ERR_PLUGIN_NOT_FOUND: {
+    exitCode: 2,
+    description: 'A plugin name is neither a registered plugin nor a module that can be loaded.',
+  },
+  ARGO_ERR_PLUGIN_DEFINITION: {
+    exitCode: 2,
+    description: 'A module does not export a valid plugin definition (kind, kebab-case name, version, apiVersion, factory).',
+  },
+  ARGO_ERR_PLUGIN_KIND: { exitCode: 2, description: 'A plugin of one kind was named where another kind is expected.' },
+  ARGO_ERR_PLUGIN_API_VERSION: {
+    exitCode: 2,
+    description: "A plugin's apiVersion range does not include this framework's plugin API version.",
+  },
+  ARGO_ERR_PLUGIN_DUPLICATE: { exitCode: 2, description: 'Two plugins of the same kind are registered under one name.' },
+  ARGO_ERR_PLUGIN_OPTIONS: { exitCode: 2, description: "A plugin's options do not match its config schema." },
+  ARGO_ERR_PLUGIN_FACTORY: { exitCode: 1, description: "A plugin's factory threw while the run was being built." },
+  ARGO_ERR_PLUGIN_CONTRACT: {
+    exitCode: 1,
+    description: 'A plugin returned something its contract forbids (a wave plan naming unknown sources, a consensus out of range).',
+  },
+  ARGO_ERR_SOURCE_FAILED: { exitCode: 1, description: 'A source threw while giving its opinion (recorded per symbol; the cycle goes on).' },
+  ARGO_ERR_SOURCE_TIMEOUT: { exitCode: 1, description: 'A source did not answer within its timeoutMs (recorded per symbol; the cycle goes on).' },
+  ARGO_ERR_SOURCE_MALFORMED: {
+    exitCode: 1,
+    description: 'A source answered with a direction other than LONG, SHORT or NEUTRAL, or a confidence outside 0..100 or NaN.',
+  },
+  ARGO_ERR_USAGE: { exitCode: 2, description: 'The command line is wrong: an unknown command or option, or a missing argument.' },
+  ARGO_ERR_USAGE_SYMBOL: {
+    exitCode: 2,
+    description: 'A symbol has characters other than letters, digits, dot and dash, or could leave the data directory.',
+  },
+  ARGO_ERR_USAGE_DATE: { exitCode: 2, description: 'A date is not a real calendar date in YYYY-MM-DD form, or a range is reversed.' },
+  ARGO_ERR_DATA_NOT_FOUND: { exitCode: 2, description: 'The data directory or the file of a requested symbol does not exist.' },
+  ARGO_ERR_DATA_HEADER: { exitCode: 1, description: 'A CSV file lacks a header naming the date, open, high, low, close and volume columns.' },
+  ARGO_ERR_STORAGE_WRITE: { exitCode: 1, description: 'The storage could not write a signal or a run.' },
+} as const satisfies Record<string, ErrorSpec>;
+
+/** A code from {@link ERROR_CODES}. */
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** The error type of argo-signals: a code from the registry, a message naming what is at fault. */
+export class ArgoError extends Error {
+  readonly code: ErrorCode;
+  readonly exitCode: ExitCode;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(`${code}: ${message}`, options);
+    this.name = 'ArgoError';
+    this.code = code;
+    this.exitCode = ERROR_CODES[code].exitCode;
+  }
+}
+
+/** True when `error` is an {@link ArgoError}, optionally with the given code. */
+export function isArgoError(error: unknown, code?: ErrorCode): error is ArgoError {
+  return error instanceof ArgoError && (code === undefined || error.code === code);
+}
+
+/** The message of any thrown value, for wrapping errors that are not ours. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

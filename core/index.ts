@@ -1,0 +1,68 @@
+/**
+ * The public API of argo-signals: what plugin authors and embedding programs import.
+ */
+import 'reflect-metadata';
+
+export { BarView, indexAtOrBefore, type BarSeries } from './bar-view';
+export { loadConfig, type ConfigInput, type LoadedConfig, type ResolvedPlugin, type ResolvedSource } from './config-loader';
+export { PLUGIN_SLOTS, engineSchema, type EngineConfig, type SimulateConfig, type SourceConfig } from './config-schema';
+export { CycleRunner, virtualCycleMs, type CycleItem } from './cycle-runner';
+export { CycleStats, type CallCounts, type Stage, type StatsReport } from './cycle-stats';
+export {
+  PLUGIN_API_VERSION,
+  PLUGIN_KINDS,
+  defineConsensusPlugin,
+  defineEarlyExitPlugin,
+  defineExplainerPlugin,
+  defineMarketDataPlugin,
+  defineReasoningCachePlugin,
+  defineSourcePlugin,
+  defineStoragePlugin,
+  type PluginContext,
+  type PluginDefinition,
+  type PluginInstances,
+  type PluginKind,
+  type PluginSpec,
+} from './define-plugin';
+export {
+  DIRECTIONS,
+  type Action,
+  type Bar,
+  type ConsensusResult,
+  type Direction,
+  type FailureKind,
+  type Opinion,
+  type PriceLevels,
+  type Regime,
+  type Signal,
+  type SourceOutcome,
+  type WeightedOpinion,
+} from './domain';
+export { ArgoError, ERROR_CODES, isArgoError, messageOf, type ErrorCode, type ExitCode } from './errors';
+export { createLogger, type Logger } from './logger';
+export { averageTrueRange, marketRegime, priceLevels, type LevelsConfig } from './market-levels';
+export type {
+  Consensus,
+  EarlyExitStrategy,
+  ExitDecision,
+  ExplainRequest,
+  Explainer,
+  MarketData,
+  ReasoningCache,
+  RunRecord,
+  SignalQuery,
+  Source,
+  SourceInfo,
+  SourceRequest,
+  Storage,
+  WaveState,
+} from './plugin-contracts';
+export { resolvePlugin, validateOptions } from './plugin-loader';
+export { PluginRegistry, checkDefinition } from './plugin-registry';
+export { Run, type ReplayOptions, type RunReport } from './run';
+export { normalDraw, seededRandom } from './seeded-random';
+export { callSource, checkOpinion, simulateCall, type RunSource } from './source-caller';
+export { hashOf } from './stable-hash';
+export { SymbolPipeline, REJECTIONS, type SymbolResult } from './symbol-pipeline';
+export { SYMBOL_PATTERN, assertIsoDate, assertSymbol, isIsoDate } from './symbols';
+export { TOKENS } from './tokens';

@@ -1,0 +1,153 @@
+/**
+ * The contract of each plugin kind: what the instance a plugin's factory returns must do.
+ * One interface per kind; every member says who calls it and when.
+ */
+import type { BarSeries, BarView } from './bar-view';
+import type {
+  Action,
+  ConsensusResult,
+  Opinion,
+  PriceLevels,
+  Regime,
+  Signal,
+  SourceOutcome,
+  WeightedOpinion,
+} from './domain';
+
+/** What a source is asked: one symbol, as of one date, with the bars known by then. */
+export interface SourceRequest {
+  readonly symbol: string;
+  /** YYYY-MM-DD, the date of `bars.last`. */
+  readonly asOf: string;
+  /** Point-in-time bars: nothing after `asOf` is reachable. */
+  readonly bars: BarView;
+  /** Aborted when the call times out; a source doing I/O should pass it on. */
+  readonly signal: AbortSignal;
+}
+
+/** Kind `source`: gives an opinion on one symbol at one time. */
+export interface Source {
+  /**
+   * Called once per symbol per cycle, in the wave the early-exit strategy planned. May
+   * return synchronously. A throw, a timeout or a malformed opinion is recorded as a
+   * failure of this source for this symbol; the cycle goes on.
+   */
+  opinion(request: SourceRequest): Opinion | Promise<Opinion>;
+  /** Called once when the run closes. */
+  close?(): Promise<void>;
+}
+
+/** Kind `consensus`: combines the opinions of the sources that answered. */
+export interface Consensus {
+  /** The consensus of `opinions` (sources that failed are absent). Empty input gives NEUTRAL 0. */
+  combine(opinions: readonly WeightedOpinion[]): ConsensusResult;
+  /**
+   * The highest final confidence any completion can reach, where each source still to be
+   * fetched (given by its weight) may answer anything or fail. The lossless early exit
+   * relies on this bound never being below a reachable confidence.
+   */
+  upperBound(fetched: readonly WeightedOpinion[], remainingWeights: readonly number[]): number;
+}
+
+/** A configured source as early-exit strategies see it. */
+export interface SourceInfo {
+  readonly name: string;
+  readonly weight: number;
+  readonly timeoutMs: number;
+}
+
+/** What an early-exit strategy sees after each wave of one symbol. */
+export interface WaveState {
+  readonly symbol: string;
+  readonly asOf: string;
+  /** 0 for the first wave. */
+  readonly waveIndex: number;
+  /** The outcomes of the wave just fetched, latencies included. */
+  readonly wave: readonly SourceOutcome[];
+  /** Every opinion so far. */
+  readonly fetched: readonly WeightedOpinion[];
+  /** Sources planned in later waves. */
+  readonly remaining: readonly SourceInfo[];
+  /** The consensus of `fetched`. */
+  readonly partial: ConsensusResult;
+  /** The consensus plugin's upper bound on the reachable final confidence. */
+  readonly upperBound: number;
+  /** `consensus.minConfidence`. */
+  readonly minConfidence: number;
+}
+
+/** Whether to stop fetching a symbol; a stop rejects the symbol with `reason`. */
+export type ExitDecision = { readonly stop: false } | { readonly stop: true; readonly reason: string };
+
+/** Kind `early-exit-strategy`: plans waves of sources and decides to stop after each. */
+export interface EarlyExitStrategy {
+  /** Called per symbol: the configured sources split into waves; every source at most once. */
+  plan(sources: readonly SourceInfo[]): readonly (readonly string[])[];
+  /** Called after each wave except the last. */
+  afterWave(state: WaveState): ExitDecision;
+}
+
+/** What an explainer is asked to explain. */
+export interface ExplainRequest {
+  readonly symbol: string;
+  readonly asOf: string;
+  readonly action: Action;
+  readonly consensus: ConsensusResult;
+  readonly opinions: readonly WeightedOpinion[];
+  readonly regime: Regime;
+  readonly levels: PriceLevels;
+}
+
+/** Kind `explainer`: writes the reasoning text of a signal. */
+export interface Explainer {
+  /** Called once per accepted signal. */
+  explain(request: ExplainRequest): string | Promise<string>;
+  close?(): Promise<void>;
+}
+
+/** Kind `reasoning-cache`: stores explainer output under a versioned key with a TTL. */
+export interface ReasoningCache {
+  /** The cached text, or undefined when absent or expired. */
+  get(key: string): Promise<string | undefined>;
+  /** Stores `text` under `key` for the cache's TTL. */
+  set(key: string, text: string): Promise<void>;
+  close?(): Promise<void>;
+}
+
+/** One run as storage records it. */
+export interface RunRecord {
+  readonly id: string;
+  readonly configHash: string;
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly stats: unknown;
+}
+
+/** A query on stored signals; every field narrows the result. */
+export interface SignalQuery {
+  readonly symbol?: string;
+  /** YYYY-MM-DD inclusive. */
+  readonly from?: string;
+  readonly to?: string;
+  readonly limit?: number;
+}
+
+/** Kind `storage`: persists signals and runs. */
+export interface Storage {
+  /** Resolves once the signal is durable as far as this storage promises. Idempotent on `signal.id`. */
+  save(signal: Signal): Promise<void>;
+  /** Records a finished run. */
+  saveRun(run: RunRecord): Promise<void>;
+  /** Signals in date then symbol order. */
+  querySignals(query: SignalQuery): Promise<Signal[]>;
+  /** Flushes what is pending and releases resources. */
+  close(): Promise<void>;
+}
+
+/** Kind `market-data`: the bars of each symbol. */
+export interface MarketData {
+  /** Every symbol this market data can load, sorted. */
+  symbols(): Promise<string[]>;
+  /** The full history of `symbol`, sorted by date with unique dates; the symbol is already validated. */
+  load(symbol: string): Promise<BarSeries>;
+}

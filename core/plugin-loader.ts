@@ -1,0 +1,93 @@
+import convict from 'convict';
+import path from 'node:path';
+import type { PluginDefinition, PluginKind } from './define-plugin';
+import { ArgoError, isArgoError, messageOf } from './errors';
+import type { PluginRegistry } from './plugin-registry';
+
+/** Where a plugin is named: the config key, for messages, and the folder module paths are relative to. */
+export interface PluginReference {
+  readonly key: string;
+  readonly baseDir: string;
+}
+
+function isPathSpecifier(specifier: string): boolean {
+  return specifier.startsWith('.') || path.isAbsolute(specifier);
+}
+
+function loadModule(specifier: string, baseDir: string, key: string): { exported: unknown; origin: string } {
+  let file: string;
+  try {
+    file = isPathSpecifier(specifier)
+      ? require.resolve(path.resolve(baseDir, specifier))
+      : require.resolve(specifier, { paths: [baseDir, process.cwd()] });
+  } catch (error) {
+    throw new ArgoError(
+      'ARGO_ERR_PLUGIN_NOT_FOUND',
+      `${key}: "${specifier}" is neither a registered plugin nor a module that can be resolved from ${baseDir}`,
+      { cause: error },
+    );
+  }
+  try {
+    return { exported: require(file), origin: `module "${specifier}" (${file})` };
+  } catch (error) {
+    throw new ArgoError('ARGO_ERR_PLUGIN_DEFINITION', `${key}: module "${specifier}" (${file}) failed to load: ${messageOf(error)}`, {
+      cause: error,
+    });
+  }
+}
+
+function definitionExport(exported: unknown): unknown {
+  const module = exported as { default?: unknown; plugin?: unknown } | null;
+  return module?.default ?? module?.plugin ?? exported;
+}
+
+/**
+ * Resolves what a config key names to a definition of `kind`: a registered name first,
+ * otherwise a module specifier (an npm package, or a path relative to `ref.baseDir`) whose
+ * default export is then checked and registered, so both routes end in the same registry.
+ */
+export function resolvePlugin<K extends PluginKind>(
+  registry: PluginRegistry,
+  kind: K,
+  specifier: string,
+  ref: PluginReference,
+): PluginDefinition<K> {
+  const registered = registry.get(kind, specifier);
+  if (registered !== undefined) return registered;
+  const looksLikeName = /^[a-z][a-z0-9-]*$/.test(specifier);
+  let loaded: { exported: unknown; origin: string };
+  try {
+    loaded = loadModule(specifier, ref.baseDir, ref.key);
+  } catch (error) {
+    if (looksLikeName && isArgoError(error, 'ARGO_ERR_PLUGIN_NOT_FOUND')) {
+      throw new ArgoError(
+        'ARGO_ERR_PLUGIN_NOT_FOUND',
+        `${ref.key}: no ${kind} plugin named "${specifier}" (registered: ${registry.names(kind).join(', ') || 'none'}) and no module of that name`,
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+  const def = registry.register(definitionExport(loaded.exported), loaded.origin);
+  if (def.kind !== kind) {
+    throw new ArgoError('ARGO_ERR_PLUGIN_KIND', `${ref.key}: ${loaded.origin} defines a ${def.kind} plugin, expected a ${kind} plugin`);
+  }
+  return def as PluginDefinition<K>;
+}
+
+/**
+ * Validates `raw` against the definition's option schema and returns the options with
+ * defaults filled in. Unknown options and wrong types fail with the config key at fault.
+ */
+export function validateOptions(def: PluginDefinition, raw: unknown, key: string): Record<string, unknown> {
+  try {
+    const config = convict((def.options ?? {}) as convict.Schema<Record<string, unknown>>, { env: {}, args: [] });
+    config.load(raw ?? {});
+    config.validate({ allowed: 'strict' });
+    return config.getProperties();
+  } catch (error) {
+    throw new ArgoError('ARGO_ERR_PLUGIN_OPTIONS', `${key}: invalid options for ${def.kind} plugin "${def.name}": ${messageOf(error)}`, {
+      cause: error,
+    });
+  }
+}

@@ -1,0 +1,173 @@
+import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { container as rootContainer, type DependencyContainer } from 'tsyringe';
+import { BarView, type BarSeries } from './bar-view';
+import type { LoadedConfig, ResolvedPlugin, ResolvedSource } from './config-loader';
+import { CycleRunner, type CycleItem } from './cycle-runner';
+import { CycleStats, type StatsReport } from './cycle-stats';
+import type { PluginInstances, PluginKind } from './define-plugin';
+import { ArgoError, messageOf } from './errors';
+import type { Logger } from './logger';
+import type { RunSource } from './source-caller';
+import type { SymbolResult } from './symbol-pipeline';
+import { assertSymbol } from './symbols';
+import { TOKENS } from './tokens';
+
+/** Options of a replay. */
+export interface ReplayOptions {
+  /** First and last date (YYYY-MM-DD, inclusive). */
+  readonly from: string;
+  readonly to: string;
+  /** Called with every result, in date then symbol order. */
+  readonly onResult?: (result: SymbolResult) => void | Promise<void>;
+}
+
+/** The outcome of a cycle or a replay: per-symbol results and the statistics. */
+export interface RunReport {
+  readonly results: SymbolResult[];
+  readonly stats: StatsReport;
+}
+
+async function instantiate<K extends PluginKind>(
+  resolved: ResolvedPlugin<K>,
+  loaded: LoadedConfig,
+  logger: Logger,
+): Promise<PluginInstances[K]> {
+  const { definition, options, key } = resolved;
+  try {
+    return await definition.create({
+      options,
+      instanceName: 'config' in resolved ? (resolved as ResolvedSource).config.name : definition.name,
+      logger: logger.child({ plugin: `${definition.kind}:${definition.name}` }),
+      seed: loaded.values.seed,
+      resolvePath: (p: string) => path.resolve(loaded.baseDir, p),
+    });
+  } catch (error) {
+    throw new ArgoError('ARGO_ERR_PLUGIN_FACTORY', `${key}: the factory of ${definition.kind} plugin "${definition.name}" threw: ${messageOf(error)}`, {
+      cause: error,
+    });
+  }
+}
+
+/**
+ * One run: the plugins a configuration names, built in a child container of their own so
+ * that two runs in one process (the arms of an A/B test) share no state.
+ */
+export class Run {
+  readonly id = randomUUID();
+  readonly startedAt = new Date().toISOString();
+  readonly stats = new CycleStats();
+  #closed = false;
+
+  private constructor(
+    readonly config: LoadedConfig,
+    readonly container: DependencyContainer,
+    private readonly closers: readonly (() => Promise<void>)[],
+  ) {}
+
+  /** Builds every plugin of `config` and the run's container. */
+  static async create(config: LoadedConfig, logger: Logger): Promise<Run> {
+    const closers: (() => Promise<void>)[] = [];
+    try {
+      const { slots } = config;
+      const marketData = await instantiate(slots['market-data'], config, logger);
+      const sources: RunSource[] = [];
+      for (const resolved of config.sources) {
+        const instance = await instantiate(resolved, config, logger);
+        if (instance.close) closers.push(() => instance.close!());
+        sources.push({ config: resolved.config, instance });
+      }
+      const consensus = await instantiate(slots.consensus, config, logger);
+      const earlyExit = await instantiate(slots['early-exit-strategy'], config, logger);
+      const explainer = await instantiate(slots.explainer, config, logger);
+      if (explainer.close) closers.push(() => explainer.close!());
+      const storage = await instantiate(slots.storage, config, logger);
+      closers.push(() => storage.close());
+
+      const child = rootContainer.createChildContainer();
+      child.register(TOKENS.Config, { useValue: config.values });
+      child.register(TOKENS.Logger, { useValue: logger });
+      child.register(TOKENS.MarketData, { useValue: marketData });
+      child.register(TOKENS.Sources, { useValue: sources });
+      child.register(TOKENS.Consensus, { useValue: consensus });
+      child.register(TOKENS.EarlyExit, { useValue: earlyExit });
+      child.register(TOKENS.Explainer, { useValue: explainer });
+      child.register(TOKENS.Storage, { useValue: storage });
+      return new Run(config, child, closers);
+    } catch (error) {
+      await Promise.allSettled(closers.map((close) => close()));
+      throw error;
+    }
+  }
+
+  /** The storage of this run, for queries. */
+  get storage(): PluginInstances['storage'] {
+    return this.container.resolve(TOKENS.Storage);
+  }
+
+  async #loadSeries(): Promise<BarSeries[]> {
+    const marketData = this.container.resolve<PluginInstances['market-data']>(TOKENS.MarketData);
+    const configured = this.config.values.symbols;
+    const symbols = configured.length > 0 ? configured : await marketData.symbols();
+    const series: BarSeries[] = [];
+    for (const symbol of symbols) {
+      const loaded = await marketData.load(assertSymbol(symbol, 'symbols'));
+      this.stats.malformedRows += loaded.malformedRows;
+      series.push(loaded);
+    }
+    return series;
+  }
+
+  /** One cycle, each symbol as of its latest bar. */
+  async cycle(): Promise<RunReport> {
+    const series = await this.#loadSeries();
+    const items = series.filter((s) => s.bars.length > 0).map((s) => ({ symbol: s.symbol, bars: BarView.upTo(s, s.bars.length - 1) }));
+    const results = await this.container.resolve(CycleRunner).run(items, this.stats);
+    return { results, stats: this.stats.report() };
+  }
+
+  /** One cycle per trading day in the range, for every symbol with a bar that day. */
+  async replay(options: ReplayOptions): Promise<RunReport> {
+    const started = performance.now();
+    const series = await this.#loadSeries();
+    const dates = [...new Set(series.flatMap((s) => s.bars.map((bar) => bar.date)))]
+      .filter((date) => date >= options.from && date <= options.to)
+      .sort();
+    const cursors = series.map(() => 0);
+    const runner = this.container.resolve(CycleRunner);
+    const results: SymbolResult[] = [];
+    for (const date of dates) {
+      const items: CycleItem[] = [];
+      series.forEach((s, i) => {
+        while (cursors[i] < s.bars.length && s.bars[cursors[i]].date < date) cursors[i]++;
+        if (cursors[i] < s.bars.length && s.bars[cursors[i]].date === date) items.push({ symbol: s.symbol, bars: BarView.upTo(s, cursors[i]) });
+      });
+      for (const result of await runner.run(items, this.stats)) {
+        results.push(result);
+        await options.onResult?.(result);
+      }
+    }
+    this.stats.wallMs = performance.now() - started;
+    return { results, stats: this.stats.report() };
+  }
+
+  /** Records the run in storage and closes every plugin; safe to call twice. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      await this.storage.saveRun({
+        id: this.id,
+        configHash: this.config.hash,
+        startedAt: this.startedAt,
+        finishedAt: new Date().toISOString(),
+        stats: this.stats.report(),
+      });
+    } finally {
+      const closed = await Promise.allSettled(this.closers.map((close) => close()));
+      const failed = closed.find((c): c is PromiseRejectedResult => c.status === 'rejected');
+      if (failed) throw new ArgoError('ARGO_ERR_STORAGE_WRITE', `closing the run failed: ${messageOf(failed.reason)}`, { cause: failed.reason });
+    }
+  }
+}

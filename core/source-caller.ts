@@ -1,0 +1,108 @@
+/**
+ * Calls one source for one symbol: simulated latency and failures when configured, a real
+ * timeout with an AbortSignal otherwise, and validation of what comes back. Never throws:
+ * every problem becomes a failed {@link SourceOutcome}.
+ */
+import type { BarView } from './bar-view';
+import type { SimulateConfig, SourceConfig } from './config-schema';
+import { DIRECTIONS, type Direction, type FailureKind, type Opinion, type SourceOutcome } from './domain';
+import { messageOf, type ErrorCode } from './errors';
+import type { Source } from './plugin-contracts';
+import { normalDraw, seededRandom } from './seeded-random';
+
+/** A configured source ready to be called: its config entry and its plugin instance. */
+export interface RunSource {
+  readonly config: SourceConfig;
+  readonly instance: Source;
+}
+
+class SourceTimeout extends Error {}
+
+function failure(source: string, kind: FailureKind, code: ErrorCode, message: string, latencyMs: number): SourceOutcome {
+  return { source, ok: false, failure: kind, code, message, latencyMs };
+}
+
+/** A copy of `value` if it is a well-formed opinion, otherwise the reason it is not. */
+export function checkOpinion(value: unknown): Opinion | string {
+  if (value === null || typeof value !== 'object') return `expected an opinion object, got ${value === null ? 'null' : typeof value}`;
+  const { direction, confidence, features } = value as Record<string, unknown>;
+  if (!DIRECTIONS.includes(direction as Direction)) return `direction ${JSON.stringify(direction)} is not LONG, SHORT or NEUTRAL`;
+  if (typeof confidence !== 'number' || !(confidence >= 0 && confidence <= 100)) {
+    return `confidence ${typeof confidence === 'number' ? confidence : JSON.stringify(confidence)} is not a number in 0..100`;
+  }
+  if (features === undefined) return { direction: direction as Direction, confidence };
+  if (features === null || typeof features !== 'object') return 'features must be an object of numbers';
+  for (const [name, feature] of Object.entries(features)) {
+    if (typeof feature !== 'number' || !Number.isFinite(feature)) return `feature "${name}" is not a finite number`;
+  }
+  return { direction: direction as Direction, confidence, features: { ...(features as Record<string, number>) } };
+}
+
+interface SimulatedCall {
+  readonly latencyMs: number;
+  readonly fails: boolean;
+  readonly hangs: boolean;
+}
+
+/** The seeded draw of one simulated call: the same seed, source, symbol and date give the same draw. */
+export function simulateCall(simulate: SimulateConfig, seed: number, source: string, symbol: string, asOf: string): SimulatedCall {
+  const random = seededRandom(seed, source, symbol, asOf);
+  const latencyMs = simulate.latencyMs * Math.exp(simulate.sigma * normalDraw(random));
+  return { latencyMs, fails: random() < simulate.failureRate, hangs: random() < simulate.timeoutRate };
+}
+
+function withTimeout<T>(pending: PromiseLike<T>, timeoutMs: number, controller: AbortController): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      controller.abort(new SourceTimeout());
+      reject(new SourceTimeout());
+    }, timeoutMs);
+    pending.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
+}
+
+/**
+ * Asks `source` for its opinion on `symbol` as of the last bar of `bars`. The outcome's
+ * latency is the simulated one when the source is simulated, the measured one otherwise.
+ */
+export async function callSource(source: RunSource, symbol: string, bars: BarView, seed: number): Promise<SourceOutcome> {
+  const { name, timeoutMs, simulate } = source.config;
+  const asOf = bars.asOf;
+  let simulatedMs: number | undefined;
+  if (simulate !== null) {
+    const draw = simulateCall(simulate, seed, name, symbol, asOf);
+    if (draw.hangs || draw.latencyMs > timeoutMs) {
+      return failure(name, 'timeout', 'ARGO_ERR_SOURCE_TIMEOUT', `no answer within ${timeoutMs} ms (simulated)`, timeoutMs);
+    }
+    if (draw.fails) return failure(name, 'error', 'ARGO_ERR_SOURCE_FAILED', 'simulated failure', draw.latencyMs);
+    simulatedMs = draw.latencyMs;
+  }
+  const started = performance.now();
+  const latency = () => simulatedMs ?? performance.now() - started;
+  const controller = new AbortController();
+  try {
+    let answer: unknown = source.instance.opinion({ symbol, asOf, bars, signal: controller.signal });
+    if (isPromiseLike(answer)) answer = await withTimeout(answer, timeoutMs, controller);
+    const opinion = checkOpinion(answer);
+    if (typeof opinion === 'string') return failure(name, 'malformed', 'ARGO_ERR_SOURCE_MALFORMED', opinion, latency());
+    return { source: name, ok: true, opinion, latencyMs: latency() };
+  } catch (error) {
+    if (error instanceof SourceTimeout) {
+      return failure(name, 'timeout', 'ARGO_ERR_SOURCE_TIMEOUT', `no answer within ${timeoutMs} ms`, latency());
+    }
+    return failure(name, 'error', 'ARGO_ERR_SOURCE_FAILED', messageOf(error), latency());
+  }
+}

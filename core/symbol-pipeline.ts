@@ -1,0 +1,168 @@
+/**
+ * The pipeline for one symbol at one date: plan waves, fetch, maybe stop early, combine,
+ * reject weak consensus, set regime and levels, explain, store.
+ */
+import { inject, injectable } from 'tsyringe';
+import type { BarView } from './bar-view';
+import type { EngineConfig } from './config-schema';
+import type { CycleStats, Stage } from './cycle-stats';
+import { DIRECTIONS, type ConsensusResult, type Signal, type SourceOutcome, type WeightedOpinion } from './domain';
+import { ArgoError } from './errors';
+import { marketRegime, priceLevels } from './market-levels';
+import type { Consensus, EarlyExitStrategy, Explainer, SourceInfo, Storage } from './plugin-contracts';
+import { callSource, type RunSource } from './source-caller';
+import { hashOf } from './stable-hash';
+import { TOKENS } from './tokens';
+
+/** What the pipeline made of one symbol. */
+export interface SymbolResult {
+  readonly symbol: string;
+  readonly asOf: string;
+  readonly signal: Signal | null;
+  /** Why no signal: `early-exit:<reason>`, `no-opinions`, `neutral` or `below-min-confidence`. */
+  readonly rejection: string | null;
+  /** Simulated time the symbol took: the slowest source of each wave, summed over waves. */
+  readonly virtualMs: number;
+}
+
+/** Reasons a symbol is rejected after its consensus. */
+export const REJECTIONS = {
+  noOpinions: 'no-opinions',
+  neutral: 'neutral',
+  belowMinConfidence: 'below-min-confidence',
+} as const;
+
+function timed<T>(stats: CycleStats, stage: Stage, started: number, value: T): T {
+  stats.time(stage, performance.now() - started);
+  return value;
+}
+
+@injectable()
+export class SymbolPipeline {
+  readonly #byName: ReadonlyMap<string, RunSource>;
+  readonly #infos: readonly SourceInfo[];
+
+  constructor(
+    @inject(TOKENS.Config) private readonly config: EngineConfig,
+    @inject(TOKENS.Sources) sources: RunSource[],
+    @inject(TOKENS.Consensus) private readonly consensus: Consensus,
+    @inject(TOKENS.EarlyExit) private readonly earlyExit: EarlyExitStrategy,
+    @inject(TOKENS.Explainer) private readonly explainer: Explainer,
+    @inject(TOKENS.Storage) private readonly storage: Storage,
+  ) {
+    this.#byName = new Map(sources.map((source) => [source.config.name, source]));
+    this.#infos = sources.map(({ config: { name, weight, timeoutMs } }) => ({ name, weight, timeoutMs }));
+  }
+
+  #plan(): string[][] {
+    const plan = this.earlyExit.plan(this.#infos);
+    const seen = new Set<string>();
+    for (const wave of plan) {
+      for (const name of wave) {
+        if (!this.#byName.has(name) || seen.has(name)) {
+          throw new ArgoError(
+            'ARGO_ERR_PLUGIN_CONTRACT',
+            `early-exit strategy "${this.config.earlyExit.strategy}" planned source "${name}" ${seen.has(name) ? 'twice' : 'which is not configured'}`,
+          );
+        }
+        seen.add(name);
+      }
+    }
+    return plan.map((wave) => [...wave]);
+  }
+
+  #combine(opinions: readonly WeightedOpinion[]): ConsensusResult {
+    const result = this.consensus.combine(opinions);
+    if (!DIRECTIONS.includes(result?.direction) || !(result.confidence >= 0 && result.confidence <= 100)) {
+      throw new ArgoError(
+        'ARGO_ERR_PLUGIN_CONTRACT',
+        `consensus plugin "${this.config.consensus.plugin}" returned ${JSON.stringify(result)}; expected a direction and a confidence in 0..100`,
+      );
+    }
+    return result;
+  }
+
+  #weighted(outcomes: readonly SourceOutcome[]): WeightedOpinion[] {
+    return outcomes.flatMap((o) => (o.ok ? [{ source: o.source, weight: this.#byName.get(o.source)!.config.weight, opinion: o.opinion }] : []));
+  }
+
+  /** Runs the pipeline for `symbol` as of the last bar of `bars`, counting into `stats`. */
+  async evaluate(symbol: string, bars: BarView, stats: CycleStats): Promise<SymbolResult> {
+    const asOf = bars.asOf;
+    const reject = (rejection: string, virtualMs: number): SymbolResult => {
+      stats.reject(rejection);
+      return { symbol, asOf, signal: null, rejection, virtualMs };
+    };
+    let started = performance.now();
+    const waves = timed(stats, 'plan', started, this.#plan());
+    stats.recordSkipped([...this.#byName.keys()].filter((name) => !waves.some((wave) => wave.includes(name))));
+
+    const outcomes: SourceOutcome[] = [];
+    let virtualMs = 0;
+    for (let w = 0; w < waves.length; w++) {
+      started = performance.now();
+      const wave = await Promise.all(waves[w].map((name) => callSource(this.#byName.get(name)!, symbol, bars, this.config.seed)));
+      stats.time('fetch', performance.now() - started);
+      for (const outcome of wave) stats.recordCall(outcome);
+      outcomes.push(...wave);
+      virtualMs += Math.max(0, ...wave.map((o) => o.latencyMs));
+      if (w === waves.length - 1) break;
+
+      started = performance.now();
+      const fetched = this.#weighted(outcomes);
+      const remaining = waves.slice(w + 1).flat().map((name) => this.#infos.find((info) => info.name === name)!);
+      const decision = this.earlyExit.afterWave({
+        symbol,
+        asOf,
+        waveIndex: w,
+        wave,
+        fetched,
+        remaining,
+        partial: this.#combine(fetched),
+        upperBound: this.consensus.upperBound(fetched, remaining.map((info) => info.weight)),
+        minConfidence: this.config.consensus.minConfidence,
+      });
+      stats.time('consensus', performance.now() - started);
+      if (decision.stop) {
+        stats.recordSkipped(remaining.map((info) => info.name));
+        return reject(`early-exit:${decision.reason}`, virtualMs);
+      }
+    }
+
+    started = performance.now();
+    const opinions = this.#weighted(outcomes);
+    const consensus = timed(stats, 'consensus', started, this.#combine(opinions));
+    if (opinions.length === 0) return reject(REJECTIONS.noOpinions, virtualMs);
+    if (consensus.direction === 'NEUTRAL') return reject(REJECTIONS.neutral, virtualMs);
+    if (consensus.confidence < this.config.consensus.minConfidence) return reject(REJECTIONS.belowMinConfidence, virtualMs);
+
+    started = performance.now();
+    const action = consensus.direction === 'LONG' ? 'BUY' : 'SELL';
+    const regime = marketRegime(bars);
+    const levels = timed(stats, 'levels', started, priceLevels(bars, action, this.config.levels));
+
+    started = performance.now();
+    const reasoning = await this.explainer.explain({ symbol, asOf, action, consensus, opinions, regime, levels });
+    stats.time('reasoning', performance.now() - started);
+
+    const identity = outcomes.map((o) => (o.ok ? [o.source, o.opinion.direction, o.opinion.confidence] : [o.source, o.failure]));
+    const signal: Signal = {
+      id: hashOf({ symbol, asOf, action, confidence: consensus.confidence, identity }),
+      symbol,
+      asOf,
+      action,
+      direction: consensus.direction,
+      confidence: consensus.confidence,
+      ...levels,
+      regime,
+      reasoning,
+      contributions: consensus.contributions,
+      sources: outcomes,
+    };
+    started = performance.now();
+    await this.storage.save(signal);
+    stats.time('storage', performance.now() - started);
+    stats.signals++;
+    return { symbol, asOf, signal, rejection: null, virtualMs };
+  }
+}

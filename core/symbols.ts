@@ -1,0 +1,30 @@
+import { ArgoError } from './errors';
+
+/** Letters, digits, dots and dashes, starting with a letter or digit: never a path that leaves a folder. */
+export const SYMBOL_PATTERN = /^[A-Za-z0-9][A-Za-z0-9.-]{0,31}$/;
+
+/** Throws ARGO_ERR_USAGE_SYMBOL unless `symbol` matches {@link SYMBOL_PATTERN}; `where` names the input. */
+export function assertSymbol(symbol: string, where: string): string {
+  if (!SYMBOL_PATTERN.test(symbol)) {
+    throw new ArgoError(
+      'ARGO_ERR_USAGE_SYMBOL',
+      `${where}: symbol ${JSON.stringify(symbol)} must be 1 to 32 letters, digits, dots and dashes, starting with a letter or digit`,
+    );
+  }
+  return symbol;
+}
+
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+/** True for a real calendar date written YYYY-MM-DD. */
+export function isIsoDate(value: string): boolean {
+  if (!ISO_DATE.test(value)) return false;
+  const parsed = new Date(`${value}T00:00:00Z`);
+  return !Number.isNaN(parsed.getTime()) && parsed.toISOString().startsWith(value);
+}
+
+/** Throws ARGO_ERR_USAGE_DATE unless `value` is a real YYYY-MM-DD date; `where` names the input. */
+export function assertIsoDate(value: string, where: string): string {
+  if (!isIsoDate(value)) throw new ArgoError('ARGO_ERR_USAGE_DATE', `${where}: ${JSON.stringify(value)} is not a date in YYYY-MM-DD form`);
+  return value;
+}

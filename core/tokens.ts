@@ -1,0 +1,19 @@
+/** tsyringe injection tokens: one symbol per service a run container holds. */
+export const TOKENS = {
+  /** The validated {@link EngineConfig}. */
+  Config: Symbol('argo.Config'),
+  /** The run's {@link Logger}. */
+  Logger: Symbol('argo.Logger'),
+  /** The {@link MarketData} instance. */
+  MarketData: Symbol('argo.MarketData'),
+  /** The configured sources, as {@link RunSource}[]. */
+  Sources: Symbol('argo.Sources'),
+  /** The {@link Consensus} instance. */
+  Consensus: Symbol('argo.Consensus'),
+  /** The {@link EarlyExitStrategy} instance. */
+  EarlyExit: Symbol('argo.EarlyExit'),
+  /** The {@link Explainer} instance. */
+  Explainer: Symbol('argo.Explainer'),
+  /** The {@link Storage} instance. */
+  Storage: Symbol('argo.Storage'),
+} as const;

@@ -1,0 +1,32 @@
+/** The built-in plugins, registered by the CLI through the same registry a third party's module goes into. */
+import type { PluginDefinition } from '../core';
+import csvBars from './market-data/csv-bars';
+import syntheticBars from './market-data/synthetic-bars';
+import weighted from './consensus/weighted';
+import none from './early-exit/none';
+import template from './explainers/template';
+import synthetic from './sources/synthetic';
+import technicalMacd from './sources/technical-macd';
+import technicalMomentum from './sources/technical-momentum';
+import technicalTrend from './sources/technical-trend';
+import technicalVolatility from './sources/technical-volatility';
+import technicalVolume from './sources/technical-volume';
+import jsonl from './storage/jsonl';
+import memory from './storage/memory';
+
+/** Every built-in plugin definition. */
+export const builtinPlugins: readonly PluginDefinition[] = [
+  csvBars,
+  syntheticBars,
+  technicalTrend,
+  technicalMomentum,
+  technicalMacd,
+  technicalVolatility,
+  technicalVolume,
+  synthetic,
+  weighted,
+  none,
+  template,
+  memory,
+  jsonl,
+];

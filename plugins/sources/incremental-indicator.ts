@@ -1,0 +1,40 @@
+import type { Bar, BarView, Opinion, Source } from '../../core';
+
+/** An indicator fed one bar at a time, read as an opinion at the last bar fed. */
+export interface IncrementalIndicator {
+  add(bar: Bar): void;
+  /** The opinion at the last bar added, or null while the indicator is warming up. */
+  read(last: Bar): Opinion | null;
+}
+
+const WARMING_UP: Opinion = { direction: 'NEUTRAL', confidence: 0, features: { warmup: 1 } };
+
+/** Confidence 0..100 that grows linearly with `value` and saturates at `full`. */
+export function strength(value: number, full: number): number {
+  return Math.min(100, (100 * Math.abs(value)) / full);
+}
+
+/** LONG above zero, SHORT below, NEUTRAL at zero. */
+export function directionOf(value: number): Opinion['direction'] {
+  return value > 0 ? 'LONG' : value < 0 ? 'SHORT' : 'NEUTRAL';
+}
+
+/**
+ * A source that keeps one indicator per symbol and feeds it only the bars it has not seen,
+ * so a replay costs one indicator update per bar, not one full recomputation per day. A
+ * view of another series, or one that ends earlier than what was fed, starts afresh.
+ */
+export function incrementalSource(createIndicator: () => IncrementalIndicator): Source {
+  const bySymbol = new Map<string, { seriesKey: object; fed: number; indicator: IncrementalIndicator }>();
+  return {
+    opinion({ symbol, bars }: { symbol: string; bars: BarView }) {
+      let entry = bySymbol.get(symbol);
+      if (entry === undefined || entry.seriesKey !== bars.seriesKey || entry.fed > bars.length) {
+        entry = { seriesKey: bars.seriesKey, fed: 0, indicator: createIndicator() };
+        bySymbol.set(symbol, entry);
+      }
+      for (; entry.fed < bars.length; entry.fed++) entry.indicator.add(bars.at(entry.fed));
+      return entry.indicator.read(bars.last) ?? WARMING_UP;
+    },
+  };
+}

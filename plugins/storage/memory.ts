@@ -1,0 +1,26 @@
+import { PLUGIN_API_VERSION, defineStoragePlugin, type RunRecord, type Signal } from '../../core';
+import { filterSignals } from './signal-filter';
+
+/** Keeps signals and runs in memory for the life of the run: tests, demos, A/B arms. */
+export default defineStoragePlugin({
+  name: 'memory',
+  version: '1.0.0',
+  apiVersion: `^${PLUGIN_API_VERSION}`,
+  description: 'Signals and runs in memory, gone when the process ends.',
+  create() {
+    const signals = new Map<string, Signal>();
+    const runs: RunRecord[] = [];
+    return {
+      async save(signal) {
+        signals.set(signal.id, signal);
+      },
+      async saveRun(run) {
+        runs.push(run);
+      },
+      async querySignals(query) {
+        return filterSignals(signals.values(), query);
+      },
+      async close() {},
+    };
+  },
+});
