@@ -67,7 +67,7 @@ export const AUTO_MARKET_DATA = 'auto';
 
 function assertNumberIn(value: unknown, min: number, max: number, what: string): void {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
-    throw new Error(`${what} must be a number in ${min}..${max}, was ${JSON.stringify(value)}`);
+    throw new Error(`${what} must be a number in ${min}..${max}, was ${typeof value === 'number' ? value : JSON.stringify(value)}`);
   }
 }
 
@@ -168,7 +168,7 @@ export function engineSchema(): convict.Schema<any> {
       format: 'symbol-list',
       default: [],
     },
-    seed: { doc: 'Seed of every random draw (synthetic data, simulated latency), so runs repeat.', format: integerIn(0, 2 ** 31 - 1), default: 42 },
+    seed: { doc: 'Seed of every random draw (synthetic data, simulated latency), so runs repeat.', format: integerIn(0, 2 ** 31 - 1), default: 7 },
     concurrency: { doc: 'Symbols evaluated at once within a cycle.', format: integerIn(1, 1024), default: 8 },
     data: {
       plugin: {

@@ -66,3 +66,5 @@ export { hashOf } from './stable-hash';
 export { SymbolPipeline, REJECTIONS, type SymbolResult } from './symbol-pipeline';
 export { SYMBOL_PATTERN, assertIsoDate, assertSymbol, isIsoDate } from './symbols';
 export { TOKENS } from './tokens';
+export { main, type Benchmark, type BenchmarkContext, type CliEnvironment } from './cli/main';
+export { configurationReference } from './config-doc';

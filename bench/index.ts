@@ -1,0 +1,7 @@
+import type { Benchmark } from '../core';
+import { replayBench } from './replay-bench';
+
+/** The benchmarks `argo-signals bench <name>` can run. */
+export const benchmarks: Readonly<Record<string, Benchmark>> = {
+  replay: replayBench,
+};

@@ -1,0 +1,10 @@
+#!/usr/bin/env node
+'use strict';
+// Wires the built-in plugins and benchmarks into the core CLI: the core never imports them.
+const { main } = require('../dist/core/cli/main.js');
+const { builtinPlugins } = require('../dist/plugins/index.js');
+const { benchmarks } = require('../dist/bench/index.js');
+
+main(process.argv.slice(2), { plugins: builtinPlugins, benchmarks }).then((code) => {
+  process.exitCode = code;
+});

@@ -1,0 +1,204 @@
+/**
+ * The `argo-signals` command line. Built-in plugins and benchmarks are handed in by the
+ * bin script, so the core never imports them. Exit codes: 0 ok, 2 usage or config error,
+ * 1 runtime failure.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { createWriteStream } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { loadConfig, type ConfigInput } from '../config-loader';
+import { configurationReference } from '../config-doc';
+import type { PluginDefinition } from '../define-plugin';
+import { ArgoError, isArgoError, messageOf } from '../errors';
+import { createLogger } from '../logger';
+import { PluginRegistry } from '../plugin-registry';
+import { Run } from '../run';
+import { assertIsoDate, assertSymbol } from '../symbols';
+import { formatRunTable, formatStats } from './format';
+
+/** What a benchmark is given. */
+export interface BenchmarkContext {
+  readonly registry: PluginRegistry;
+  /** The real market data folder, if given with --data or found beside the checkout. */
+  readonly dataDir: string | undefined;
+  readonly runs: number;
+  readonly json: boolean;
+  /** Where human-readable lines go. */
+  readonly print: (line: string) => void;
+}
+
+/** A benchmark: runs, prints, and returns its figures for `--json`. */
+export type Benchmark = (context: BenchmarkContext) => Promise<unknown>;
+
+/** What the bin script hands the CLI. */
+export interface CliEnvironment {
+  readonly plugins: readonly PluginDefinition[];
+  readonly benchmarks: Readonly<Record<string, Benchmark>>;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly stdout?: (text: string) => void;
+  readonly stderr?: (text: string) => void;
+}
+
+interface ConfigFlags {
+  config?: string;
+  set: string[];
+  symbols?: string;
+  json?: boolean;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function symbolList(list: string): string {
+  return list
+    .split(',')
+    .map((symbol) => assertSymbol(symbol.trim(), '--symbols'))
+    .join(',');
+}
+
+function withConfigFlags(command: Command): Command {
+  return command
+    .option('-c, --config <file>', 'JSON config file')
+    .option('-s, --set <key=value>', 'set a config key (repeatable, wins over file and environment)', collect, [])
+    .option('--symbols <list>', 'comma-separated symbols (same as --set symbols=…)')
+    .option('--json', 'print one JSON object instead of text');
+}
+
+/** Runs the CLI with `argv` (without node and script) and resolves to the exit code. */
+export async function main(argv: readonly string[], environment: CliEnvironment): Promise<number> {
+  const out = environment.stdout ?? ((text: string) => process.stdout.write(text));
+  const err = environment.stderr ?? ((text: string) => process.stderr.write(text));
+  const println = (line: string) => out(`${line}\n`);
+  const registry = new PluginRegistry();
+  for (const plugin of environment.plugins) registry.register(plugin);
+
+  const configInput = (flags: ConfigFlags, values: Record<string, unknown> = {}): ConfigInput => ({
+    file: flags.config,
+    env: environment.env ?? process.env,
+    sets: [...flags.set, ...(flags.symbols === undefined ? [] : [`symbols=${symbolList(flags.symbols)}`])],
+    values,
+  });
+
+  const withRun = async <T>(input: ConfigInput, body: (run: Run) => Promise<T>): Promise<T> => {
+    const config = loadConfig(registry, input);
+    const run = await Run.create(config, createLogger(config.values.log.level));
+    let result: T;
+    try {
+      result = await body(run);
+    } catch (error) {
+      await run.close().catch(() => undefined);
+      throw error;
+    }
+    await run.close();
+    return result;
+  };
+
+  const program = new Command('argo-signals')
+    .description('Turn many independent market-signal sources into trading signals.')
+    .exitOverride()
+    .configureOutput({ writeOut: out, writeErr: err })
+    .showHelpAfterError();
+
+  withConfigFlags(program.command('run').description('one cycle, each symbol as of its latest bar')).action(async (flags: ConfigFlags) => {
+    const report = await withRun(configInput(flags), (run) => run.cycle());
+    println(flags.json ? JSON.stringify(report, null, 2) : formatRunTable(report));
+  });
+
+  withConfigFlags(
+    program
+      .command('replay')
+      .description('one cycle per trading day of a date range, as of each close')
+      .requiredOption('--from <date>', 'first date, YYYY-MM-DD')
+      .requiredOption('--to <date>', 'last date, YYYY-MM-DD')
+      .option('--data <dir>', 'folder of CSV files, one per symbol (same as --set data.dir=…)')
+      .option('--out <file>', 'write every signal as one JSON line'),
+  ).action(async (flags: ConfigFlags & { from: string; to: string; data?: string; out?: string }) => {
+    const from = assertIsoDate(flags.from, '--from');
+    const to = assertIsoDate(flags.to, '--to');
+    if (from > to) throw new ArgoError('ARGO_ERR_USAGE_DATE', `--from ${from} is after --to ${to}`);
+    const values = flags.data === undefined ? {} : { 'data.dir': path.resolve(flags.data) };
+    let outFile: ReturnType<typeof createWriteStream> | undefined;
+    if (flags.out !== undefined) {
+      await mkdir(path.dirname(path.resolve(flags.out)), { recursive: true });
+      outFile = createWriteStream(flags.out);
+    }
+    const report = await withRun(configInput(flags, values), (run) =>
+      run.replay({
+        from,
+        to,
+        onResult: (result) => {
+          if (result.signal !== null) outFile?.write(`${JSON.stringify(result.signal)}\n`);
+        },
+      }),
+    );
+    if (outFile !== undefined) await new Promise<void>((resolve, reject) => outFile!.end((e?: Error | null) => (e ? reject(e) : resolve())));
+    println(flags.json ? JSON.stringify(report.stats, null, 2) : formatStats(report.stats));
+  });
+
+  const config = program.command('config').description('check, print or document the configuration');
+  withConfigFlags(config.command('check').description('validate the configuration and every plugin it names')).action((flags: ConfigFlags) => {
+    const loaded = loadConfig(registry, configInput(flags));
+    println(flags.json ? JSON.stringify({ ok: true, hash: loaded.hash }) : `config ok (hash ${loaded.hash})`);
+  });
+  withConfigFlags(config.command('print').description('print the effective configuration as JSON')).action((flags: ConfigFlags) => {
+    println(JSON.stringify(loadConfig(registry, configInput(flags)).values, null, 2));
+  });
+  withConfigFlags(config.command('doc').description('print the configuration reference (Markdown)')).action((flags: ConfigFlags) => {
+    loadConfig(registry, configInput(flags));
+    out(configurationReference(registry));
+  });
+
+  withConfigFlags(program.command('plugins').description('list every plugin the configuration can name')).action((flags: ConfigFlags) => {
+    loadConfig(registry, configInput(flags));
+    const listed = registry.list().map(({ def, origin }) => ({
+      kind: def.kind,
+      name: def.name,
+      version: def.version,
+      apiVersion: def.apiVersion,
+      origin,
+      description: def.description,
+      options: Object.fromEntries(Object.entries(def.options ?? {}).map(([key, node]) => [key, (node as { default: unknown }).default])),
+    }));
+    if (flags.json) println(JSON.stringify(listed, null, 2));
+    else for (const p of listed) println(`${p.kind.padEnd(20)} ${p.name.padEnd(22)} ${p.version.padEnd(8)} ${p.description}${p.origin === 'built-in' ? '' : ` [${p.origin}]`}`);
+  });
+
+  program
+    .command('bench')
+    .description('run a benchmark and print its figures')
+    .addArgument(new Command().createArgument('<name>', 'benchmark').choices(Object.keys(environment.benchmarks)))
+    .option('--data <dir>', 'real market data folder (default: ../shared/data/sp500-2013-2018 beside the checkout)')
+    .addOption(new Option('--runs <n>', 'runs per measurement; medians are reported').default('3'))
+    .option('--json', 'print one JSON object')
+    .action(async (name: string, flags: { data?: string; runs: string; json?: boolean }) => {
+      const runs = Number(flags.runs);
+      if (!Number.isInteger(runs) || runs < 1) throw new ArgoError('ARGO_ERR_USAGE', `--runs must be a positive integer, was ${flags.runs}`);
+      const figures = await environment.benchmarks[name]({
+        registry,
+        dataDir: flags.data === undefined ? undefined : path.resolve(flags.data),
+        runs,
+        json: Boolean(flags.json),
+        print: flags.json ? (line) => err(`${line}\n`) : println,
+      });
+      if (flags.json) println(JSON.stringify(figures, null, 2));
+    });
+
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.exitCode === 0) return 0;
+      err(`ARGO_ERR_USAGE: ${error.message.replace(/^error: /, '')}\n`);
+      return 2;
+    }
+    if (isArgoError(error)) {
+      err(`${error.message}\n`);
+      return error.exitCode;
+    }
+    err(`argo-signals: unexpected failure: ${messageOf(error)}\n${error instanceof Error ? error.stack : ''}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,104 @@
+import { expect } from 'chai';
+import path from 'node:path';
+import { ArgoError, loadConfig } from '../../core';
+import { ROOT, builtinRegistry, tempDir, writeJson } from '../helpers';
+
+function codeOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).to.be.instanceOf(ArgoError);
+    return (error as ArgoError).code;
+  }
+  throw new Error('expected an ArgoError');
+}
+
+describe('config loader', () => {
+  it('fills the documented defaults', () => {
+    const { values, slots } = loadConfig(builtinRegistry());
+    expect(values.consensus.minConfidence).to.equal(75);
+    expect(values.earlyExit.strategy).to.equal('none');
+    expect(values.sources.map((s) => s.plugin)).to.include.members(['technical-trend', 'technical-momentum', 'technical-macd']);
+    expect(slots['market-data'].definition.name).to.equal('synthetic-bars');
+  });
+
+  it('lets the environment win over the file and --set win over both', () => {
+    const dir = tempDir();
+    const file = writeJson(dir, 'c.json', { consensus: { minConfidence: 60 }, concurrency: 3 });
+    const env = { ARGO_CONSENSUS_MIN_CONFIDENCE: '70', ARGO_CONCURRENCY: '5' };
+    const { values } = loadConfig(builtinRegistry(), { file, env, sets: ['consensus.minConfidence=80'] });
+    expect(values.consensus.minConfidence).to.equal(80);
+    expect(values.concurrency).to.equal(5);
+  });
+
+  it('mounts the selected plugin options at its slot and validates them', () => {
+    const { slots } = loadConfig(builtinRegistry(), { sets: ['data.days=120'] });
+    expect(slots['market-data'].options.days).to.equal(120);
+    expect(codeOf(() => loadConfig(builtinRegistry(), { sets: ['data.days=-3'] }))).to.equal('ARGO_ERR_CONFIG_INVALID');
+  });
+
+  it('picks csv-bars when data.dir is set', () => {
+    const { slots } = loadConfig(builtinRegistry(), { values: { 'data.dir': ROOT } });
+    expect(slots['market-data'].definition.name).to.equal('csv-bars');
+  });
+
+  it('rejects an unknown key, naming it', () => {
+    try {
+      loadConfig(builtinRegistry(), { sets: ['consensus.minConfidance=80'] });
+      expect.fail('should throw');
+    } catch (error) {
+      expect((error as ArgoError).code).to.equal('ARGO_ERR_CONFIG_INVALID');
+      expect((error as Error).message).to.contain('consensus.minConfidance');
+    }
+  });
+
+  it('rejects a wrong type and an out-of-range confidence', () => {
+    expect(codeOf(() => loadConfig(builtinRegistry(), { sets: ['consensus.minConfidence=abc'] }))).to.equal('ARGO_ERR_CONFIG_INVALID');
+    expect(codeOf(() => loadConfig(builtinRegistry(), { values: { 'consensus.minConfidence': 140 } }))).to.equal('ARGO_ERR_CONFIG_INVALID');
+  });
+
+  it('rejects a malformed config file, naming the file', () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'broken.json');
+    require('node:fs').writeFileSync(file, '{"consensus": {');
+    try {
+      loadConfig(builtinRegistry(), { file });
+      expect.fail('should throw');
+    } catch (error) {
+      expect((error as ArgoError).code).to.equal('ARGO_ERR_CONFIG_FILE');
+      expect((error as Error).message).to.contain(file);
+    }
+    expect(codeOf(() => loadConfig(builtinRegistry(), { file: path.join(dir, 'missing.json') }))).to.equal('ARGO_ERR_CONFIG_FILE');
+  });
+
+  it('rejects a --set without =', () => {
+    expect(codeOf(() => loadConfig(builtinRegistry(), { sets: ['consensus.minConfidence'] }))).to.equal('ARGO_ERR_CONFIG_SET');
+  });
+
+  it('rejects bad source entries: duplicate names, zero weight, unknown keys', () => {
+    const entry = { name: 'a', plugin: 'synthetic' };
+    const load = (sources: unknown) => () => loadConfig(builtinRegistry(), { values: { sources } });
+    expect(codeOf(load([entry, entry]))).to.equal('ARGO_ERR_CONFIG_INVALID');
+    expect(codeOf(load([{ ...entry, weight: 0 }]))).to.equal('ARGO_ERR_CONFIG_INVALID');
+    expect(codeOf(load([{ ...entry, wieght: 2 }]))).to.equal('ARGO_ERR_CONFIG_INVALID');
+    expect(codeOf(load([{ ...entry, simulate: { failureRate: 2 } }]))).to.equal('ARGO_ERR_CONFIG_INVALID');
+  });
+
+  it('validates source options against the plugin schema, naming the entry', () => {
+    try {
+      loadConfig(builtinRegistry(), { values: { sources: [{ name: 'rsi', plugin: 'technical-momentum', options: { periood: 3 } }] } });
+      expect.fail('should throw');
+    } catch (error) {
+      expect((error as ArgoError).code).to.equal('ARGO_ERR_PLUGIN_OPTIONS');
+      expect((error as Error).message).to.contain('sources[0].options').and.contain('technical-momentum');
+    }
+  });
+
+  it('gives the same hash to the same values in any key order', () => {
+    const a = loadConfig(builtinRegistry(), { values: { seed: 3, concurrency: 2 } });
+    const b = loadConfig(builtinRegistry(), { values: { concurrency: 2, seed: 3 } });
+    const c = loadConfig(builtinRegistry(), { values: { concurrency: 2, seed: 4 } });
+    expect(a.hash).to.equal(b.hash);
+    expect(a.hash).to.not.equal(c.hash);
+  });
+});
