@@ -1,0 +1,80 @@
+import { expect } from 'chai';
+import path from 'node:path';
+import { BarView, callSource, simulateCall, type RunSource, type Source, type SourceConfig } from '../../core';
+import { syntheticBars } from '../../plugins/market-data/synthetic-bars';
+import { ROOT } from '../helpers';
+
+const bars = BarView.upTo({ symbol: 'T', bars: syntheticBars('T', 1, ['2020-01-02', '2020-01-03']), malformedRows: 0 }, 1);
+
+function source(instance: Source, config: Partial<SourceConfig> = {}): RunSource {
+  return { config: { name: 's', plugin: 'test', weight: 1, timeoutMs: 50, options: {}, simulate: null, ...config }, instance };
+}
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const misbehaving = require(path.join(ROOT, 'test', 'fixtures', 'plugins', 'misbehaving-source.js'));
+
+function misbehave(mode: string): Source {
+  return misbehaving.create({ options: { mode } });
+}
+
+describe('source caller', () => {
+  it('returns a validated copy of a good opinion', async () => {
+    const outcome = await callSource(source(misbehave('good')), 'T', bars, 1);
+    expect(outcome).to.include({ ok: true, source: 's' });
+    expect(outcome.ok && outcome.opinion).to.deep.equal({ direction: 'LONG', confidence: 90 });
+  });
+
+  it('records a throwing source as failed with its message', async () => {
+    const outcome = await callSource(source(misbehave('throw')), 'T', bars, 1);
+    expect(outcome).to.include({ ok: false, failure: 'error', code: 'ARGO_ERR_SOURCE_FAILED' });
+    expect(!outcome.ok && outcome.message).to.contain('503');
+  });
+
+  it('times out a hanging source and aborts its signal', async () => {
+    let aborted = false;
+    const hanging: Source = {
+      opinion: ({ signal }) =>
+        new Promise((_, reject) => {
+          signal.addEventListener('abort', () => {
+            aborted = true;
+            reject(new Error('aborted'));
+          });
+        }),
+    };
+    const outcome = await callSource(source(hanging, { timeoutMs: 20 }), 'T', bars, 1);
+    expect(outcome).to.include({ ok: false, failure: 'timeout', code: 'ARGO_ERR_SOURCE_TIMEOUT' });
+    expect(aborted).to.equal(true);
+  });
+
+  for (const [mode, expected] of [
+    ['nan', 'confidence'],
+    ['over', '140'],
+    ['direction', 'UP'],
+    ['null', 'null'],
+  ] as const) {
+    it(`records a source answering ${mode} as malformed`, async () => {
+      const outcome = await callSource(source(misbehave(mode)), 'T', bars, 1);
+      expect(outcome).to.include({ ok: false, failure: 'malformed', code: 'ARGO_ERR_SOURCE_MALFORMED' });
+      expect(!outcome.ok && outcome.message).to.contain(expected);
+    });
+  }
+
+  it('simulates latency from the seed, source, symbol and date alone', () => {
+    const simulate = { latencyMs: 100, sigma: 0.5, failureRate: 0.1, timeoutRate: 0.05 };
+    const a = simulateCall(simulate, 7, 'news', 'AAPL', '2017-01-03');
+    expect(simulateCall(simulate, 7, 'news', 'AAPL', '2017-01-03')).to.deep.equal(a);
+    expect(simulateCall(simulate, 7, 'news', 'AAPL', '2017-01-04')).to.not.deep.equal(a);
+    const draws = Array.from({ length: 2000 }, (_, i) => simulateCall(simulate, 7, 'news', `S${i}`, '2017-01-03'));
+    const sorted = draws.map((d) => d.latencyMs).sort((x, y) => x - y);
+    expect(sorted[1000]).to.be.within(90, 110);
+    expect(draws.filter((d) => d.fails).length / 2000).to.be.within(0.08, 0.12);
+  });
+
+  it('turns a simulated latency past the timeout into a timeout without waiting', async () => {
+    const slow = source(misbehave('good'), { timeoutMs: 10, simulate: { latencyMs: 1000, sigma: 0, failureRate: 0, timeoutRate: 0 } });
+    const outcome = await callSource(slow, 'T', bars, 1);
+    expect(outcome).to.include({ ok: false, failure: 'timeout', latencyMs: 10 });
+    const fine = source(misbehave('good'), { timeoutMs: 5000, simulate: { latencyMs: 1000, sigma: 0, failureRate: 0, timeoutRate: 0 } });
+    expect(await callSource(fine, 'T', bars, 1)).to.include({ ok: true, latencyMs: 1000 });
+  });
+});
