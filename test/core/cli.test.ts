@@ -1,0 +1,77 @@
+import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { ROOT, findRealData, runCli, tempDir, writeJson } from '../helpers';
+
+describe('argo-signals CLI', () => {
+  it('run prints a table of signals and exits 0', () => {
+    const { code, stdout } = runCli(['run']);
+    expect(code).to.equal(0);
+    expect(stdout).to.match(/symbol\s+asOf\s+action\s+confidence/);
+    expect(stdout).to.contain('source calls: made 30');
+  });
+
+  it('run --json prints one JSON object with results and statistics', () => {
+    const { code, stdout } = runCli(['run', '--json', '--symbols', 'ACME,BOLT']);
+    expect(code).to.equal(0);
+    const report = JSON.parse(stdout);
+    expect(report.results.map((r: { symbol: string }) => r.symbol)).to.deep.equal(['ACME', 'BOLT']);
+    expect(report.stats.sourceCalls.made).to.equal(10);
+  });
+
+  it('exits 2 with a coded error for a usage or config error, writing nothing', () => {
+    const dir = tempDir();
+    const out = path.join(dir, 'signals.jsonl');
+    const cases: [string[], string][] = [
+      [['run', '--set', 'consensus.minConfidence=abc'], 'ARGO_ERR_CONFIG_INVALID'],
+      [['run', '--set', 'no.such.key=1'], 'ARGO_ERR_CONFIG_INVALID'],
+      [['run', '--config', writeJson(dir, 'bad.json', [1, 2])], 'ARGO_ERR_CONFIG_FILE'],
+      [['run', '--set', 'consensus.plugin=nope'], 'ARGO_ERR_PLUGIN_NOT_FOUND'],
+      [['run', '--symbols', '../x'], 'ARGO_ERR_USAGE_SYMBOL'],
+      [['replay', '--from', '2017-02-30', '--to', '2017-03-01', '--out', out], 'ARGO_ERR_USAGE_DATE'],
+      [['frobnicate'], 'ARGO_ERR_USAGE'],
+    ];
+    for (const [args, expected] of cases) {
+      const { code, stderr } = runCli(args);
+      expect(code, args.join(' ')).to.equal(2);
+      expect(stderr, args.join(' ')).to.contain(expected);
+    }
+    expect(() => readFileSync(out)).to.throw();
+  });
+
+  it('exits 1 with the plugin named when a factory throws', () => {
+    const dir = tempDir();
+    const file = writeJson(dir, 'c.json', { sources: [{ name: 'x', plugin: path.join(ROOT, 'test', 'fixtures', 'plugins', 'throwing-factory.js') }] });
+    const { code, stderr } = runCli(['run', '--config', file]);
+    expect(code).to.equal(1);
+    expect(stderr).to.contain('ARGO_ERR_PLUGIN_FACTORY').and.contain('broken-factory');
+  });
+
+  it('config doc matches docs/configuration.md', () => {
+    const { code, stdout } = runCli(['config', 'doc']);
+    expect(code).to.equal(0);
+    expect(stdout).to.equal(readFileSync(path.join(ROOT, 'docs', 'configuration.md'), 'utf8'));
+  });
+
+  it('config print shows effective values and plugins lists built-ins with their versions', () => {
+    const printed = JSON.parse(runCli(['config', 'print', '--set', 'concurrency=3']).stdout);
+    expect(printed.concurrency).to.equal(3);
+    const plugins = JSON.parse(runCli(['plugins', '--json']).stdout) as { kind: string; name: string; version: string }[];
+    expect(plugins.map((p) => `${p.kind}:${p.name}`)).to.include.members(['source:technical-trend', 'consensus:weighted', 'early-exit-strategy:none']);
+  });
+
+  it('replay --json --out writes every signal with every field', function () {
+    const dir = findRealData();
+    const out = path.join(tempDir(), 'signals.jsonl');
+    const data = dir === undefined ? [] : ['--data', dir];
+    if (dir === undefined) console.log('    (real data absent: replaying synthetic bars)');
+    const { code, stdout, stderr } = runCli(['replay', ...data, '--from', '2017-01-01', '--to', '2017-12-31', '--symbols', dir ? 'AAPL,CAT,CHK' : 'ACME,BOLT', '--json', '--out', out]);
+    expect(code, stderr).to.equal(0);
+    const report = JSON.parse(stdout);
+    expect(report).to.include.keys('cycles', 'symbolsEvaluated', 'signals', 'rejections', 'sourceCalls', 'malformedRows', 'time');
+    expect(report.time).to.have.keys('wallMs', 'virtualMs');
+    const lines = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines).to.have.length(report.signals);
+    expect(lines[0]).to.include.keys('id', 'symbol', 'asOf', 'action', 'direction', 'confidence', 'entry', 'stop', 'target', 'regime', 'reasoning', 'sources');
+  });
+});

@@ -1,0 +1,89 @@
+import { expect } from 'chai';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { ArgoError, type MarketData } from '../../../core';
+import csvBars, { parseBarsCsv } from '../../../plugins/market-data/csv-bars';
+import { findRealData, tempDir } from '../../helpers';
+
+async function open(dir: string): Promise<MarketData> {
+  return csvBars.create({ options: { dir }, resolvePath: (p: string) => path.resolve(p) } as never) as Promise<MarketData>;
+}
+
+async function codeOf(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(error).to.be.instanceOf(ArgoError);
+    return (error as ArgoError).code;
+  }
+  throw new Error('expected an ArgoError');
+}
+
+describe('csv-bars market data', () => {
+  it('reads columns in any order and case, ignores extra columns, sorts rows by date', () => {
+    const csv = ['Name,VOLUME,Close,timestamp,Low,High,Open,adj_close', 'X,100,11,2020-01-03,9,12,10,11', 'X,200,10,2020-01-02T00:00:00Z,9,11,10,10'].join('\n');
+    const { bars, malformedRows } = parseBarsCsv(csv, 'x.csv');
+    expect(malformedRows).to.equal(0);
+    expect(bars).to.deep.equal([
+      { date: '2020-01-02', open: 10, high: 11, low: 9, close: 10, volume: 200 },
+      { date: '2020-01-03', open: 10, high: 12, low: 9, close: 11, volume: 100 },
+    ]);
+  });
+
+  it('skips and counts malformed rows: empty or non-numeric fields, high below low, bad and duplicate dates', () => {
+    const csv = [
+      'date,open,high,low,close,volume',
+      '2020-01-02,10,11,9,10,100',
+      '2020-01-03,,,,10,3',
+      '2020-01-06,10,abc,9,10,100',
+      '2020-01-07,10,8,9,10,100',
+      '2020-13-40,10,11,9,10,100',
+      '2020-01-02,10,11,9,10,999',
+      '2020-01-08,10,11,9,10',
+      '2020-01-09,10,11,9,10,100',
+    ].join('\n');
+    const { bars, malformedRows } = parseBarsCsv(csv, 'x.csv');
+    expect(bars.map((b) => b.date)).to.deep.equal(['2020-01-02', '2020-01-09']);
+    expect(bars[0].volume).to.equal(100);
+    expect(malformedRows).to.equal(6);
+  });
+
+  it('fails with the file named when the header lacks a column', () => {
+    try {
+      parseBarsCsv('date,open,high,low,close\n2020-01-02,1,1,1,1', 'NOVOL.csv');
+      expect.fail('should throw');
+    } catch (error) {
+      expect((error as ArgoError).code).to.equal('ARGO_ERR_DATA_HEADER');
+      expect((error as Error).message).to.contain('NOVOL.csv').and.contain('volume');
+    }
+  });
+
+  it('lists symbols from file names and loads a dotted symbol', async () => {
+    const dir = tempDir();
+    writeFileSync(path.join(dir, 'BRK.B.csv'), 'date,open,high,low,close,volume\n2020-01-02,1,2,1,2,5\n');
+    writeFileSync(path.join(dir, 'notes.txt'), 'not data');
+    const data = await open(dir);
+    expect(await data.symbols()).to.deep.equal(['BRK.B']);
+    expect((await data.load('BRK.B')).bars).to.have.length(1);
+    expect(await codeOf(data.load('MISSING'))).to.equal('ARGO_ERR_DATA_NOT_FOUND');
+  });
+
+  it('refuses a missing folder', async () => {
+    expect(await codeOf(open(path.join(tempDir(), 'nope')))).to.equal('ARGO_ERR_DATA_NOT_FOUND');
+  });
+
+  it('loads the real data, counting the malformed BHF row', async function () {
+    const dir = findRealData();
+    if (dir === undefined) {
+      console.log('    (../shared/data absent: skipped)');
+      this.skip();
+    }
+    const data = await open(dir!);
+    const symbols = await data.symbols();
+    expect(symbols).to.have.length(100);
+    expect(symbols).to.include.members(['BF.B', 'BRK.B', 'AAPL']);
+    const bhf = await data.load('BHF');
+    expect(bhf.malformedRows).to.equal(1);
+    expect((await data.load('AAPL')).bars).to.have.length(1259);
+  });
+});
