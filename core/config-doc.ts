@@ -11,7 +11,7 @@ type Schema = Record<string, any>;
 function formatName(format: unknown): string {
   if (Array.isArray(format)) return format.map((v) => JSON.stringify(v)).join(' \\| ');
   if (typeof format === 'string') return format;
-  if (typeof format === 'function') return format.name && /^[A-Z]/.test(format.name) ? format.name : 'checked';
+  if (typeof format === 'function') return (format as { description?: string }).description ?? format.name;
   return 'any';
 }
 

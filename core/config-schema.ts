@@ -140,15 +140,20 @@ convict.addFormat({
   coerce: (value: string) => value.split(',').map((s) => s.trim()).filter((s) => s !== ''),
 });
 
+/** A convict format function that says what it accepts, for the configuration reference. */
+function described<F extends (value: unknown) => void>(description: string, check: F): F & { description: string } {
+  return Object.assign(check, { description });
+}
+
 function numberIn(min: number, max: number) {
-  return (value: unknown) => assertNumberIn(value, min, max, 'value');
+  return described(`number ${min}..${max}`, (value: unknown) => assertNumberIn(value, min, max, 'value'));
 }
 
 function integerIn(min: number, max: number) {
-  return (value: unknown) => {
+  return described(`integer ${min}..${max}`, (value: unknown) => {
     assertNumberIn(value, min, max, 'value');
     if (!Number.isInteger(value)) throw new Error(`must be an integer, was ${value}`);
-  };
+  });
 }
 
 /** The default sources: the five technical indicators over the bars. */
