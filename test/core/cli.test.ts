@@ -65,11 +65,13 @@ describe('argo-signals CLI', () => {
     const out = path.join(tempDir(), 'signals.jsonl');
     const data = dir === undefined ? [] : ['--data', dir];
     if (dir === undefined) console.log('    (real data absent: replaying synthetic bars)');
-    const { code, stdout, stderr } = runCli(['replay', ...data, '--from', '2017-01-01', '--to', '2017-12-31', '--symbols', dir ? 'AAPL,CAT,CHK' : 'ACME,BOLT', '--json', '--out', out]);
+    const [from, to, symbols] = dir ? ['2017-01-01', '2017-12-31', 'AAPL,CAT,CHK'] : ['2024-01-01', '2024-12-31', 'ACME,BOLT,DYNA,EMBR'];
+    const { code, stdout, stderr } = runCli(['replay', ...data, '--from', from, '--to', to, '--symbols', symbols, '--json', '--out', out]);
     expect(code, stderr).to.equal(0);
     const report = JSON.parse(stdout);
     expect(report).to.include.keys('cycles', 'symbolsEvaluated', 'signals', 'rejections', 'sourceCalls', 'malformedRows', 'time');
     expect(report.time).to.have.keys('wallMs', 'virtualMs');
+    expect(report.signals).to.be.greaterThan(0);
     const lines = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(lines).to.have.length(report.signals);
     expect(lines[0]).to.include.keys('id', 'symbol', 'asOf', 'action', 'direction', 'confidence', 'entry', 'stop', 'target', 'regime', 'reasoning', 'sources');
