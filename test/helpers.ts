@@ -2,7 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { PluginRegistry, Run, createLogger, loadConfig, type ConfigInput } from '../core';
+import { expect } from 'chai';
+import { ArgoError, PluginRegistry, Run, createLogger, loadConfig, type ConfigInput } from '../core';
 import { builtinPlugins } from '../plugins';
 export { findRealData } from '../bench/real-data';
 
@@ -41,4 +42,15 @@ export function runCli(args: readonly string[], options: { cwd?: string; env?: R
     encoding: 'utf8',
   });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** The ArgoError that `fn` throws or rejects with; fails the test when there is none. */
+export async function argoErrorOf(fn: () => unknown): Promise<ArgoError> {
+  try {
+    await fn();
+  } catch (error) {
+    expect(error).to.be.instanceOf(ArgoError);
+    return error as ArgoError;
+  }
+  throw new Error('expected an ArgoError');
 }

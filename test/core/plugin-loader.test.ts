@@ -1,19 +1,9 @@
 import { expect } from 'chai';
 import path from 'node:path';
-import { ArgoError, PLUGIN_API_VERSION, defineSourcePlugin, loadConfig } from '../../core';
-import { ROOT, builtinRegistry, createRun, tempDir, writeJson } from '../helpers';
+import { PLUGIN_API_VERSION, defineSourcePlugin, loadConfig } from '../../core';
+import { ROOT, argoErrorOf, builtinRegistry, createRun, tempDir, writeJson } from '../helpers';
 
 const FIXTURES = path.join(ROOT, 'test', 'fixtures', 'plugins');
-
-async function errorOf(fn: () => unknown): Promise<ArgoError> {
-  try {
-    await fn();
-  } catch (error) {
-    expect(error).to.be.instanceOf(ArgoError);
-    return error as ArgoError;
-  }
-  throw new Error('expected an ArgoError');
-}
 
 function sourceConfig(plugin: string, options = {}) {
   return { values: { sources: [{ name: 'x', plugin, options }] } };
@@ -38,28 +28,28 @@ describe('plugin loader', () => {
   });
 
   it('refuses a plugin whose apiVersion range excludes this framework', async () => {
-    const error = await errorOf(() => loadConfig(builtinRegistry(), sourceConfig(path.join(FIXTURES, 'bad-api-version.js'))));
+    const error = await argoErrorOf(() => loadConfig(builtinRegistry(), sourceConfig(path.join(FIXTURES, 'bad-api-version.js'))));
     expect(error.code).to.equal('ARGO_ERR_PLUGIN_API_VERSION');
     expect(error.message).to.contain('from-the-future').and.contain('^2.0.0').and.contain(PLUGIN_API_VERSION);
   });
 
   it('names the key and the registered plugins for an unknown plugin name', async () => {
-    const error = await errorOf(() => loadConfig(builtinRegistry(), { sets: ['consensus.plugin=majority-vote'] }));
+    const error = await argoErrorOf(() => loadConfig(builtinRegistry(), { sets: ['consensus.plugin=majority-vote'] }));
     expect(error.code).to.equal('ARGO_ERR_PLUGIN_NOT_FOUND');
     expect(error.message).to.contain('consensus.plugin').and.contain('majority-vote').and.contain('weighted');
   });
 
   it('refuses a module that exports no definition, and a plugin of the wrong kind', async () => {
-    expect((await errorOf(() => loadConfig(builtinRegistry(), sourceConfig(path.join(FIXTURES, 'not-a-plugin.js'))))).code).to.equal(
+    expect((await argoErrorOf(() => loadConfig(builtinRegistry(), sourceConfig(path.join(FIXTURES, 'not-a-plugin.js'))))).code).to.equal(
       'ARGO_ERR_PLUGIN_DEFINITION',
     );
-    const wrongKind = await errorOf(() => loadConfig(builtinRegistry(), sourceConfig(path.join(FIXTURES, 'consensus-as-source.js'))));
+    const wrongKind = await argoErrorOf(() => loadConfig(builtinRegistry(), sourceConfig(path.join(FIXTURES, 'consensus-as-source.js'))));
     expect(wrongKind.code).to.equal('ARGO_ERR_PLUGIN_KIND');
     expect(wrongKind.message).to.contain('sources[0].plugin');
   });
 
   it('wraps a throwing factory with the plugin and key at fault', async () => {
-    const error = await errorOf(() => createRun(sourceConfig(path.join(FIXTURES, 'throwing-factory.js'))));
+    const error = await argoErrorOf(() => createRun(sourceConfig(path.join(FIXTURES, 'throwing-factory.js'))));
     expect(error.code).to.equal('ARGO_ERR_PLUGIN_FACTORY');
     expect(error.message).to.contain('broken-factory').and.contain('sources[0]').and.contain('credentials missing');
     expect(error.cause).to.be.instanceOf(Error);
@@ -74,11 +64,11 @@ describe('plugin loader', () => {
       description: 'impostor',
       create: () => ({ opinion: () => ({ direction: 'LONG', confidence: 1 }) }),
     });
-    expect((await errorOf(() => registry.register(impostor, 'test'))).code).to.equal('ARGO_ERR_PLUGIN_DUPLICATE');
+    expect((await argoErrorOf(() => registry.register(impostor, 'test'))).code).to.equal('ARGO_ERR_PLUGIN_DUPLICATE');
   });
 
   it('refuses a definition whose name is not kebab-case', async () => {
     const bad = { kind: 'source', name: 'MyPlugin', version: '1.0.0', apiVersion: '^1.0.0', description: '', create: () => ({}) };
-    expect((await errorOf(() => builtinRegistry().register(bad, 'test'))).code).to.equal('ARGO_ERR_PLUGIN_DEFINITION');
+    expect((await argoErrorOf(() => builtinRegistry().register(bad, 'test'))).code).to.equal('ARGO_ERR_PLUGIN_DEFINITION');
   });
 });

@@ -3,20 +3,14 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ArgoError, type MarketData } from '../../../core';
 import csvBars, { parseBarsCsv } from '../../../plugins/market-data/csv-bars';
-import { findRealData, tempDir } from '../../helpers';
+import { argoErrorOf, findRealData, tempDir } from '../../helpers';
 
 async function open(dir: string): Promise<MarketData> {
   return csvBars.create({ options: { dir }, resolvePath: (p: string) => path.resolve(p) } as never) as Promise<MarketData>;
 }
 
 async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).to.be.instanceOf(ArgoError);
-    return (error as ArgoError).code;
-  }
-  throw new Error('expected an ArgoError');
+  return (await argoErrorOf(() => promise)).code;
 }
 
 describe('csv-bars market data', () => {
