@@ -92,10 +92,21 @@ export async function callSource(source: RunSource, symbol: string, bars: BarVie
   }
   const started = performance.now();
   const latency = () => simulatedMs ?? performance.now() - started;
-  const controller = new AbortController();
+  // An AbortController costs more than a synchronous indicator source: make one only for a
+  // source that reads `signal` or answers asynchronously.
+  let controller: AbortController | undefined;
+  const ensureController = () => (controller ??= new AbortController());
+  const request = {
+    symbol,
+    asOf,
+    bars,
+    get signal() {
+      return ensureController().signal;
+    },
+  };
   try {
-    let answer: unknown = source.instance.opinion({ symbol, asOf, bars, signal: controller.signal });
-    if (isPromiseLike(answer)) answer = await withTimeout(answer, timeoutMs, controller);
+    let answer: unknown = source.instance.opinion(request);
+    if (isPromiseLike(answer)) answer = await withTimeout(answer, timeoutMs, ensureController());
     const opinion = checkOpinion(answer);
     if (typeof opinion === 'string') return failure(name, 'malformed', 'ARGO_ERR_SOURCE_MALFORMED', opinion, latency());
     return { source: name, ok: true, opinion, latencyMs: latency() };

@@ -46,7 +46,15 @@ function rowToBar(row: readonly string[], index: ColumnIndex): Bar | null {
 export function parseBarsCsv(text: string, file: string): { bars: Bar[]; malformedRows: number } {
   let rows: string[][];
   try {
-    rows = parse(text, { relax_column_count: true, skip_empty_lines: true, bom: true });
+    // Price files rarely quote anything; splitting them directly is several times faster
+    // than the full parser, which still handles every file that has a quote in it.
+    rows = text.includes('"')
+      ? parse(text, { relax_column_count: true, skip_empty_lines: true, bom: true })
+      : text
+          .replace(/^\uFEFF/, '')
+          .split(/\r?\n/)
+          .filter((line) => line.trim() !== '')
+          .map((line) => line.split(','));
   } catch (error) {
     throw new ArgoError('ARGO_ERR_DATA_HEADER', `${file}: not a readable CSV file: ${messageOf(error)}`, { cause: error });
   }

@@ -81,3 +81,13 @@ describe('csv-bars market data', () => {
     expect((await data.load('AAPL')).bars).to.have.length(1259);
   });
 });
+
+describe('csv-bars parsing of quoted files', () => {
+  it('reads quoted fields with commas, a BOM and CRLF line ends', () => {
+    const csv = '\uFEFFdate,open,high,low,close,volume,name\r\n2020-01-02,10,11,9,10,100,"Acme, Inc."\r\n';
+    const { bars, malformedRows } = parseBarsCsv(csv, 'q.csv');
+    expect(malformedRows).to.equal(0);
+    expect(bars).to.deep.equal([{ date: '2020-01-02', open: 10, high: 11, low: 9, close: 10, volume: 100 }]);
+    expect(parseBarsCsv(csv.replace(',"Acme, Inc."', ''), 'u.csv').bars).to.deep.equal(bars);
+  });
+});
