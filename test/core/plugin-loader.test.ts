@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { cpSync } from 'node:fs';
 import path from 'node:path';
 import { PLUGIN_API_VERSION, defineSourcePlugin, loadConfig } from '../../core';
 import { ROOT, argoErrorOf, builtinRegistry, createRun, tempDir, writeJson } from '../helpers';
@@ -25,6 +26,15 @@ describe('plugin loader', () => {
     await run.close();
     expect(report.stats.sourceCalls.bySource.flip.made).to.equal(6);
     expect(report.stats.sourceCalls.failed).to.equal(0);
+  });
+
+  it('loads a plugin by npm package name from the node_modules beside the config file', async () => {
+    const dir = tempDir();
+    cpSync(path.join(ROOT, 'examples', 'argo-source-momentum-flip'), path.join(dir, 'node_modules', 'argo-source-momentum-flip'), { recursive: true });
+    const file = writeJson(dir, 'c.json', { sources: [{ name: 'flip', plugin: 'argo-source-momentum-flip' }] });
+    const config = loadConfig(builtinRegistry(), { file });
+    expect(config.sources[0].definition.name).to.equal('momentum-flip');
+    expect(config.sources[0].options.lookback).to.equal(10);
   });
 
   it('refuses a plugin whose apiVersion range excludes this framework', async () => {
