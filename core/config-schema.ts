@@ -39,7 +39,7 @@ export interface EngineConfig {
   consensus: { plugin: string; minConfidence: number } & Record<string, unknown>;
   earlyExit: { strategy: string } & Record<string, unknown>;
   reasoning: { explainer: string } & Record<string, unknown>;
-  storage: { plugin: string } & Record<string, unknown>;
+  storage: { plugin: string; maxPending: number } & Record<string, unknown>;
   levels: { atrPeriod: number; stopAtr: number; targetAtr: number };
   log: { level: string };
 }
@@ -198,7 +198,12 @@ export function engineSchema(): convict.Schema<any> {
       explainer: { doc: 'Explainer plugin writing the reasoning text (built-in name or module).', format: String, default: 'template' },
     },
     storage: {
-      plugin: { doc: 'Storage plugin (built-in name or module).', format: String, default: 'memory' },
+      plugin: { doc: 'Storage plugin (built-in name or module).', format: String, default: 'sqlite' },
+      maxPending: {
+        doc: 'Signals a replay may have handed to storage without acknowledgement before it waits (a live cycle always waits for all).',
+        format: integerIn(0, 1_000_000),
+        default: 1000,
+      },
     },
     levels: {
       atrPeriod: { doc: 'Bars in the average true range that sizes stop and target.', format: integerIn(2, 250), default: 14 },

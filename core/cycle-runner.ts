@@ -4,6 +4,7 @@ import type { EngineConfig } from './config-schema';
 import type { CycleStats } from './cycle-stats';
 import { SymbolPipeline, type SymbolResult } from './symbol-pipeline';
 import { TOKENS } from './tokens';
+import type { WriteTracker } from './write-tracker';
 
 /** One symbol to evaluate in a cycle, with its point-in-time bars. */
 export interface CycleItem {
@@ -31,10 +32,15 @@ export class CycleRunner {
   constructor(
     @inject(TOKENS.Config) private readonly config: EngineConfig,
     @inject(SymbolPipeline) private readonly pipeline: SymbolPipeline,
+    @inject(TOKENS.Writes) private readonly writes: WriteTracker,
   ) {}
 
-  /** Evaluates every item once; results come back in the order of `items`. */
-  async run(items: readonly CycleItem[], stats: CycleStats): Promise<SymbolResult[]> {
+  /**
+   * Evaluates every item once; results come back in the order of `items`. Before returning
+   * it waits until at most `pendingWrites` signals are unacknowledged by storage (0, the
+   * default, for a cycle whose signals must all be on disk when it ends).
+   */
+  async run(items: readonly CycleItem[], stats: CycleStats, pendingWrites = 0): Promise<SymbolResult[]> {
     const started = performance.now();
     const results = new Array<SymbolResult>(items.length);
     let next = 0;
@@ -45,6 +51,9 @@ export class CycleRunner {
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.config.concurrency, items.length) }, lane));
+    const settling = performance.now();
+    await this.writes.settle(pendingWrites);
+    stats.time('storage', performance.now() - settling);
     stats.cycles++;
     stats.symbolsEvaluated += items.length;
     stats.wallMs += performance.now() - started;

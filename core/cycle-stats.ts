@@ -22,6 +22,8 @@ export interface StatsReport {
   rejections: Record<string, number>;
   sourceCalls: CallCounts & { bySource: Record<string, CallCounts> };
   malformedRows: number;
+  /** Signals acknowledged as stored, and signals the storage failed to store. */
+  storage: { acknowledged: number; failed: number };
   stageMs: Record<Stage, number>;
   time: { wallMs: number; virtualMs: number };
 }
@@ -44,6 +46,8 @@ export class CycleStats {
   symbolsEvaluated = 0;
   signals = 0;
   malformedRows = 0;
+  storageAcknowledged = 0;
+  storageFailed = 0;
   wallMs = 0;
   virtualMs = 0;
   readonly rejections = new Map<string, number>();
@@ -90,6 +94,8 @@ export class CycleStats {
     this.symbolsEvaluated += other.symbolsEvaluated;
     this.signals += other.signals;
     this.malformedRows += other.malformedRows;
+    this.storageAcknowledged += other.storageAcknowledged;
+    this.storageFailed += other.storageFailed;
     this.wallMs += other.wallMs;
     this.virtualMs += other.virtualMs;
     for (const [reason, count] of other.rejections) this.rejections.set(reason, (this.rejections.get(reason) ?? 0) + count);
@@ -113,6 +119,7 @@ export class CycleStats {
       rejections: Object.fromEntries([...this.rejections.entries()].sort(([a], [b]) => a.localeCompare(b))),
       sourceCalls: { ...total, bySource },
       malformedRows: this.malformedRows,
+      storage: { acknowledged: this.storageAcknowledged, failed: this.storageFailed },
       stageMs: Object.fromEntries(STAGES.map((stage) => [stage, round(this.stageMs.get(stage)!)])) as Record<Stage, number>,
       time: { wallMs: round(this.wallMs), virtualMs: round(this.virtualMs) },
     };

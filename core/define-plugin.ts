@@ -50,6 +50,8 @@ export interface PluginContext<Options> {
   readonly logger: Logger;
   /** This instance's name: the source's `name` for sources, the plugin name otherwise. */
   readonly instanceName: string;
+  /** The id of the run the plugin is built for (storage records it with each signal). */
+  readonly runId: string;
   /** The run's seed (`seed`), for plugins that draw random numbers. */
   readonly seed: number;
   /** Resolves a path against the config file's folder (the working directory without one). */

@@ -72,6 +72,9 @@ export interface PriceLevels {
   readonly target: number;
 }
 
+/** Whether a signal's reasoning is final (`done`), still to be written (`pending`), or a stand-in written after the explainer failed (`fallback`). */
+export type ReasoningStatus = 'done' | 'pending' | 'fallback';
+
 /** A trading signal: the output of the pipeline for one symbol at one date. */
 export interface Signal extends PriceLevels {
   /** Stable: the same symbol, date, opinions and consensus give the same id. */
@@ -85,6 +88,7 @@ export interface Signal extends PriceLevels {
   readonly confidence: number;
   readonly regime: Regime;
   readonly reasoning: string;
+  readonly reasoningStatus: ReasoningStatus;
   readonly contributions: Readonly<Record<string, number>>;
   readonly sources: readonly SourceOutcome[];
 }

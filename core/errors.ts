@@ -55,7 +55,16 @@ export const ERROR_CODES = {
   ARGO_ERR_USAGE_DATE: { exitCode: 2, description: 'A date is not a real calendar date in YYYY-MM-DD form, or a range is reversed.' },
   ARGO_ERR_DATA_NOT_FOUND: { exitCode: 2, description: 'The data directory or the file of a requested symbol does not exist.' },
   ARGO_ERR_DATA_HEADER: { exitCode: 1, description: 'A CSV file lacks a header naming the date, open, high, low, close and volume columns.' },
-  ARGO_ERR_STORAGE_WRITE: { exitCode: 1, description: 'The storage could not write a signal or a run.' },
+  ARGO_ERR_STORAGE_OPEN: {
+    exitCode: 2,
+    description: 'The storage file cannot be opened for writing: a read-only folder, or a file that is not a SQLite database.',
+  },
+  ARGO_ERR_STORAGE_SCHEMA: { exitCode: 2, description: 'The database was written by a newer version of argo-signals (its schema version is higher).' },
+  ARGO_ERR_STORAGE_WRITE: {
+    exitCode: 1,
+    description: 'The storage could not write a signal or a run after its retries (SQLite storage: the batch went to the dead-letter file).',
+  },
+  ARGO_ERR_STORAGE_CLOSED: { exitCode: 1, description: 'A signal was handed to a storage that is already closed.' },
 } as const satisfies Record<string, ErrorSpec>;
 
 /** A code from {@link ERROR_CODES}. */

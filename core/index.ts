@@ -33,6 +33,7 @@ export {
   type FailureKind,
   type Opinion,
   type PriceLevels,
+  type ReasoningStatus,
   type Regime,
   type Signal,
   type SourceOutcome,
@@ -49,6 +50,7 @@ export type {
   Explainer,
   MarketData,
   ReasoningCache,
+  ReasoningUpdate,
   RunRecord,
   SignalQuery,
   Source,
@@ -68,3 +70,4 @@ export { SYMBOL_PATTERN, assertIsoDate, assertSymbol, isIsoDate } from './symbol
 export { TOKENS } from './tokens';
 export { main, type Benchmark, type BenchmarkContext, type CliEnvironment } from './cli/main';
 export { configurationReference } from './config-doc';
+export { WriteTracker } from './write-tracker';

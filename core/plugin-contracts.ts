@@ -8,6 +8,7 @@ import type {
   ConsensusResult,
   Opinion,
   PriceLevels,
+  ReasoningStatus,
   Regime,
   Signal,
   SourceOutcome,
@@ -132,15 +133,33 @@ export interface SignalQuery {
   readonly limit?: number;
 }
 
+/** A new reasoning text for a stored signal. */
+export interface ReasoningUpdate {
+  readonly id: string;
+  readonly reasoning: string;
+  readonly status: ReasoningStatus;
+}
+
 /** Kind `storage`: persists signals and runs. */
 export interface Storage {
-  /** Resolves once the signal is durable as far as this storage promises. Idempotent on `signal.id`. */
+  /**
+   * Resolves once the signal is durable as far as this storage promises; rejects with
+   * ARGO_ERR_STORAGE_WRITE when it could not be stored. Idempotent on `signal.id`. The
+   * engine does not wait for it symbol by symbol: it collects the promises and settles
+   * them at the end of a cycle (live) or as the replay goes, calling `flush` first.
+   */
   save(signal: Signal): Promise<void>;
   /** Records a finished run. */
   saveRun(run: RunRecord): Promise<void>;
+  /** Asks a batching storage to write what is queued now instead of waiting for its timer. */
+  flush?(): Promise<void>;
+  /** Replaces the reasoning of stored signals (deferred reasoning); resolves when durable. */
+  updateReasoning?(updates: readonly ReasoningUpdate[]): Promise<void>;
   /** Signals in date then symbol order. */
   querySignals(query: SignalQuery): Promise<Signal[]>;
-  /** Flushes what is pending and releases resources. */
+  /** Runs, newest first. */
+  queryRuns(): Promise<RunRecord[]>;
+  /** Writes everything pending and releases resources; later calls are no-ops. */
   close(): Promise<void>;
 }
 

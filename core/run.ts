@@ -13,6 +13,7 @@ import type { RunSource } from './source-caller';
 import type { SymbolResult } from './symbol-pipeline';
 import { assertSymbol } from './symbols';
 import { TOKENS } from './tokens';
+import { WriteTracker } from './write-tracker';
 
 /** Options of a replay. */
 export interface ReplayOptions {
@@ -33,6 +34,7 @@ async function instantiate<K extends PluginKind>(
   resolved: ResolvedPlugin<K>,
   loaded: LoadedConfig,
   logger: Logger,
+  runId: string,
 ): Promise<PluginInstances[K]> {
   const { definition, options, key } = resolved;
   try {
@@ -40,6 +42,7 @@ async function instantiate<K extends PluginKind>(
       options,
       instanceName: 'config' in resolved ? (resolved as ResolvedSource).config.name : definition.name,
       logger: logger.child({ plugin: `${definition.kind}:${definition.name}` }),
+      runId,
       seed: loaded.values.seed,
       resolvePath: (p: string) => path.resolve(loaded.baseDir, p),
     });
@@ -55,34 +58,38 @@ async function instantiate<K extends PluginKind>(
  * that two runs in one process (the arms of an A/B test) share no state.
  */
 export class Run {
-  readonly id = randomUUID();
   readonly startedAt = new Date().toISOString();
-  readonly stats = new CycleStats();
   #closed = false;
+  #stopRequested = false;
 
   private constructor(
+    readonly id: string,
     readonly config: LoadedConfig,
     readonly container: DependencyContainer,
+    readonly stats: CycleStats,
     private readonly closers: readonly (() => Promise<void>)[],
   ) {}
 
   /** Builds every plugin of `config` and the run's container. */
   static async create(config: LoadedConfig, logger: Logger): Promise<Run> {
+    const id = randomUUID();
+    const stats = new CycleStats();
     const closers: (() => Promise<void>)[] = [];
+    const build = <K extends PluginKind>(resolved: ResolvedPlugin<K>) => instantiate(resolved, config, logger, id);
     try {
       const { slots } = config;
-      const marketData = await instantiate(slots['market-data'], config, logger);
+      const marketData = await build(slots['market-data']);
       const sources: RunSource[] = [];
       for (const resolved of config.sources) {
-        const instance = await instantiate(resolved, config, logger);
+        const instance = await build(resolved);
         if (instance.close) closers.push(() => instance.close!());
         sources.push({ config: resolved.config, instance });
       }
-      const consensus = await instantiate(slots.consensus, config, logger);
-      const earlyExit = await instantiate(slots['early-exit-strategy'], config, logger);
-      const explainer = await instantiate(slots.explainer, config, logger);
+      const consensus = await build(slots.consensus);
+      const earlyExit = await build(slots['early-exit-strategy']);
+      const explainer = await build(slots.explainer);
       if (explainer.close) closers.push(() => explainer.close!());
-      const storage = await instantiate(slots.storage, config, logger);
+      const storage = await build(slots.storage);
       closers.push(() => storage.close());
 
       const child = rootContainer.createChildContainer();
@@ -94,7 +101,8 @@ export class Run {
       child.register(TOKENS.EarlyExit, { useValue: earlyExit });
       child.register(TOKENS.Explainer, { useValue: explainer });
       child.register(TOKENS.Storage, { useValue: storage });
-      return new Run(config, child, closers);
+      child.register(TOKENS.Writes, { useValue: new WriteTracker(storage, stats, logger) });
+      return new Run(id, config, child, stats, closers);
     } catch (error) {
       await Promise.allSettled(closers.map((close) => close()));
       throw error;
@@ -104,6 +112,16 @@ export class Run {
   /** The storage of this run, for queries. */
   get storage(): PluginInstances['storage'] {
     return this.container.resolve(TOKENS.Storage);
+  }
+
+  /** Makes a replay stop after the cycle in progress (SIGINT, SIGTERM); `close` then writes what is pending. */
+  requestStop(): void {
+    this.#stopRequested = true;
+  }
+
+  /** True once {@link requestStop} was called. */
+  get stopRequested(): boolean {
+    return this.#stopRequested;
   }
 
   async #loadSeries(): Promise<BarSeries[]> {
@@ -137,17 +155,20 @@ export class Run {
     const cursors = series.map(() => 0);
     const runner = this.container.resolve(CycleRunner);
     const results: SymbolResult[] = [];
+    const writes = this.container.resolve<WriteTracker>(TOKENS.Writes);
     for (const date of dates) {
+      if (this.#stopRequested) break;
       const items: CycleItem[] = [];
       series.forEach((s, i) => {
         while (cursors[i] < s.bars.length && s.bars[cursors[i]].date < date) cursors[i]++;
         if (cursors[i] < s.bars.length && s.bars[cursors[i]].date === date) items.push({ symbol: s.symbol, bars: BarView.upTo(s, cursors[i]) });
       });
-      for (const result of await runner.run(items, this.stats)) {
+      for (const result of await runner.run(items, this.stats, this.config.values.storage.maxPending)) {
         results.push(result);
         await options.onResult?.(result);
       }
     }
+    await writes.settle(0);
     this.stats.wallMs = performance.now() - started;
     return { results, stats: this.stats.report() };
   }
@@ -157,13 +178,16 @@ export class Run {
     if (this.#closed) return;
     this.#closed = true;
     try {
-      await this.storage.saveRun({
+      await this.container.resolve<WriteTracker>(TOKENS.Writes).settle(0);
+      const saved = this.storage.saveRun({
         id: this.id,
         configHash: this.config.hash,
         startedAt: this.startedAt,
         finishedAt: new Date().toISOString(),
         stats: this.stats.report(),
       });
+      await this.storage.flush?.();
+      await saved;
     } finally {
       const closed = await Promise.allSettled(this.closers.map((close) => close()));
       const failed = closed.find((c): c is PromiseRejectedResult => c.status === 'rejected');

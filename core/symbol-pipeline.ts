@@ -13,6 +13,7 @@ import type { Consensus, EarlyExitStrategy, Explainer, SourceInfo, Storage } fro
 import { callSource, type RunSource } from './source-caller';
 import { hashOf } from './stable-hash';
 import { TOKENS } from './tokens';
+import type { WriteTracker } from './write-tracker';
 
 /** What the pipeline made of one symbol. */
 export interface SymbolResult {
@@ -23,6 +24,8 @@ export interface SymbolResult {
   readonly rejection: string | null;
   /** Simulated time the symbol took: the slowest source of each wave, summed over waves. */
   readonly virtualMs: number;
+  /** Settles when storage has the signal: true once acknowledged, false if it failed. Null without a signal. */
+  readonly stored: Promise<boolean> | null;
 }
 
 /** Reasons a symbol is rejected after its consensus. */
@@ -49,6 +52,7 @@ export class SymbolPipeline {
     @inject(TOKENS.EarlyExit) private readonly earlyExit: EarlyExitStrategy,
     @inject(TOKENS.Explainer) private readonly explainer: Explainer,
     @inject(TOKENS.Storage) private readonly storage: Storage,
+    @inject(TOKENS.Writes) private readonly writes: WriteTracker,
   ) {
     this.#byName = new Map(sources.map((source) => [source.config.name, source]));
     this.#infos = sources.map(({ config: { name, weight, timeoutMs } }) => ({ name, weight, timeoutMs }));
@@ -91,7 +95,7 @@ export class SymbolPipeline {
     const asOf = bars.asOf;
     const reject = (rejection: string, virtualMs: number): SymbolResult => {
       stats.reject(rejection);
-      return { symbol, asOf, signal: null, rejection, virtualMs };
+      return { symbol, asOf, signal: null, rejection, virtualMs, stored: null };
     };
     let started = performance.now();
     const waves = timed(stats, 'plan', started, this.#plan());
@@ -156,13 +160,14 @@ export class SymbolPipeline {
       ...levels,
       regime,
       reasoning,
+      reasoningStatus: 'done',
       contributions: consensus.contributions,
       sources: outcomes,
     };
     started = performance.now();
-    await this.storage.save(signal);
+    const stored = this.writes.track(this.storage.save(signal), signal.id);
     stats.time('storage', performance.now() - started);
     stats.signals++;
-    return { symbol, asOf, signal, rejection: null, virtualMs };
+    return { symbol, asOf, signal, rejection: null, virtualMs, stored };
   }
 }

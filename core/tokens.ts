@@ -16,4 +16,6 @@ export const TOKENS = {
   Explainer: Symbol('argo.Explainer'),
   /** The {@link Storage} instance. */
   Storage: Symbol('argo.Storage'),
+  /** The run's {@link WriteTracker}. */
+  Writes: Symbol('argo.Writes'),
 } as const;

@@ -13,6 +13,7 @@ import technicalVolatility from './sources/technical-volatility';
 import technicalVolume from './sources/technical-volume';
 import jsonl from './storage/jsonl';
 import memory from './storage/memory';
+import sqlite from './storage/sqlite';
 
 /** Every built-in plugin definition. */
 export const builtinPlugins: readonly PluginDefinition[] = [
@@ -27,6 +28,7 @@ export const builtinPlugins: readonly PluginDefinition[] = [
   weighted,
   none,
   template,
+  sqlite,
   memory,
   jsonl,
 ];

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import { ArgoError, PluginRegistry, Run, createLogger, loadConfig, type ConfigInput } from '../core';
+import { ArgoError, PluginRegistry, Run, createLogger, loadConfig, type ConfigInput, type Signal } from '../core';
 import { builtinPlugins } from '../plugins';
 export { findRealData } from '../bench/real-data';
 
@@ -29,15 +29,15 @@ export function writeJson(dir: string, name: string, value: unknown): string {
   return file;
 }
 
-/** Builds a run from config input with the built-in registry (or `registry`). */
+/** Builds a run from config input with the built-in registry (or `registry`); memory storage unless the input names one. */
 export async function createRun(input: ConfigInput, registry = builtinRegistry()): Promise<Run> {
-  return Run.create(loadConfig(registry, input), createLogger('silent'));
+  return Run.create(loadConfig(registry, { ...input, values: { 'storage.plugin': 'memory', ...input.values } }), createLogger('silent'));
 }
 
-/** Runs the CLI in a child process. */
+/** Runs the CLI in a child process, by default in a fresh temporary folder (where the default SQLite file goes). */
 export function runCli(args: readonly string[], options: { cwd?: string; env?: Record<string, string> } = {}) {
   const result = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'argo-signals.js'), ...args], {
-    cwd: options.cwd ?? ROOT,
+    cwd: options.cwd ?? tempDir(),
     env: { ...process.env, ...options.env },
     encoding: 'utf8',
   });
@@ -53,4 +53,25 @@ export async function argoErrorOf(fn: () => unknown): Promise<ArgoError> {
     return error as ArgoError;
   }
   throw new Error('expected an ArgoError');
+}
+
+/** A well-formed signal for storage tests. */
+export function makeSignal(id: string, symbol = 'AAPL', asOf = '2017-01-03', overrides: Partial<Signal> = {}): Signal {
+  return {
+    id,
+    symbol,
+    asOf,
+    action: 'BUY',
+    direction: 'LONG',
+    confidence: 80,
+    entry: 10,
+    stop: 9,
+    target: 12,
+    regime: 'ranging',
+    reasoning: `reasoning of ${id}`,
+    reasoningStatus: 'done',
+    contributions: { trend: 50, rsi: 30 },
+    sources: [{ source: 'trend', ok: true, opinion: { direction: 'LONG', confidence: 90 }, latencyMs: 1 }],
+    ...overrides,
+  };
 }

@@ -6,11 +6,13 @@
 import { Command, CommanderError, Option } from 'commander';
 import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { loadConfig, type ConfigInput } from '../config-loader';
 import { configurationReference } from '../config-doc';
 import type { PluginDefinition } from '../define-plugin';
 import { ArgoError, isArgoError, messageOf } from '../errors';
+import { errorsReference } from '../errors-doc';
 import { createLogger } from '../logger';
 import { PluginRegistry } from '../plugin-registry';
 import { Run } from '../run';
@@ -81,18 +83,28 @@ export async function main(argv: readonly string[], environment: CliEnvironment)
     values,
   });
 
+  let interruptedBy: NodeJS.Signals | undefined;
+  // SIGINT and SIGTERM stop a replay after the cycle in progress; the run then closes as
+  // usual, so every signal produced is written before the process exits.
   const withRun = async <T>(input: ConfigInput, body: (run: Run) => Promise<T>): Promise<T> => {
     const config = loadConfig(registry, input);
     const run = await Run.create(config, createLogger(config.values.log.level));
-    let result: T;
+    const stop = (signal: NodeJS.Signals) => {
+      interruptedBy = signal;
+      err(`argo-signals: ${signal} received, writing pending signals before exit\n`);
+      run.requestStop();
+    };
+    process.on('SIGINT', stop).on('SIGTERM', stop);
     try {
-      result = await body(run);
+      const result = await body(run);
+      await run.close();
+      return result;
     } catch (error) {
       await run.close().catch(() => undefined);
       throw error;
+    } finally {
+      process.off('SIGINT', stop).off('SIGTERM', stop);
     }
-    await run.close();
-    return result;
   };
 
   const program = new Command('argo-signals')
@@ -150,6 +162,11 @@ export async function main(argv: readonly string[], environment: CliEnvironment)
     out(configurationReference(registry));
   });
 
+  program
+    .command('errors')
+    .description('print the reference of every error code (Markdown)')
+    .action(() => out(errorsReference()));
+
   withConfigFlags(program.command('plugins').description('list every plugin the configuration can name')).action((flags: ConfigFlags) => {
     loadConfig(registry, configInput(flags));
     const listed = registry.list().map(({ def, origin }) => ({
@@ -187,7 +204,7 @@ export async function main(argv: readonly string[], environment: CliEnvironment)
 
   try {
     await program.parseAsync([...argv], { from: 'user' });
-    return 0;
+    return interruptedBy === undefined ? 0 : 128 + os.constants.signals[interruptedBy];
   } catch (error) {
     if (error instanceof CommanderError) {
       if (error.exitCode === 0) return 0;

@@ -1,6 +1,6 @@
 import { createWriteStream, existsSync, mkdirSync, readFileSync, type WriteStream } from 'node:fs';
 import path from 'node:path';
-import { ArgoError, PLUGIN_API_VERSION, defineStoragePlugin, messageOf, type Signal } from '../../core';
+import { ArgoError, PLUGIN_API_VERSION, defineStoragePlugin, messageOf, type RunRecord, type Signal } from '../../core';
 import { filterSignals } from './signal-filter';
 
 interface JsonlOptions {
@@ -62,6 +62,9 @@ export default defineStoragePlugin<JsonlOptions>({
       },
       async querySignals(query) {
         return filterSignals(readLines<Signal>(signalsFile), query);
+      },
+      async queryRuns() {
+        return readLines<RunRecord>(runsFile).reverse();
       },
       async close() {
         await Promise.all([signals, runs].map((stream) => new Promise<void>((resolve) => stream.end(resolve))));

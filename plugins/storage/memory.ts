@@ -20,6 +20,9 @@ export default defineStoragePlugin({
       async querySignals(query) {
         return filterSignals(signals.values(), query);
       },
+      async queryRuns() {
+        return [...runs].reverse();
+      },
       async close() {},
     };
   },

@@ -2,11 +2,12 @@ import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ArgoError, ERROR_CODES } from '../../core';
-import { ROOT } from '../helpers';
+import { ROOT, runCli } from '../helpers';
 
 describe('error registry', () => {
   it('lists in docs/errors.md exactly the codes of the registry, with their exit codes', () => {
     const doc = readFileSync(path.join(ROOT, 'docs', 'errors.md'), 'utf8');
+    expect(runCli(['errors']).stdout).to.equal(doc);
     const documented = new Map([...doc.matchAll(/^\| `(ARGO_ERR_[A-Z_]+)` \| (\d) \|/gm)].map((m) => [m[1], Number(m[2])]));
     expect([...documented.keys()].sort()).to.deep.equal(Object.keys(ERROR_CODES).sort());
     for (const [code, spec] of Object.entries(ERROR_CODES)) expect(documented.get(code), code).to.equal(spec.exitCode);

@@ -1,9 +1,9 @@
 import { expect } from 'chai';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Signal, Storage } from '../../../core';
+import type { Storage } from '../../../core';
 import jsonl from '../../../plugins/storage/jsonl';
-import { argoErrorOf, tempDir } from '../../helpers';
+import { argoErrorOf, makeSignal, tempDir } from '../../helpers';
 
 function open(dir: string): Promise<Storage> {
   return Promise.resolve(
@@ -11,21 +11,18 @@ function open(dir: string): Promise<Storage> {
   );
 }
 
-function signal(id: string, symbol: string, asOf: string): Signal {
-  return { id, symbol, asOf, action: 'BUY', direction: 'LONG', confidence: 80, entry: 10, stop: 9, target: 12, regime: 'ranging', reasoning: 'r', contributions: {}, sources: [] };
-}
 
 describe('jsonl storage', () => {
   it('appends each signal once, across reopenings, and queries by symbol and date', async () => {
     const dir = tempDir();
     const first = await open(dir);
-    await first.save(signal('a', 'AAPL', '2017-01-03'));
-    await first.save(signal('a', 'AAPL', '2017-01-03'));
-    await first.save(signal('b', 'CAT', '2017-01-02'));
+    await first.save(makeSignal('a', 'AAPL', '2017-01-03'));
+    await first.save(makeSignal('a', 'AAPL', '2017-01-03'));
+    await first.save(makeSignal('b', 'CAT', '2017-01-02'));
     await first.saveRun({ id: 'r1', configHash: 'h', startedAt: 's', finishedAt: 'f', stats: {} });
     await first.close();
     const second = await open(dir);
-    await second.save(signal('a', 'AAPL', '2017-01-03'));
+    await second.save(makeSignal('a', 'AAPL', '2017-01-03'));
     expect((await second.querySignals({})).map((s) => s.id)).to.deep.equal(['b', 'a']);
     expect((await second.querySignals({ symbol: 'AAPL' })).map((s) => s.id)).to.deep.equal(['a']);
     expect(await second.querySignals({ from: '2017-01-03', to: '2017-01-03', limit: 5 })).to.have.length(1);

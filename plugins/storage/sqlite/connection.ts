@@ -1,0 +1,53 @@
+import sqlite3 from 'sqlite3';
+
+/** A sqlite3 error: `code` is SQLITE_BUSY, SQLITE_NOTADB, SQLITE_CANTOPEN, … */
+export type SqliteError = Error & { code?: string };
+
+/** True for the errors a retry can cure: another connection holds the lock. */
+export function isBusy(error: unknown): boolean {
+  const code = (error as SqliteError | null)?.code;
+  return code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED';
+}
+
+/** A promise face on one sqlite3 connection. */
+export class Connection {
+  private constructor(private readonly db: sqlite3.Database) {}
+
+  /** Opens `file` read-write (created when missing) or read-only, with a busy timeout. */
+  static open(file: string, mode: 'readwrite' | 'readonly', busyTimeoutMs: number): Promise<Connection> {
+    const flags = mode === 'readonly' ? sqlite3.OPEN_READONLY : sqlite3.OPEN_READWRITE | sqlite3.OPEN_CREATE;
+    return new Promise((resolve, reject) => {
+      const db = new sqlite3.Database(file, flags, (error) => {
+        if (error) return reject(error);
+        db.configure('busyTimeout', busyTimeoutMs);
+        resolve(new Connection(db));
+      });
+    });
+  }
+
+  /** Runs one statement; resolves with the number of rows it changed. */
+  run(sql: string, params: readonly unknown[] = []): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.db.run(sql, params, function (this: sqlite3.RunResult, error: Error | null) {
+        if (error) reject(error);
+        else resolve(this.changes);
+      });
+    });
+  }
+
+  /** Runs a query; resolves with every row. */
+  all<T>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
+    return new Promise((resolve, reject) => {
+      this.db.all(sql, params, (error: Error | null, rows: T[]) => (error ? reject(error) : resolve(rows)));
+    });
+  }
+
+  /** Runs several statements without parameters. */
+  exec(sql: string): Promise<void> {
+    return new Promise((resolve, reject) => this.db.exec(sql, (error) => (error ? reject(error) : resolve())));
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve, reject) => this.db.close((error) => (error ? reject(error) : resolve())));
+  }
+}

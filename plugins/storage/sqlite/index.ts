@@ -1,0 +1,131 @@
+import genericPool from 'generic-pool';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { ArgoError, PLUGIN_API_VERSION, defineStoragePlugin, isArgoError, messageOf, type RunRecord, type SignalQuery } from '../../../core';
+import { Connection, type SqliteError } from './connection';
+import { migrate } from './schema';
+import { rowToSignal, type SignalRow } from './signal-rows';
+import { WriteQueue } from './write-queue';
+
+interface SqliteOptions {
+  path: string;
+  batchSize: number;
+  flushMs: number;
+  maxQueue: number;
+  maxRetries: number;
+  retryBaseMs: number;
+  busyTimeoutMs: number;
+  synchronous: 'NORMAL' | 'FULL';
+  pool: { readers: number; idleMs: number };
+}
+
+function openError(file: string, error: unknown): ArgoError {
+  const code = (error as SqliteError).code;
+  const why =
+    code === 'SQLITE_NOTADB'
+      ? 'is not a SQLite database'
+      : `cannot be opened for writing (${messageOf(error)}); is its folder read-only?`;
+  return new ArgoError('ARGO_ERR_STORAGE_OPEN', `storage.path: ${file} ${why}`, { cause: error });
+}
+
+/** Opens the writer: creates the file, turns on WAL, checks and migrates the schema. */
+async function openWriter(file: string, options: SqliteOptions): Promise<Connection> {
+  try {
+    mkdirSync(path.dirname(file), { recursive: true });
+  } catch (error) {
+    throw openError(file, error);
+  }
+  let writer: Connection | undefined;
+  try {
+    writer = await Connection.open(file, 'readwrite', options.busyTimeoutMs);
+    const [{ journal_mode: mode }] = await writer.all<{ journal_mode: string }>('PRAGMA journal_mode = WAL');
+    if (mode !== 'wal') throw Object.assign(new Error(`journal mode stayed "${mode}"`), { code: 'SQLITE_CANTOPEN' });
+    await writer.exec(`PRAGMA synchronous = ${options.synchronous}`);
+    await migrate(writer, file);
+    return writer;
+  } catch (error) {
+    await writer?.close().catch(() => undefined);
+    throw isArgoError(error) ? error : openError(file, error);
+  }
+}
+
+function signalsSql(query: SignalQuery): { sql: string; params: unknown[] } {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (query.symbol !== undefined) where.push('symbol = ?') && params.push(query.symbol);
+  if (query.from !== undefined) where.push('as_of >= ?') && params.push(query.from);
+  if (query.to !== undefined) where.push('as_of <= ?') && params.push(query.to);
+  const filter = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
+  const limit = query.limit === undefined ? '' : 'LIMIT ?';
+  if (query.limit !== undefined) params.push(query.limit);
+  return { sql: `SELECT * FROM signals ${filter} ORDER BY as_of, symbol ${limit}`, params };
+}
+
+/**
+ * SQLite storage on the sqlite3 package: one writer connection doing group commit (see
+ * {@link WriteQueue}), a bounded pool of read-only connections for queries, WAL journal so
+ * readers never see a half-written batch.
+ */
+export default defineStoragePlugin<SqliteOptions>({
+  name: 'sqlite',
+  version: '1.0.0',
+  apiVersion: `^${PLUGIN_API_VERSION}`,
+  description: 'SQLite file: batched, idempotent group commit on one writer, pooled readers, WAL, dead-letter file.',
+  options: {
+    path: { doc: 'Database file, relative to the config file; created with its folder.', format: String, default: 'data/argo-signals.db' },
+    batchSize: { doc: 'Signals per transaction: a batch is written as soon as this many wait.', format: 'nat', default: 10 },
+    flushMs: { doc: 'A batch is written at the latest this many ms after its first signal.', format: 'nat', default: 500 },
+    maxQueue: { doc: 'Writes that may wait; beyond it save() waits for room (backpressure).', format: 'nat', default: 10000 },
+    maxRetries: { doc: 'Retries of a failing batch (lock waits not counted) before its writes go to the dead-letter file.', format: 'nat', default: 3 },
+    retryBaseMs: { doc: 'First retry delay; doubled on each retry, with jitter, capped at 2 s.', format: 'nat', default: 50 },
+    busyTimeoutMs: { doc: 'How long a connection waits for a lock before SQLITE_BUSY.', format: 'nat', default: 5000 },
+    synchronous: { doc: 'PRAGMA synchronous: NORMAL (durable at checkpoints under WAL, fast) or FULL (fsync per commit).', format: ['NORMAL', 'FULL'], default: 'NORMAL' },
+    pool: {
+      readers: { doc: 'Read-only connections in the query pool.', format: 'nat', default: 2 },
+      idleMs: { doc: 'An idle reader is closed after this many ms.', format: 'nat', default: 30000 },
+    },
+  },
+  async create({ options, resolvePath, runId, logger }) {
+    if (options.batchSize < 1 || options.maxQueue < options.batchSize || options.pool.readers < 1) {
+      throw new ArgoError('ARGO_ERR_PLUGIN_OPTIONS', 'storage: batchSize and pool.readers must be at least 1, and maxQueue at least batchSize');
+    }
+    const file = resolvePath(options.path);
+    const writer = await openWriter(file, options);
+    const queue = new WriteQueue(writer, { ...options, runId, deadLetterFile: `${file}.dead-letter.jsonl`, logger });
+    const readers = genericPool.createPool(
+      { create: () => Connection.open(file, 'readonly', options.busyTimeoutMs), destroy: (connection) => connection.close() },
+      { max: options.pool.readers, min: 0, idleTimeoutMillis: options.pool.idleMs, evictionRunIntervalMillis: Math.max(1000, options.pool.idleMs) },
+    );
+    let closed: Promise<void> | undefined;
+    return {
+      save: (signal) => queue.enqueue({ kind: 'signal', signal }),
+      saveRun: (run) => queue.enqueue({ kind: 'run', run }),
+      updateReasoning: async (updates) => {
+        await Promise.all(updates.map((update) => queue.enqueue({ kind: 'update', update })));
+      },
+      flush: () => queue.flush(),
+      async querySignals(query) {
+        const { sql, params } = signalsSql(query);
+        const rows = await readers.use((reader) => reader.all<SignalRow>(sql, params));
+        return rows.map(rowToSignal);
+      },
+      async queryRuns() {
+        const rows = await readers.use((reader) =>
+          reader.all<{ id: string; config_hash: string; started_at: string; finished_at: string; stats: string }>('SELECT * FROM runs ORDER BY started_at DESC'),
+        );
+        return rows.map(
+          (row): RunRecord => ({ id: row.id, configHash: row.config_hash, startedAt: row.started_at, finishedAt: row.finished_at, stats: JSON.parse(row.stats) }),
+        );
+      },
+      close() {
+        closed ??= (async () => {
+          await queue.close();
+          await readers.drain();
+          await readers.clear();
+          await writer.close();
+        })();
+        return closed;
+      },
+    };
+  },
+});

@@ -1,0 +1,207 @@
+import { appendFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ArgoError, messageOf, type Logger, type ReasoningUpdate, type RunRecord, type Signal } from '../../../core';
+import { isBusy, type Connection } from './connection';
+import { SIGNAL_COLUMNS, signalValues } from './signal-rows';
+
+/** One write waiting for its batch: a new signal, a reasoning update, or a run record. */
+type Job = (
+  | { readonly kind: 'signal'; readonly signal: Signal }
+  | { readonly kind: 'update'; readonly update: ReasoningUpdate }
+  | { readonly kind: 'run'; readonly run: RunRecord }
+) & {
+  readonly enqueuedAt: number;
+  readonly resolve: () => void;
+  readonly reject: (error: Error) => void;
+};
+
+/** A job as handed to {@link WriteQueue.enqueue}. */
+export type JobSpec = { kind: 'signal'; signal: Signal } | { kind: 'update'; update: ReasoningUpdate } | { kind: 'run'; run: RunRecord };
+
+/** How the queue batches and retries. */
+export interface WriteQueueOptions {
+  readonly runId: string;
+  readonly batchSize: number;
+  readonly flushMs: number;
+  readonly maxQueue: number;
+  readonly maxRetries: number;
+  readonly retryBaseMs: number;
+  readonly deadLetterFile: string;
+  readonly logger: Logger;
+}
+
+/** Rows per multi-row INSERT: 16 columns × 500 rows stays far below SQLite's 32766 bound parameters. */
+const ROWS_PER_STATEMENT = 500;
+/** Lock waits a batch may spend beyond the busy timeout before it counts as a failure. */
+const MAX_BUSY_RETRIES = 20;
+
+function insertSql(rows: number): string {
+  const placeholders = `(${SIGNAL_COLUMNS.map(() => '?').join(',')})`;
+  return `INSERT INTO signals (${SIGNAL_COLUMNS.join(',')}) VALUES ${new Array(rows).fill(placeholders).join(',')} ON CONFLICT(id) DO NOTHING`;
+}
+
+/**
+ * Group commit on one writer connection. A job leaves the queue only after the transaction
+ * holding it has committed (never before, so a failed write loses nothing); its promise
+ * resolves then. A batch is written when `batchSize` jobs wait, `flushMs` after its first
+ * job, or on `flush`. Lock errors are retried with backoff; other errors up to `maxRetries`
+ * times, then each job of the batch is tried alone and the ones that still fail go to the
+ * dead-letter file. Inserts are idempotent on the signal id, so a retried batch never
+ * duplicates.
+ */
+export class WriteQueue {
+  readonly #queue: Job[] = [];
+  readonly #roomWaiters: (() => void)[] = [];
+  #timer: NodeJS.Timeout | undefined;
+  #draining: Promise<void> | undefined;
+  #forced = 0;
+  #closed = false;
+  /** Jobs written to the dead-letter file. */
+  deadLettered = 0;
+
+  constructor(
+    private readonly writer: Connection,
+    private readonly options: WriteQueueOptions,
+  ) {}
+
+  /** Jobs waiting to be committed. */
+  get length(): number {
+    return this.#queue.length;
+  }
+
+  /** Queues a job; resolves when it is committed. Waits first while `maxQueue` jobs wait. */
+  async enqueue(spec: JobSpec): Promise<void> {
+    if (this.#closed) throw new ArgoError('ARGO_ERR_STORAGE_CLOSED', 'sqlite storage: a write arrived after close');
+    while (this.#queue.length >= this.options.maxQueue) await new Promise<void>((resolve) => this.#roomWaiters.push(resolve));
+    return new Promise<void>((resolve, reject) => {
+      this.#queue.push({ ...spec, enqueuedAt: Date.now(), resolve, reject });
+      if (this.#queue.length >= this.options.batchSize) this.#kick();
+      else this.#arm();
+    });
+  }
+
+  /** Writes every queued job now; resolves when the queue is empty. */
+  async flush(): Promise<void> {
+    this.#forced++;
+    try {
+      while (this.#queue.length > 0) {
+        this.#kick();
+        await this.#draining;
+      }
+    } finally {
+      this.#forced--;
+    }
+  }
+
+  /** Flushes, then refuses further jobs. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    await this.flush();
+    clearTimeout(this.#timer);
+  }
+
+  #arm(): void {
+    if (this.#timer !== undefined || this.#draining !== undefined || this.#queue.length === 0) return;
+    const delay = Math.max(0, this.#queue[0].enqueuedAt + this.options.flushMs - Date.now());
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.#forced++;
+      this.#kick();
+      void this.#draining?.finally(() => this.#forced--);
+    }, delay);
+  }
+
+  #kick(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#draining ??= this.#drain().finally(() => {
+      this.#draining = undefined;
+      this.#arm();
+    });
+  }
+
+  async #drain(): Promise<void> {
+    while (this.#queue.length >= this.options.batchSize || (this.#forced > 0 && this.#queue.length > 0)) {
+      const batch = this.#queue.slice(0, this.options.batchSize);
+      await this.#commit(batch);
+      this.#queue.splice(0, batch.length);
+      while (this.#roomWaiters.length > 0 && this.#queue.length < this.options.maxQueue) this.#roomWaiters.shift()!();
+    }
+  }
+
+  async #commit(batch: readonly Job[]): Promise<void> {
+    let failures = 0;
+    let busy = 0;
+    for (;;) {
+      try {
+        await this.#write(batch);
+        for (const job of batch) job.resolve();
+        return;
+      } catch (error) {
+        if (isBusy(error) && busy < MAX_BUSY_RETRIES) {
+          await sleep(this.#backoff(++busy));
+          continue;
+        }
+        failures++;
+        this.options.logger.warn({ err: messageOf(error), attempt: failures, jobs: batch.length }, 'sqlite batch failed');
+        if (failures <= this.options.maxRetries) {
+          await sleep(this.#backoff(failures));
+          continue;
+        }
+        if (batch.length === 1) return this.#deadLetter(batch[0], error);
+        for (const job of batch) await this.#commit([job]);
+        return;
+      }
+    }
+  }
+
+  #backoff(attempt: number): number {
+    return Math.min(2000, this.options.retryBaseMs * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2);
+  }
+
+  async #write(batch: readonly Job[]): Promise<void> {
+    const storedAt = new Date().toISOString();
+    const signals = batch.flatMap((job) => (job.kind === 'signal' ? [job.signal] : []));
+    await this.writer.exec('BEGIN IMMEDIATE');
+    try {
+      for (let start = 0; start < signals.length; start += ROWS_PER_STATEMENT) {
+        const chunk = signals.slice(start, start + ROWS_PER_STATEMENT);
+        await this.writer.run(insertSql(chunk.length), chunk.flatMap((signal) => signalValues(signal, this.options.runId, storedAt)));
+      }
+      for (const job of batch) {
+        if (job.kind === 'update') {
+          await this.writer.run('UPDATE signals SET reasoning = ?, reasoning_status = ? WHERE id = ?', [job.update.reasoning, job.update.status, job.update.id]);
+        } else if (job.kind === 'run') {
+          const { id, configHash, startedAt, finishedAt, stats } = job.run;
+          await this.writer.run(
+            `INSERT INTO runs (id, config_hash, started_at, finished_at, stats) VALUES (?, ?, ?, ?, ?)
+             ON CONFLICT(id) DO UPDATE SET finished_at = excluded.finished_at, stats = excluded.stats`,
+            [id, configHash, startedAt, finishedAt, JSON.stringify(stats)],
+          );
+        }
+      }
+      await this.writer.exec('COMMIT');
+    } catch (error) {
+      await this.writer.exec('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+  }
+
+  async #deadLetter(job: Job, error: unknown): Promise<void> {
+    const { resolve: _resolve, reject: _reject, enqueuedAt: _at, ...payload } = job;
+    const line = JSON.stringify({ failedAt: new Date().toISOString(), error: messageOf(error), ...payload });
+    const file = this.options.deadLetterFile;
+    try {
+      await appendFile(file, `${line}\n`);
+      this.deadLettered++;
+      this.options.logger.error({ err: messageOf(error), file }, 'sqlite write dead-lettered');
+      job.reject(new ArgoError('ARGO_ERR_STORAGE_WRITE', `sqlite storage: ${job.kind} not stored (${messageOf(error)}); written to ${file}`, { cause: error }));
+    } catch (fileError) {
+      job.reject(
+        new ArgoError('ARGO_ERR_STORAGE_WRITE', `sqlite storage: ${job.kind} not stored (${messageOf(error)}) and not dead-lettered to ${file}: ${messageOf(fileError)}`, {
+          cause: error,
+        }),
+      );
+    }
+  }
+}
