@@ -61,7 +61,7 @@ export type {
 } from './plugin-contracts';
 export { resolvePlugin, validateOptions } from './plugin-loader';
 export { PluginRegistry, checkDefinition } from './plugin-registry';
-export { Run, type ReplayOptions, type RunReport } from './run';
+export { Run, openStorage, type ReplayOptions, type RunReport } from './run';
 export { normalDraw, seededRandom } from './seeded-random';
 export { callSource, checkOpinion, simulateCall, type RunSource } from './source-caller';
 export { hashOf } from './stable-hash';

@@ -7,7 +7,7 @@ import type { LoadedConfig, ResolvedPlugin, ResolvedSource } from './config-load
 import { CycleRunner, type CycleItem } from './cycle-runner';
 import { CycleStats, type StatsReport } from './cycle-stats';
 import type { PluginInstances, PluginKind } from './define-plugin';
-import { ArgoError, messageOf } from './errors';
+import { ArgoError, isArgoError, messageOf } from './errors';
 import type { Logger } from './logger';
 import type { RunSource } from './source-caller';
 import type { SymbolResult } from './symbol-pipeline';
@@ -47,10 +47,17 @@ async function instantiate<K extends PluginKind>(
       resolvePath: (p: string) => path.resolve(loaded.baseDir, p),
     });
   } catch (error) {
+    // A plugin that throws a coded error has already said what is wrong and how bad it is.
+    if (isArgoError(error)) throw error;
     throw new ArgoError('ARGO_ERR_PLUGIN_FACTORY', `${key}: the factory of ${definition.kind} plugin "${definition.name}" threw: ${messageOf(error)}`, {
       cause: error,
     });
   }
+}
+
+/** Builds only the storage plugin of `config`, for the query commands: no run is recorded. */
+export function openStorage(config: LoadedConfig, logger: Logger): Promise<PluginInstances['storage']> {
+  return instantiate(config.slots.storage, config, logger, 'query');
 }
 
 /**

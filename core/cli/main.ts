@@ -4,20 +4,22 @@
  * 1 runtime failure.
  */
 import { Command, CommanderError, Option } from 'commander';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig, type ConfigInput } from '../config-loader';
 import { configurationReference } from '../config-doc';
+import type { StatsReport } from '../cycle-stats';
 import type { PluginDefinition } from '../define-plugin';
+import type { Storage } from '../plugin-contracts';
 import { ArgoError, isArgoError, messageOf } from '../errors';
 import { errorsReference } from '../errors-doc';
 import { createLogger } from '../logger';
 import { PluginRegistry } from '../plugin-registry';
-import { Run } from '../run';
+import { Run, openStorage } from '../run';
 import { assertIsoDate, assertSymbol } from '../symbols';
-import { formatRunTable, formatStats } from './format';
+import { formatRunTable, formatRuns, formatSignals, formatStats } from './format';
 
 /** What a benchmark is given. */
 export interface BenchmarkContext {
@@ -58,6 +60,12 @@ function symbolList(list: string): string {
     .split(',')
     .map((symbol) => assertSymbol(symbol.trim(), '--symbols'))
     .join(',');
+}
+
+function assertAllStored(stats: StatsReport): void {
+  if (stats.storage.failed > 0) {
+    throw new ArgoError('ARGO_ERR_STORAGE_WRITE', `${stats.storage.failed} of ${stats.signals} signals were not stored (see the log and the dead-letter file)`);
+  }
 }
 
 function withConfigFlags(command: Command): Command {
@@ -116,6 +124,7 @@ export async function main(argv: readonly string[], environment: CliEnvironment)
   withConfigFlags(program.command('run').description('one cycle, each symbol as of its latest bar')).action(async (flags: ConfigFlags) => {
     const report = await withRun(configInput(flags), (run) => run.cycle());
     println(flags.json ? JSON.stringify(report, null, 2) : formatRunTable(report));
+    assertAllStored(report.stats);
   });
 
   withConfigFlags(
@@ -147,6 +156,52 @@ export async function main(argv: readonly string[], environment: CliEnvironment)
     );
     if (outFile !== undefined) await new Promise<void>((resolve, reject) => outFile!.end((e?: Error | null) => (e ? reject(e) : resolve())));
     println(flags.json ? JSON.stringify(report.stats, null, 2) : formatStats(report.stats));
+    assertAllStored(report.stats);
+  });
+
+  const withStorage = async <T>(flags: ConfigFlags & { db?: string }, body: (storage: Storage) => Promise<T>): Promise<T> => {
+    const values: Record<string, unknown> = {};
+    if (flags.db !== undefined) {
+      const file = path.resolve(flags.db);
+      if (!existsSync(file)) throw new ArgoError('ARGO_ERR_STORAGE_OPEN', `--db: ${file} does not exist`);
+      Object.assign(values, { 'storage.plugin': 'sqlite', 'storage.path': file });
+    }
+    const config = loadConfig(registry, configInput(flags, values));
+    const storage = await openStorage(config, createLogger(config.values.log.level));
+    try {
+      return await body(storage);
+    } finally {
+      await storage.close();
+    }
+  };
+
+  withConfigFlags(
+    program
+      .command('signals')
+      .description('query stored signals, in date then symbol order')
+      .option('--db <file>', 'SQLite database (default: the configured storage)')
+      .option('--symbol <symbol>', 'only this symbol')
+      .option('--from <date>', 'from this date, YYYY-MM-DD')
+      .option('--to <date>', 'to this date, YYYY-MM-DD')
+      .option('--limit <n>', 'at most this many'),
+  ).action(async (flags: ConfigFlags & { db?: string; symbol?: string; from?: string; to?: string; limit?: string }) => {
+    const limit = flags.limit === undefined ? undefined : Number(flags.limit);
+    if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) throw new ArgoError('ARGO_ERR_USAGE', `--limit must be a positive integer, was ${flags.limit}`);
+    const query = {
+      symbol: flags.symbol === undefined ? undefined : assertSymbol(flags.symbol, '--symbol'),
+      from: flags.from === undefined ? undefined : assertIsoDate(flags.from, '--from'),
+      to: flags.to === undefined ? undefined : assertIsoDate(flags.to, '--to'),
+      limit,
+    };
+    const signals = await withStorage(flags, (storage) => storage.querySignals(query));
+    println(flags.json ? JSON.stringify(signals, null, 2) : formatSignals(signals));
+  });
+
+  withConfigFlags(
+    program.command('runs').description('list recorded runs, newest first').option('--db <file>', 'SQLite database (default: the configured storage)'),
+  ).action(async (flags: ConfigFlags & { db?: string }) => {
+    const runs = await withStorage(flags, (storage) => storage.queryRuns());
+    println(flags.json ? JSON.stringify(runs, null, 2) : formatRuns(runs));
   });
 
   const config = program.command('config').description('check, print or document the configuration');

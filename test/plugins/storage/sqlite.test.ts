@@ -1,0 +1,197 @@
+import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { createLogger, validateOptions, type Storage } from '../../../core';
+import sqlite from '../../../plugins/storage/sqlite';
+import { Connection } from '../../../plugins/storage/sqlite/connection';
+import { SCHEMA_VERSION, migrate } from '../../../plugins/storage/sqlite/schema';
+import { WriteQueue } from '../../../plugins/storage/sqlite/write-queue';
+import { ROOT, argoErrorOf, makeSignal, tempDir } from '../../helpers';
+
+type Opened = Storage & Required<Pick<Storage, 'flush' | 'updateReasoning'>>;
+
+async function open(file: string, overrides: Record<string, unknown> = {}): Promise<Opened> {
+  const options = validateOptions(sqlite, { path: file, ...overrides }, 'storage');
+  return (await sqlite.create({ options, resolvePath: (p: string) => p, runId: 'run-1', logger: createLogger('silent') } as never)) as Opened;
+}
+
+async function count(file: string, where = '1 = 1'): Promise<number> {
+  const reader = await Connection.open(file, 'readonly', 1000);
+  const [{ n }] = await reader.all<{ n: number }>(`SELECT count(*) AS n FROM signals WHERE ${where}`);
+  await reader.close();
+  return n;
+}
+
+describe('sqlite storage', () => {
+  it('acknowledges a save only once the signal is committed, readable from another connection', async () => {
+    const file = path.join(tempDir(), 'db', 'signals.db');
+    const storage = await open(file, { flushMs: 20 });
+    await storage.save(makeSignal('a'));
+    expect(await count(file)).to.equal(1);
+    const [stored] = await storage.querySignals({});
+    expect(stored).to.deep.equal(makeSignal('a'));
+    await storage.close();
+  });
+
+  it('writes a batch as soon as batchSize signals wait, without waiting for the timer', async () => {
+    const file = path.join(tempDir(), 'signals.db');
+    const storage = await open(file, { batchSize: 3, flushMs: 600000 });
+    await Promise.all(['a', 'b', 'c'].map((id) => storage.save(makeSignal(id))));
+    expect(await count(file)).to.equal(3);
+    let fourthDone = false;
+    const fourth = storage.save(makeSignal('d')).then(() => (fourthDone = true));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(fourthDone, 'a lone signal waits for its batch').to.equal(false);
+    await storage.flush();
+    await fourth;
+    expect(await count(file)).to.equal(4);
+    await storage.close();
+  });
+
+  it('is idempotent on the signal id: a signal saved again, even by another run, is stored once', async () => {
+    const file = path.join(tempDir(), 'signals.db');
+    const first = await open(file, { batchSize: 2 });
+    await Promise.all([first.save(makeSignal('a')), first.save(makeSignal('b'))]);
+    await first.close();
+    const retry = await open(file, { batchSize: 2 });
+    await Promise.all([retry.save(makeSignal('a')), retry.save(makeSignal('c'))]);
+    await retry.close();
+    expect(await count(file)).to.equal(3);
+  });
+
+  it('updates reasoning and its status in batches', async () => {
+    const file = path.join(tempDir(), 'signals.db');
+    const storage = await open(file);
+    await storage.save(makeSignal('a', 'AAPL', '2017-01-03', { reasoning: 'pending…', reasoningStatus: 'pending' }));
+    await storage.updateReasoning([{ id: 'a', reasoning: 'because', status: 'done' }]);
+    const [stored] = await storage.querySignals({ symbol: 'AAPL' });
+    expect(stored).to.include({ reasoning: 'because', reasoningStatus: 'done' });
+    await storage.close();
+  });
+
+  it('queries by symbol and date range in date order, and lists runs', async () => {
+    const file = path.join(tempDir(), 'signals.db');
+    const storage = await open(file);
+    const writes = [
+      storage.save(makeSignal('1', 'CAT', '2017-01-04')),
+      storage.save(makeSignal('2', 'AAPL', '2017-01-04')),
+      storage.save(makeSignal('3', 'AAPL', '2017-01-02')),
+      storage.saveRun({ id: 'r', configHash: 'h', startedAt: '2017', finishedAt: '2018', stats: { signals: 3 } }),
+    ];
+    await storage.flush();
+    await Promise.all(writes);
+    expect((await storage.querySignals({})).map((s) => s.id)).to.deep.equal(['3', '2', '1']);
+    expect((await storage.querySignals({ symbol: 'AAPL', from: '2017-01-03' })).map((s) => s.id)).to.deep.equal(['2']);
+    expect(await storage.querySignals({ limit: 1 })).to.have.length(1);
+    expect(await storage.queryRuns()).to.deep.equal([{ id: 'r', configHash: 'h', startedAt: '2017', finishedAt: '2018', stats: { signals: 3 } }]);
+    await storage.close();
+  });
+
+  it('makes save wait for room when maxQueue writes are queued (backpressure)', async () => {
+    const file = path.join(tempDir(), 'signals.db');
+    const writer = await Connection.open(file, 'readwrite', 1000);
+    await migrate(writer, file);
+    const queue = new WriteQueue(writer, {
+      runId: 'r',
+      batchSize: 10,
+      flushMs: 600000,
+      maxQueue: 3,
+      maxRetries: 0,
+      retryBaseMs: 1,
+      deadLetterFile: `${file}.dead-letter.jsonl`,
+      logger: createLogger('silent'),
+    });
+    const saves = Array.from({ length: 5 }, (_, i) => queue.enqueue({ kind: 'signal', signal: makeSignal(`s${i}`) }));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(queue.length).to.equal(3);
+    await queue.close();
+    await Promise.all(saves);
+    expect(await count(file)).to.equal(5);
+    await writer.close();
+  });
+
+  it('lets readers query while batches are written, and they never see part of a batch', async () => {
+    const file = path.join(tempDir(), 'signals.db');
+    const storage = await open(file, { batchSize: 25, flushMs: 600000, pool: { readers: 2, idleMs: 1000 } });
+    const writes = Array.from({ length: 1000 }, (_, i) => storage.save(makeSignal(`s${i}`, 'AAPL', `2017-01-${String((i % 28) + 1).padStart(2, '0')}`)));
+    const seen: number[] = [];
+    let done = false;
+    const all = Promise.all(writes).then(() => (done = true));
+    while (!done) seen.push((await storage.querySignals({})).length);
+    await all;
+    expect(seen.length).to.be.greaterThan(1);
+    for (const n of seen) expect(n % 25, `a reader saw ${n} rows`).to.equal(0);
+    expect(await count(file)).to.equal(1000);
+    await storage.close();
+  });
+
+  it('retries through a lock held by another connection', async () => {
+    const file = path.join(tempDir(), 'signals.db');
+    const storage = await open(file, { busyTimeoutMs: 20, retryBaseMs: 10 });
+    const blocker = await Connection.open(file, 'readwrite', 1000);
+    await blocker.exec('BEGIN IMMEDIATE');
+    const saved = storage.save(makeSignal('a'));
+    void storage.flush();
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    await blocker.exec('COMMIT');
+    await blocker.close();
+    await saved;
+    expect(await count(file)).to.equal(1);
+    await storage.close();
+  });
+
+  it('sends a write that keeps failing to the dead-letter file and stores the rest of its batch', async () => {
+    const file = path.join(tempDir(), 'signals.db');
+    const storage = await open(file, { batchSize: 3, maxRetries: 1, retryBaseMs: 1 });
+    const saboteur = await Connection.open(file, 'readwrite', 1000);
+    await saboteur.exec(`CREATE TRIGGER poison BEFORE INSERT ON signals WHEN NEW.symbol = 'POISON' BEGIN SELECT RAISE(ABORT, 'injected fault'); END`);
+    await saboteur.close();
+    const results = await Promise.allSettled([storage.save(makeSignal('a')), storage.save(makeSignal('p', 'POISON')), storage.save(makeSignal('b'))]);
+    expect(results.map((r) => r.status)).to.deep.equal(['fulfilled', 'rejected', 'fulfilled']);
+    const error = (results[1] as PromiseRejectedResult).reason;
+    expect(error.code).to.equal('ARGO_ERR_STORAGE_WRITE');
+    expect(error.message).to.contain('injected fault').and.contain('dead-letter');
+    const deadLetters = readFileSync(`${file}.dead-letter.jsonl`, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(deadLetters).to.have.length(1);
+    expect(deadLetters[0].signal.id).to.equal('p');
+    expect(await count(file)).to.equal(2);
+    await storage.close();
+  });
+
+  it('refuses a file that is not a SQLite database, naming it', async () => {
+    const file = path.join(tempDir(), 'notes.db');
+    writeFileSync(file, 'this is not a database, just some text that is long enough to be read as a header '.repeat(10));
+    const error = await argoErrorOf(() => open(file));
+    expect(error.code).to.equal('ARGO_ERR_STORAGE_OPEN');
+    expect(error.message).to.contain(file).and.contain('not a SQLite database');
+  });
+
+  it('refuses a database written by a newer schema version', async () => {
+    const file = path.join(tempDir(), 'future.db');
+    const connection = await Connection.open(file, 'readwrite', 1000);
+    await connection.exec(`PRAGMA user_version = ${SCHEMA_VERSION + 1}`);
+    await connection.close();
+    const error = await argoErrorOf(() => open(file));
+    expect(error.code).to.equal('ARGO_ERR_STORAGE_SCHEMA');
+    expect(error.message).to.contain(`schema version ${SCHEMA_VERSION + 1}`);
+  });
+
+  it('refuses a read-only folder at start with exit code 2, writing nothing', () => {
+    const dir = tempDir();
+    chmodSync(dir, 0o755);
+    const readOnly = path.join(dir, 'ro');
+    mkdirSync(readOnly);
+    chmodSync(readOnly, 0o555);
+    // Root ignores folder permissions, so the CLI runs as nobody there.
+    const asUser = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+    const result = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'argo-signals.js'), 'run', '--set', `storage.path=${path.join(readOnly, 'signals.db')}`], {
+      cwd: dir,
+      encoding: 'utf8',
+      ...asUser,
+    });
+    expect(result.status, result.stderr).to.equal(2);
+    expect(result.stderr).to.contain('ARGO_ERR_STORAGE_OPEN').and.contain(path.join(readOnly, 'signals.db'));
+    expect(existsSync(path.join(readOnly, 'signals.db'))).to.equal(false);
+  });
+});
