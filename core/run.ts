@@ -164,6 +164,9 @@ export class Run {
     const results: SymbolResult[] = [];
     const writes = this.container.resolve<WriteTracker>(TOKENS.Writes);
     for (const date of dates) {
+      // A cycle of synchronous sources never leaves the microtask queue; yielding once per
+      // cycle lets timers, I/O and signal handlers (SIGTERM) in between.
+      await new Promise((resolve) => setImmediate(resolve));
       if (this.#stopRequested) break;
       const items: CycleItem[] = [];
       series.forEach((s, i) => {
