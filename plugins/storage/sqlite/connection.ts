@@ -9,6 +9,20 @@ export function isBusy(error: unknown): boolean {
   return code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED';
 }
 
+/** A prepared statement: parsed once, run many times. */
+export class Prepared {
+  constructor(private readonly statement: sqlite3.Statement) {}
+
+  /** Binds `params` and runs the statement. */
+  run(params: readonly unknown[]): Promise<void> {
+    return new Promise((resolve, reject) => this.statement.run(params, (error: Error | null) => (error ? reject(error) : resolve())));
+  }
+
+  finalize(): Promise<void> {
+    return new Promise((resolve) => this.statement.finalize(() => resolve()));
+  }
+}
+
 /** A promise face on one sqlite3 connection. */
 export class Connection {
   private constructor(private readonly db: sqlite3.Database) {}
@@ -39,6 +53,13 @@ export class Connection {
   all<T>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
     return new Promise((resolve, reject) => {
       this.db.all(sql, params, (error: Error | null, rows: T[]) => (error ? reject(error) : resolve(rows)));
+    });
+  }
+
+  /** Prepares `sql` for repeated runs. */
+  prepare(sql: string): Promise<Prepared> {
+    return new Promise((resolve, reject) => {
+      const statement = this.db.prepare(sql, (error: Error | null) => (error ? reject(error) : resolve(new Prepared(statement))));
     });
   }
 
