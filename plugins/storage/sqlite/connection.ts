@@ -27,13 +27,18 @@ export class Prepared {
 export class Connection {
   private constructor(private readonly db: sqlite3.Database) {}
 
-  /** Opens `file` read-write (created when missing) or read-only, with a busy timeout. */
+  /**
+   * Opens `file` read-write (created when missing) or read-only, with a busy timeout. The
+   * connection runs its statements strictly in the order they are issued (sqlite3's
+   * serialized mode), so a transaction's statements can be issued without waiting for each.
+   */
   static open(file: string, mode: 'readwrite' | 'readonly', busyTimeoutMs: number): Promise<Connection> {
     const flags = mode === 'readonly' ? sqlite3.OPEN_READONLY : sqlite3.OPEN_READWRITE | sqlite3.OPEN_CREATE;
     return new Promise((resolve, reject) => {
       const db = new sqlite3.Database(file, flags, (error) => {
         if (error) return reject(error);
         db.configure('busyTimeout', busyTimeoutMs);
+        db.serialize();
         resolve(new Connection(db));
       });
     });

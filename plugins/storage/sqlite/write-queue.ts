@@ -139,7 +139,7 @@ export class WriteQueue {
       const batch = this.#queue.slice(0, this.options.batchSize);
       await this.#commit(batch);
       this.#queue.splice(0, batch.length);
-      while (this.#roomWaiters.length > 0 && this.#queue.length < this.options.maxQueue) this.#roomWaiters.shift()!();
+      for (const wake of this.#roomWaiters.splice(0, this.options.maxQueue - this.#queue.length)) wake();
     }
   }
 
@@ -176,30 +176,40 @@ export class WriteQueue {
   async #write(batch: readonly Job[]): Promise<void> {
     const storedAt = new Date().toISOString();
     const signals = batch.flatMap((job) => (job.kind === 'signal' ? [job.signal] : []));
-    await this.writer.exec('BEGIN IMMEDIATE');
-    try {
-      for (let start = 0; start < signals.length; start += ROWS_PER_STATEMENT) {
-        const chunk = signals.slice(start, start + ROWS_PER_STATEMENT);
-        const insert = await this.#insert(chunk.length);
-        await insert.run(chunk.flatMap((signal) => signalValues(signal, this.options.runId, storedAt)));
-      }
-      for (const job of batch) {
-        if (job.kind === 'update') {
-          await this.writer.run('UPDATE signals SET reasoning = ?, reasoning_status = ? WHERE id = ?', [job.update.reasoning, job.update.status, job.update.id]);
-        } else if (job.kind === 'run') {
-          const { id, configHash, startedAt, finishedAt, stats } = job.run;
-          await this.writer.run(
+    // The connection is serialized: issuing every statement of the transaction at once saves
+    // a round trip per statement, and COMMIT is only issued once all of them succeeded.
+    const chunks: Signal[][] = [];
+    for (let start = 0; start < signals.length; start += ROWS_PER_STATEMENT) chunks.push(signals.slice(start, start + ROWS_PER_STATEMENT));
+    // Prepared before BEGIN, so the statements below are issued in batch order.
+    const inserts = await Promise.all(chunks.map((chunk) => this.#insert(chunk.length)));
+    const statements: Promise<unknown>[] = [this.writer.exec('BEGIN IMMEDIATE')];
+    chunks.forEach((chunk, i) => statements.push(inserts[i].run(chunk.flatMap((signal) => signalValues(signal, this.options.runId, storedAt)))));
+    for (const job of batch) {
+      if (job.kind === 'update') {
+        statements.push(this.writer.run('UPDATE signals SET reasoning = ?, reasoning_status = ? WHERE id = ?', [job.update.reasoning, job.update.status, job.update.id]));
+      } else if (job.kind === 'run') {
+        const { id, configHash, startedAt, finishedAt, stats } = job.run;
+        statements.push(
+          this.writer.run(
             `INSERT INTO runs (id, config_hash, started_at, finished_at, stats) VALUES (?, ?, ?, ?, ?)
              ON CONFLICT(id) DO UPDATE SET finished_at = excluded.finished_at, stats = excluded.stats`,
             [id, configHash, startedAt, finishedAt, JSON.stringify(stats)],
-          );
-        }
+          ),
+        );
       }
-      await this.writer.exec('COMMIT');
-    } catch (error) {
-      await this.writer.exec('ROLLBACK').catch(() => undefined);
-      throw error;
     }
+    const failed = (await Promise.allSettled(statements)).find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed === undefined) {
+      try {
+        await this.writer.exec('COMMIT');
+        return;
+      } catch (error) {
+        await this.writer.exec('ROLLBACK').catch(() => undefined);
+        throw error;
+      }
+    }
+    await this.writer.exec('ROLLBACK').catch(() => undefined);
+    throw failed.reason;
   }
 
   async #deadLetter(job: Job, error: unknown): Promise<void> {

@@ -195,3 +195,18 @@ describe('sqlite storage', () => {
     expect(existsSync(path.join(readOnly, 'signals.db'))).to.equal(false);
   });
 });
+
+describe('sqlite storage batch order', () => {
+  it('applies a reasoning update queued in the same batch as its signal', async () => {
+    const file = path.join(tempDir(), 'signals.db');
+    const storage = await open(file, { batchSize: 50, flushMs: 600000 });
+    const writes = [
+      storage.save(makeSignal('a', 'AAPL', '2017-01-03', { reasoning: 'pending…', reasoningStatus: 'pending' })),
+      storage.updateReasoning([{ id: 'a', reasoning: 'written later', status: 'done' }]),
+    ];
+    await storage.flush();
+    await Promise.all(writes);
+    expect((await storage.querySignals({}))[0]).to.include({ reasoning: 'written later', reasoningStatus: 'done' });
+    await storage.close();
+  });
+});
