@@ -37,7 +37,7 @@ export interface EngineConfig {
   data: { plugin: string } & Record<string, unknown>;
   sources: SourceConfig[];
   consensus: { plugin: string; minConfidence: number } & Record<string, unknown>;
-  earlyExit: { strategy: string } & Record<string, unknown>;
+  earlyExit: { strategy: string; shadowRate: number } & Record<string, unknown>;
   reasoning: { explainer: string } & Record<string, unknown>;
   storage: { plugin: string; maxPending: number } & Record<string, unknown>;
   levels: { atrPeriod: number; stopAtr: number; targetAtr: number };
@@ -193,6 +193,11 @@ export function engineSchema(): convict.Schema<any> {
     },
     earlyExit: {
       strategy: { doc: 'Early-exit strategy plugin (built-in name or module).', format: String, default: 'none' },
+      shadowRate: {
+        doc: 'Fraction 0..1 of early-exited symbols (seeded) whose skipped sources are fetched anyway, off the critical path, to measure the miss rate.',
+        format: numberIn(0, 1),
+        default: 0,
+      },
     },
     reasoning: {
       explainer: { doc: 'Explainer plugin writing the reasoning text (built-in name or module).', format: String, default: 'template' },

@@ -51,6 +51,7 @@ export class CycleRunner {
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.config.concurrency, items.length) }, lane));
+    await this.pipeline.settleShadows();
     const settling = performance.now();
     await this.writes.settle(pendingWrites);
     stats.time('storage', performance.now() - settling);

@@ -22,6 +22,8 @@ export interface StatsReport {
   rejections: Record<string, number>;
   sourceCalls: CallCounts & { bySource: Record<string, CallCounts> };
   malformedRows: number;
+  /** Early-exited symbols fetched in full anyway (`earlyExit.shadowRate`), and how many of them would have become signals. */
+  shadow: { checked: number; missed: number; missRate: number | null; sourceCalls: number };
   /** Signals acknowledged as stored, and signals the storage failed to store. */
   storage: { acknowledged: number; failed: number };
   stageMs: Record<Stage, number>;
@@ -48,6 +50,9 @@ export class CycleStats {
   malformedRows = 0;
   storageAcknowledged = 0;
   storageFailed = 0;
+  shadowChecked = 0;
+  shadowMissed = 0;
+  shadowSourceCalls = 0;
   wallMs = 0;
   virtualMs = 0;
   readonly rejections = new Map<string, number>();
@@ -96,6 +101,9 @@ export class CycleStats {
     this.malformedRows += other.malformedRows;
     this.storageAcknowledged += other.storageAcknowledged;
     this.storageFailed += other.storageFailed;
+    this.shadowChecked += other.shadowChecked;
+    this.shadowMissed += other.shadowMissed;
+    this.shadowSourceCalls += other.shadowSourceCalls;
     this.wallMs += other.wallMs;
     this.virtualMs += other.virtualMs;
     for (const [reason, count] of other.rejections) this.rejections.set(reason, (this.rejections.get(reason) ?? 0) + count);
@@ -119,6 +127,12 @@ export class CycleStats {
       rejections: Object.fromEntries([...this.rejections.entries()].sort(([a], [b]) => a.localeCompare(b))),
       sourceCalls: { ...total, bySource },
       malformedRows: this.malformedRows,
+      shadow: {
+        checked: this.shadowChecked,
+        missed: this.shadowMissed,
+        missRate: this.shadowChecked === 0 ? null : this.shadowMissed / this.shadowChecked,
+        sourceCalls: this.shadowSourceCalls,
+      },
       storage: { acknowledged: this.storageAcknowledged, failed: this.storageFailed },
       stageMs: Object.fromEntries(STAGES.map((stage) => [stage, round(this.stageMs.get(stage)!)])) as Record<Stage, number>,
       time: { wallMs: round(this.wallMs), virtualMs: round(this.virtualMs) },

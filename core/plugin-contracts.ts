@@ -86,6 +86,8 @@ export interface EarlyExitStrategy {
   plan(sources: readonly SourceInfo[]): readonly (readonly string[])[];
   /** Called after each wave except the last. */
   afterWave(state: WaveState): ExitDecision;
+  /** Called after every wave, the last included, with its outcomes: lets a strategy learn latencies. */
+  observe?(wave: readonly SourceOutcome[]): void;
 }
 
 /** What an explainer is asked to explain. */

@@ -11,6 +11,7 @@ import { ArgoError } from './errors';
 import { marketRegime, priceLevels } from './market-levels';
 import type { Consensus, EarlyExitStrategy, Explainer, SourceInfo, Storage } from './plugin-contracts';
 import { callSource, type RunSource } from './source-caller';
+import { seededRandom } from './seeded-random';
 import { hashOf } from './stable-hash';
 import { TOKENS } from './tokens';
 import type { WriteTracker } from './write-tracker';
@@ -44,6 +45,9 @@ function timed<T>(stats: CycleStats, stage: Stage, started: number, value: T): T
 export class SymbolPipeline {
   readonly #byName: ReadonlyMap<string, RunSource>;
   readonly #infos: readonly SourceInfo[];
+  /** Configured position of each source: opinions are combined in this order whatever the waves were. */
+  readonly #rank: ReadonlyMap<string, number>;
+  readonly #shadows = new Set<Promise<void>>();
 
   constructor(
     @inject(TOKENS.Config) private readonly config: EngineConfig,
@@ -56,6 +60,36 @@ export class SymbolPipeline {
   ) {
     this.#byName = new Map(sources.map((source) => [source.config.name, source]));
     this.#infos = sources.map(({ config: { name, weight, timeoutMs } }) => ({ name, weight, timeoutMs }));
+    this.#rank = new Map(sources.map((source, i) => [source.config.name, i]));
+  }
+
+  /** Waits for the shadow fetches started so far (they run off the critical path). */
+  async settleShadows(): Promise<void> {
+    while (this.#shadows.size > 0) await Promise.all(this.#shadows);
+  }
+
+  /** True when a consensus of `opinions` would become a signal. */
+  #passes(opinions: readonly WeightedOpinion[], consensus: ConsensusResult): boolean {
+    return opinions.length > 0 && consensus.direction !== 'NEUTRAL' && consensus.confidence >= this.config.consensus.minConfidence;
+  }
+
+  /**
+   * For a seeded `earlyExit.shadowRate` of early-exited symbols, fetches the sources the
+   * strategy skipped anyway, without delaying the symbol, and counts whether the full
+   * consensus would have passed: the measured miss rate of the strategy.
+   */
+  #shadow(symbol: string, bars: BarView, outcomes: readonly SourceOutcome[], skipped: readonly SourceInfo[], stats: CycleStats): void {
+    const rate = this.config.earlyExit.shadowRate;
+    if (rate === 0 || seededRandom(this.config.seed, 'shadow', symbol, bars.asOf)() >= rate) return;
+    const shadow = (async () => {
+      const rest = await Promise.all(skipped.map((info) => callSource(this.#byName.get(info.name)!, symbol, bars, this.config.seed)));
+      const opinions = this.#weighted([...outcomes, ...rest]);
+      stats.shadowChecked++;
+      stats.shadowSourceCalls += rest.length;
+      if (this.#passes(opinions, this.#combine(opinions))) stats.shadowMissed++;
+    })();
+    this.#shadows.add(shadow);
+    void shadow.finally(() => this.#shadows.delete(shadow));
   }
 
   #plan(): string[][] {
@@ -86,8 +120,13 @@ export class SymbolPipeline {
     return result;
   }
 
+  /** The opinions among `outcomes`, in configured source order. */
   #weighted(outcomes: readonly SourceOutcome[]): WeightedOpinion[] {
-    return outcomes.flatMap((o) => (o.ok ? [{ source: o.source, weight: this.#byName.get(o.source)!.config.weight, opinion: o.opinion }] : []));
+    return this.#inConfigOrder(outcomes).flatMap((o) => (o.ok ? [{ source: o.source, weight: this.#byName.get(o.source)!.config.weight, opinion: o.opinion }] : []));
+  }
+
+  #inConfigOrder(outcomes: readonly SourceOutcome[]): SourceOutcome[] {
+    return [...outcomes].sort((a, b) => this.#rank.get(a.source)! - this.#rank.get(b.source)!);
   }
 
   /** Runs the pipeline for `symbol` as of the last bar of `bars`, counting into `stats`. */
@@ -108,6 +147,7 @@ export class SymbolPipeline {
       const wave = await Promise.all(waves[w].map((name) => callSource(this.#byName.get(name)!, symbol, bars, this.config.seed)));
       stats.time('fetch', performance.now() - started);
       for (const outcome of wave) stats.recordCall(outcome);
+      this.earlyExit.observe?.(wave);
       outcomes.push(...wave);
       virtualMs += Math.max(0, ...wave.map((o) => o.latencyMs));
       if (w === waves.length - 1) break;
@@ -129,6 +169,7 @@ export class SymbolPipeline {
       stats.time('consensus', performance.now() - started);
       if (decision.stop) {
         stats.recordSkipped(remaining.map((info) => info.name));
+        this.#shadow(symbol, bars, outcomes, remaining, stats);
         return reject(`early-exit:${decision.reason}`, virtualMs);
       }
     }
@@ -136,9 +177,10 @@ export class SymbolPipeline {
     started = performance.now();
     const opinions = this.#weighted(outcomes);
     const consensus = timed(stats, 'consensus', started, this.#combine(opinions));
-    if (opinions.length === 0) return reject(REJECTIONS.noOpinions, virtualMs);
-    if (consensus.direction === 'NEUTRAL') return reject(REJECTIONS.neutral, virtualMs);
-    if (consensus.confidence < this.config.consensus.minConfidence) return reject(REJECTIONS.belowMinConfidence, virtualMs);
+    if (!this.#passes(opinions, consensus)) {
+      if (opinions.length === 0) return reject(REJECTIONS.noOpinions, virtualMs);
+      return reject(consensus.direction === 'NEUTRAL' ? REJECTIONS.neutral : REJECTIONS.belowMinConfidence, virtualMs);
+    }
 
     started = performance.now();
     const action = consensus.direction === 'LONG' ? 'BUY' : 'SELL';
@@ -149,7 +191,8 @@ export class SymbolPipeline {
     const reasoning = await this.explainer.explain({ symbol, asOf, action, consensus, opinions, regime, levels });
     stats.time('reasoning', performance.now() - started);
 
-    const identity = outcomes.map((o) => (o.ok ? [o.source, o.opinion.direction, o.opinion.confidence] : [o.source, o.failure]));
+    const sources = this.#inConfigOrder(outcomes);
+    const identity = sources.map((o) => (o.ok ? [o.source, o.opinion.direction, o.opinion.confidence] : [o.source, o.failure]));
     const signal: Signal = {
       id: hashOf({ symbol, asOf, action, confidence: consensus.confidence, identity }),
       symbol,
@@ -162,7 +205,7 @@ export class SymbolPipeline {
       reasoning,
       reasoningStatus: 'done',
       contributions: consensus.contributions,
-      sources: outcomes,
+      sources,
     };
     started = performance.now();
     const stored = this.writes.track(this.storage.save(signal), signal.id);

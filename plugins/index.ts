@@ -3,7 +3,10 @@ import type { PluginDefinition } from '../core';
 import csvBars from './market-data/csv-bars';
 import syntheticBars from './market-data/synthetic-bars';
 import weighted from './consensus/weighted';
+import bound from './early-exit/bound';
+import incremental from './early-exit/incremental';
 import none from './early-exit/none';
+import staged from './early-exit/staged';
 import template from './explainers/template';
 import synthetic from './sources/synthetic';
 import technicalMacd from './sources/technical-macd';
@@ -27,6 +30,9 @@ export const builtinPlugins: readonly PluginDefinition[] = [
   synthetic,
   weighted,
   none,
+  staged,
+  incremental,
+  bound,
   template,
   sqlite,
   memory,

@@ -1,0 +1,21 @@
+import type { SourceInfo } from '../../core';
+
+/** Sources by descending weight; ties keep their configured order. */
+export function byWeight(sources: readonly SourceInfo[]): SourceInfo[] {
+  return [...sources].sort((a, b) => b.weight - a.weight);
+}
+
+/** `names` split into consecutive waves of `size`. */
+export function chunk(names: readonly string[], size: number): string[][] {
+  const waves: string[][] = [];
+  for (let i = 0; i < names.length; i += size) waves.push(names.slice(i, i + size));
+  return waves;
+}
+
+/** The configured sources named in `wanted`, failing with `key` when one is not configured. */
+export function pickSources(sources: readonly SourceInfo[], wanted: readonly string[], key: string): string[] {
+  const known = new Set(sources.map((s) => s.name));
+  const unknown = wanted.filter((name) => !known.has(name));
+  if (unknown.length > 0) throw new Error(`${key} names ${unknown.join(', ')}, not among the configured sources (${[...known].join(', ')})`);
+  return [...wanted];
+}

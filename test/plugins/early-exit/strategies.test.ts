@@ -1,0 +1,133 @@
+import { expect } from 'chai';
+import fc from 'fast-check';
+import { validateOptions, type ConsensusResult, type EarlyExitStrategy, type Signal, type SourceInfo, type WaveState } from '../../../core';
+import bound from '../../../plugins/early-exit/bound';
+import incremental from '../../../plugins/early-exit/incremental';
+import staged from '../../../plugins/early-exit/staged';
+import { argoErrorOf, createRun, findRealData } from '../../helpers';
+
+const SOURCES: SourceInfo[] = [
+  { name: 'a', weight: 1, timeoutMs: 100 },
+  { name: 'b', weight: 3, timeoutMs: 100 },
+  { name: 'c', weight: 2, timeoutMs: 100 },
+];
+
+function build(def: typeof staged | typeof incremental | typeof bound, options: Record<string, unknown> = {}): EarlyExitStrategy {
+  return def.create({ options: validateOptions(def, options, 'earlyExit') } as never) as EarlyExitStrategy;
+}
+
+function state(confidence: number, upperBound: number): WaveState {
+  const partial: ConsensusResult = { direction: 'LONG', confidence, contributions: {} };
+  return { symbol: 'X', asOf: '2017-01-03', waveIndex: 0, wave: [], fetched: [], remaining: [], partial, upperBound, minConfidence: 75 };
+}
+
+/** Signals without measured latencies, which differ between any two runs. */
+function comparable(signals: readonly Signal[]) {
+  return signals.map((s) => ({ ...s, sources: s.sources.map(({ latencyMs: _, ...rest }) => rest) }));
+}
+
+async function replaySignals(values: Record<string, unknown>, from: string, to: string) {
+  const run = await createRun({ values });
+  const signals: Signal[] = [];
+  const report = await run.replay({ from, to, onResult: (r) => void (r.signal && signals.push(r.signal)) });
+  await run.close();
+  return { signals, stats: report.stats };
+}
+
+describe('early-exit strategies', () => {
+  it('staged: the highest-weight source first, then the rest; stops below stage1Min', async () => {
+    const strategy = build(staged);
+    expect(strategy.plan(SOURCES)).to.deep.equal([['b'], ['a', 'c']]);
+    expect(build(staged, { firstWave: ['a', 'c'] }).plan(SOURCES)).to.deep.equal([['a', 'c'], ['b']]);
+    expect(strategy.afterWave(state(49, 100))).to.deep.equal({ stop: true, reason: 'stage1' });
+    expect(strategy.afterWave(state(50, 100))).to.deep.equal({ stop: false });
+    expect((await argoErrorOf(() => build(staged, { firstWave: ['zz'] }).plan(SOURCES))).code).to.equal('ARGO_ERR_PLUGIN_OPTIONS');
+  });
+
+  it('incremental: one source a wave by weight, or the configured groups; stops below minToContinue', () => {
+    expect(build(incremental).plan(SOURCES)).to.deep.equal([['b'], ['c'], ['a']]);
+    expect(build(incremental, { groups: [['a'], ['b']] }).plan(SOURCES)).to.deep.equal([['a'], ['b'], ['c']]);
+    expect(build(incremental).afterWave(state(59, 100))).to.deep.equal({ stop: true, reason: 'incremental' });
+    expect(build(incremental).afterWave(state(60, 100))).to.deep.equal({ stop: false });
+  });
+
+  it('bound: stops only when the bound is below the bar, and orders by weight per observed latency', () => {
+    const strategy = build(bound, { waveSize: 2 });
+    expect(strategy.afterWave(state(10, 74.9))).to.deep.equal({ stop: true, reason: 'bound' });
+    expect(strategy.afterWave(state(10, 75))).to.deep.equal({ stop: false });
+    expect(strategy.plan(SOURCES)).to.deep.equal([['b', 'c'], ['a']]);
+    strategy.observe!([
+      { source: 'b', ok: true, opinion: { direction: 'LONG', confidence: 1 }, latencyMs: 3000 },
+      { source: 'a', ok: true, opinion: { direction: 'LONG', confidence: 1 }, latencyMs: 1 },
+    ]);
+    expect(strategy.plan(SOURCES)).to.deep.equal([['a', 'c'], ['b']]);
+  });
+
+  it('bound yields exactly the signals of none on any generated sources, weights, failures and threshold', async () => {
+    const sourceSpec = fc.record({
+      weight: fc.double({ min: 0.1, max: 5, noNaN: true }),
+      meanConfidence: fc.integer({ min: 20, max: 95 }),
+      spread: fc.integer({ min: 0, max: 40 }),
+      followTrend: fc.double({ min: 0, max: 1, noNaN: true }),
+      failureRate: fc.double({ min: 0, max: 0.3, noNaN: true }),
+      latencyMs: fc.integer({ min: 1, max: 500 }),
+    });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(sourceSpec, { minLength: 1, maxLength: 6 }),
+        fc.integer({ min: 40, max: 95 }),
+        fc.integer({ min: 1, max: 3 }),
+        fc.integer({ min: 0, max: 1000 }),
+        async (specs, minConfidence, waveSize, seed) => {
+          const sources = specs.map((spec, i) => ({
+            name: `s${i}`,
+            plugin: 'synthetic',
+            weight: spec.weight,
+            options: { meanConfidence: spec.meanConfidence, spread: spec.spread, followTrend: spec.followTrend },
+            simulate: { latencyMs: spec.latencyMs, sigma: 0.5, failureRate: spec.failureRate, timeoutRate: 0 },
+          }));
+          const base = { sources, seed, 'consensus.minConfidence': minConfidence, 'data.days': 40, 'data.symbols': ['AA', 'BB', 'CC', 'DD'] };
+          const all = await replaySignals({ ...base, 'earlyExit.strategy': 'none' }, '2000-01-01', '2100-01-01');
+          const early = await replaySignals({ ...base, 'earlyExit.strategy': 'bound', 'earlyExit.waveSize': waveSize }, '2000-01-01', '2100-01-01');
+          expect(comparable(early.signals)).to.deep.equal(comparable(all.signals));
+          expect(early.stats.sourceCalls.made).to.be.at.most(all.stats.sourceCalls.made);
+        },
+      ),
+      { numRuns: 25 },
+    );
+  });
+
+  describe('on the real data', function () {
+    const dir = findRealData();
+    const symbols = ['AAPL', 'AMZN', 'BA', 'CAT', 'CHK', 'ABBV', 'ADBE', 'AIG', 'BHF', 'APTV'];
+    before(function () {
+      if (dir === undefined) {
+        console.log('    (../shared/data absent: skipped)');
+        this.skip();
+      }
+    });
+
+    it('bound gives the signals of none with fewer source calls', async () => {
+      const base = { 'data.dir': dir, symbols };
+      const all = await replaySignals({ ...base, 'earlyExit.strategy': 'none' }, '2016-01-01', '2017-12-31');
+      const early = await replaySignals({ ...base, 'earlyExit.strategy': 'bound' }, '2016-01-01', '2017-12-31');
+      expect(all.signals.length).to.be.greaterThan(50);
+      expect(comparable(early.signals)).to.deep.equal(comparable(all.signals));
+      expect(early.stats.sourceCalls.made).to.be.below(all.stats.sourceCalls.made * 0.8);
+      expect(early.stats.sourceCalls.made + early.stats.sourceCalls.skipped).to.equal(all.stats.sourceCalls.made);
+    });
+
+    it('shadow fetches measure the miss rate without changing the output: zero for bound, counted for a lossy strategy', async () => {
+      const base = { 'data.dir': dir, symbols, 'earlyExit.shadowRate': 1 };
+      const lossy = await replaySignals({ ...base, 'earlyExit.strategy': 'incremental' }, '2017-01-01', '2017-12-31');
+      const plain = await replaySignals({ ...base, 'earlyExit.strategy': 'incremental', 'earlyExit.shadowRate': 0 }, '2017-01-01', '2017-12-31');
+      expect(comparable(lossy.signals)).to.deep.equal(comparable(plain.signals));
+      expect(lossy.stats.shadow.checked).to.equal(lossy.stats.rejections['early-exit:incremental']);
+      expect(lossy.stats.shadow.missed).to.be.greaterThan(0);
+      expect(lossy.stats.shadow.missRate).to.equal(lossy.stats.shadow.missed / lossy.stats.shadow.checked);
+      const lossless = await replaySignals({ ...base, 'earlyExit.strategy': 'bound' }, '2017-01-01', '2017-12-31');
+      expect(lossless.stats.shadow.checked).to.be.greaterThan(0);
+      expect(lossless.stats.shadow.missed).to.equal(0);
+    });
+  });
+});
