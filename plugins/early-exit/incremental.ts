@@ -1,4 +1,4 @@
-import { ArgoError, PLUGIN_API_VERSION, defineEarlyExitPlugin, messageOf } from '../../core';
+import { PLUGIN_API_VERSION, defineEarlyExitPlugin } from '../../core';
 import { byWeight, pickSources } from './wave-order';
 
 interface IncrementalOptions {
@@ -20,12 +20,7 @@ export default defineEarlyExitPlugin<IncrementalOptions>({
     return {
       plan(sources) {
         if (options.groups.length === 0) return byWeight(sources).map((s) => [s.name]);
-        let waves: string[][];
-        try {
-          waves = options.groups.map((group, i) => pickSources(sources, group, `earlyExit.groups[${i}]`));
-        } catch (error) {
-          throw new ArgoError('ARGO_ERR_PLUGIN_OPTIONS', messageOf(error));
-        }
+        const waves = options.groups.map((group, i) => pickSources(sources, group, `earlyExit.groups[${i}]`));
         const rest = sources.map((s) => s.name).filter((name) => !waves.some((wave) => wave.includes(name)));
         return rest.length > 0 ? [...waves, rest] : waves;
       },

@@ -1,4 +1,4 @@
-import { ArgoError, PLUGIN_API_VERSION, defineEarlyExitPlugin, messageOf } from '../../core';
+import { PLUGIN_API_VERSION, defineEarlyExitPlugin } from '../../core';
 import { byWeight, pickSources } from './wave-order';
 
 interface StagedOptions {
@@ -19,12 +19,7 @@ export default defineEarlyExitPlugin<StagedOptions>({
   create({ options }) {
     return {
       plan(sources) {
-        let first: string[];
-        try {
-          first = options.firstWave.length > 0 ? pickSources(sources, options.firstWave, 'earlyExit.firstWave') : [byWeight(sources)[0].name];
-        } catch (error) {
-          throw new ArgoError('ARGO_ERR_PLUGIN_OPTIONS', messageOf(error));
-        }
+        const first = options.firstWave.length > 0 ? pickSources(sources, options.firstWave, 'earlyExit.firstWave') : [byWeight(sources)[0].name];
         const rest = sources.map((s) => s.name).filter((name) => !first.includes(name));
         return rest.length > 0 ? [first, rest] : [first];
       },

@@ -1,4 +1,4 @@
-import type { SourceInfo } from '../../core';
+import { ArgoError, type SourceInfo } from '../../core';
 
 /** Sources by descending weight; ties keep their configured order. */
 export function byWeight(sources: readonly SourceInfo[]): SourceInfo[] {
@@ -12,10 +12,10 @@ export function chunk(names: readonly string[], size: number): string[][] {
   return waves;
 }
 
-/** The configured sources named in `wanted`, failing with `key` when one is not configured. */
+/** The configured sources named in `wanted`; ARGO_ERR_PLUGIN_OPTIONS naming `key` when one is not configured. */
 export function pickSources(sources: readonly SourceInfo[], wanted: readonly string[], key: string): string[] {
   const known = new Set(sources.map((s) => s.name));
   const unknown = wanted.filter((name) => !known.has(name));
-  if (unknown.length > 0) throw new Error(`${key} names ${unknown.join(', ')}, not among the configured sources (${[...known].join(', ')})`);
+  if (unknown.length > 0) throw new ArgoError('ARGO_ERR_PLUGIN_OPTIONS', `${key} names ${unknown.join(', ')}, not among the configured sources (${[...known].join(', ')})`);
   return [...wanted];
 }
