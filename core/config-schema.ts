@@ -41,6 +41,7 @@ export interface EngineConfig {
   reasoning: { explainer: string } & Record<string, unknown>;
   storage: { plugin: string; maxPending: number } & Record<string, unknown>;
   levels: { atrPeriod: number; stopAtr: number; targetAtr: number };
+  evaluation: { horizonDays: number; resamples: number };
   log: { level: string };
 }
 
@@ -214,6 +215,10 @@ export function engineSchema(): convict.Schema<any> {
       atrPeriod: { doc: 'Bars in the average true range that sizes stop and target.', format: integerIn(2, 250), default: 14 },
       stopAtr: { doc: 'Stop distance from entry, in ATRs.', format: numberIn(0.1, 50), default: 2 },
       targetAtr: { doc: 'Target distance from entry, in ATRs.', format: numberIn(0.1, 50), default: 3 },
+    },
+    evaluation: {
+      horizonDays: { doc: 'Bars after a signal within which its target or stop must be hit (A/B outcome scoring).', format: integerIn(1, 250), default: 10 },
+      resamples: { doc: 'Bootstrap resamples (by day) behind the 95% intervals of the A/B lab.', format: integerIn(100, 100000), default: 1000 },
     },
     log: {
       level: { doc: 'Log level of the JSON log on stderr.', format: [...LOG_LEVELS], default: 'warn' },

@@ -1,3 +1,4 @@
+import 'reflect-metadata';
 import { inject, injectable } from 'tsyringe';
 import type { BarView } from './bar-view';
 import type { EngineConfig } from './config-schema';

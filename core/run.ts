@@ -22,6 +22,8 @@ export interface ReplayOptions {
   readonly to: string;
   /** Called with every result, in date then symbol order. */
   readonly onResult?: (result: SymbolResult) => void | Promise<void>;
+  /** Called after each cycle with its date and the number of cycles in the replay (progress bars). */
+  readonly onCycle?: (date: string, total: number) => void;
 }
 
 /** The outcome of a cycle or a replay: per-symbol results and the statistics. */
@@ -68,6 +70,7 @@ export class Run {
   readonly startedAt = new Date().toISOString();
   #closed = false;
   #stopRequested = false;
+  readonly #series = new Map<string, BarSeries>();
 
   private constructor(
     readonly id: string,
@@ -139,9 +142,15 @@ export class Run {
     for (const symbol of symbols) {
       const loaded = await marketData.load(assertSymbol(symbol, 'symbols'));
       this.stats.malformedRows += loaded.malformedRows;
+      this.#series.set(symbol, loaded);
       series.push(loaded);
     }
     return series;
+  }
+
+  /** The full history of a symbol this run has loaded (for scoring outcomes after a replay). */
+  seriesOf(symbol: string): BarSeries | undefined {
+    return this.#series.get(symbol);
   }
 
   /** One cycle, each symbol as of its latest bar. */
@@ -177,6 +186,7 @@ export class Run {
         results.push(result);
         await options.onResult?.(result);
       }
+      options.onCycle?.(date, dates.length);
     }
     await writes.settle(0);
     this.stats.wallMs = performance.now() - started;

@@ -2,6 +2,7 @@
  * The pipeline for one symbol at one date: plan waves, fetch, maybe stop early, combine,
  * reject weak consensus, set regime and levels, explain, store.
  */
+import 'reflect-metadata';
 import { inject, injectable } from 'tsyringe';
 import type { BarView } from './bar-view';
 import type { EngineConfig } from './config-schema';
@@ -27,6 +28,8 @@ export interface SymbolResult {
   readonly virtualMs: number;
   /** Settles when storage has the signal: true once acknowledged, false if it failed. Null without a signal. */
   readonly stored: Promise<boolean> | null;
+  /** Source calls made for this symbol on the critical path. */
+  readonly calls: number;
 }
 
 /** Reasons a symbol is rejected after its consensus. */
@@ -132,15 +135,15 @@ export class SymbolPipeline {
   /** Runs the pipeline for `symbol` as of the last bar of `bars`, counting into `stats`. */
   async evaluate(symbol: string, bars: BarView, stats: CycleStats): Promise<SymbolResult> {
     const asOf = bars.asOf;
+    const outcomes: SourceOutcome[] = [];
     const reject = (rejection: string, virtualMs: number): SymbolResult => {
       stats.reject(rejection);
-      return { symbol, asOf, signal: null, rejection, virtualMs, stored: null };
+      return { symbol, asOf, signal: null, rejection, virtualMs, stored: null, calls: outcomes.length };
     };
     let started = performance.now();
     const waves = timed(stats, 'plan', started, this.#plan());
     stats.recordSkipped([...this.#byName.keys()].filter((name) => !waves.some((wave) => wave.includes(name))));
 
-    const outcomes: SourceOutcome[] = [];
     let virtualMs = 0;
     for (let w = 0; w < waves.length; w++) {
       started = performance.now();
@@ -211,6 +214,6 @@ export class SymbolPipeline {
     const stored = this.writes.track(this.storage.save(signal), signal.id);
     stats.time('storage', performance.now() - started);
     stats.signals++;
-    return { symbol, asOf, signal, rejection: null, virtualMs, stored };
+    return { symbol, asOf, signal, rejection: null, virtualMs, stored, calls: outcomes.length };
   }
 }

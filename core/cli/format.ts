@@ -1,3 +1,4 @@
+import type { AbReport } from '../ab-lab';
 import type { StatsReport } from '../cycle-stats';
 import type { Signal } from '../domain';
 import type { RunRecord } from '../plugin-contracts';
@@ -47,4 +48,31 @@ export function formatRunTable(report: RunReport): string {
   if (rejected.length > 0) parts.push('', table(['rejected', 'asOf', 'reason'], rejected.map((r) => [r.symbol, r.asOf, r.rejection ?? ''])));
   parts.push('', formatStats(report.stats));
   return parts.join('\n');
+}
+
+function num(value: number, digits: number): string {
+  return Number.isFinite(value) ? value.toFixed(digits) : '-';
+}
+
+/** The A/B comparison as a table, one row an arm. */
+export function formatAbReport(report: AbReport): string {
+  const rows = report.arms.map((arm) => {
+    const d = arm.differences.meanR;
+    return [
+      arm.name,
+      String(arm.sourceCalls.made),
+      `${num(arm.sourceCalls.savedPercent, 1)}%`,
+      `${num(arm.latencyMs.perCycle.p50, 1)}/${num(arm.latencyMs.perCycle.p95, 1)}`,
+      String(arm.signals),
+      num(arm.agreement.precision, 3),
+      num(arm.agreement.recall, 3),
+      `${num(arm.outcomes.winRate * 100, 1)}%`,
+      num(arm.outcomes.meanR, 3),
+      d === undefined ? 'baseline' : `${num(d.estimate, 3)} [${num(d.ci95[0], 3)}, ${num(d.ci95[1], 3)}] p=${num(d.pHolm, 3)}`,
+    ];
+  });
+  return [
+    `${report.from} to ${report.to}: ${report.days} days, ${report.symbolDays} symbol-days per arm, baseline ${report.baseline}`,
+    table(['arm', 'calls', 'saved', 'cycle ms p50/p95', 'signals', 'precision', 'recall', 'win rate', 'mean R', 'Δ mean R [95% CI] p(Holm)'], rows),
+  ].join('\n');
 }

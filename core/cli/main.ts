@@ -3,12 +3,15 @@
  * bin script, so the core never imports them. Exit codes: 0 ok, 2 usage or config error,
  * 1 runtime failure.
  */
+import 'reflect-metadata';
 import { Command, CommanderError, Option } from 'commander';
 import { createWriteStream, existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig, type ConfigInput } from '../config-loader';
+import { runAbTest, type ArmSpec } from '../ab-lab';
+import { renderAbReport } from '../ab-report-html';
 import { configurationReference } from '../config-doc';
 import type { StatsReport } from '../cycle-stats';
 import type { PluginDefinition } from '../define-plugin';
@@ -19,7 +22,8 @@ import { createLogger } from '../logger';
 import { PluginRegistry } from '../plugin-registry';
 import { Run, openStorage } from '../run';
 import { assertIsoDate, assertSymbol } from '../symbols';
-import { formatRunTable, formatRuns, formatSignals, formatStats } from './format';
+import { formatAbReport, formatRunTable, formatRuns, formatSignals, formatStats } from './format';
+import { progressBar } from './progress';
 
 /** What a benchmark is given. */
 export interface BenchmarkContext {
@@ -60,6 +64,24 @@ function symbolList(list: string): string {
     .split(',')
     .map((symbol) => assertSymbol(symbol.trim(), '--symbols'))
     .join(',');
+}
+
+function parseArm(text: string): ArmSpec {
+  const at = text.indexOf(':');
+  const name = at < 0 ? text : text.slice(0, at);
+  if (name.trim() === '') throw new ArgoError('ARGO_ERR_USAGE', `--arm ${JSON.stringify(text)}: expected NAME:key=value[,key=value…]`);
+  const sets = at < 0 || text.slice(at + 1).trim() === '' ? [] : text.slice(at + 1).split(',').map((pair) => pair.trim());
+  for (const pair of sets) {
+    if (!/^[^=]+=/.test(pair)) throw new ArgoError('ARGO_ERR_USAGE', `--arm ${name}: ${JSON.stringify(pair)} is not key=value`);
+  }
+  return { name: name.trim(), sets };
+}
+
+function dateRange(flags: { from: string; to: string }): { from: string; to: string } {
+  const from = assertIsoDate(flags.from, '--from');
+  const to = assertIsoDate(flags.to, '--to');
+  if (from > to) throw new ArgoError('ARGO_ERR_USAGE_DATE', `--from ${from} is after --to ${to}`);
+  return { from, to };
 }
 
 function assertAllStored(stats: StatsReport): void {
@@ -136,9 +158,7 @@ export async function main(argv: readonly string[], environment: CliEnvironment)
       .option('--data <dir>', 'folder of CSV files, one per symbol (same as --set data.dir=…)')
       .option('--out <file>', 'write every signal as one JSON line'),
   ).action(async (flags: ConfigFlags & { from: string; to: string; data?: string; out?: string }) => {
-    const from = assertIsoDate(flags.from, '--from');
-    const to = assertIsoDate(flags.to, '--to');
-    if (from > to) throw new ArgoError('ARGO_ERR_USAGE_DATE', `--from ${from} is after --to ${to}`);
+    const { from, to } = dateRange(flags);
     const values = flags.data === undefined ? {} : { 'data.dir': path.resolve(flags.data) };
     let outFile: ReturnType<typeof createWriteStream> | undefined;
     if (flags.out !== undefined) {
@@ -203,6 +223,66 @@ export async function main(argv: readonly string[], environment: CliEnvironment)
     const runs = await withStorage(flags, (storage) => storage.queryRuns());
     println(flags.json ? JSON.stringify(runs, null, 2) : formatRuns(runs));
   });
+
+  type LabFlags = ConfigFlags & { from: string; to: string; data?: string; baseline?: string; report?: string };
+  const labCommand = (command: Command) =>
+    withConfigFlags(
+      command
+        .requiredOption('--from <date>', 'first date, YYYY-MM-DD')
+        .requiredOption('--to <date>', 'last date, YYYY-MM-DD')
+        .option('--data <dir>', 'folder of CSV files, one per symbol')
+        .option('--baseline <name>', 'the arm the others are compared with (default: the first)')
+        .option('--report <dir>', 'write ab-report.html (charts) and ab-report.json there'),
+    );
+  const runLab = async (flags: LabFlags, arms: ArmSpec[]) => {
+    const { from, to } = dateRange(flags);
+    const values = flags.data === undefined ? {} : { 'data.dir': path.resolve(flags.data) };
+    const base = configInput(flags, values);
+    const logLevel = loadConfig(registry, base).values.log.level;
+    let progress: ReturnType<typeof progressBar> | undefined;
+    const report = await runAbTest({
+      registry,
+      base,
+      from,
+      to,
+      arms,
+      baseline: flags.baseline,
+      logger: createLogger(logLevel),
+      onCycle: (arm, date, cyclesPerArm) => {
+        progress ??= progressBar(cyclesPerArm * arms.length, Boolean(process.stderr.isTTY) && !flags.json);
+        progress.tick(`${arm} ${date}`);
+      },
+    });
+    progress?.stop();
+    if (flags.report !== undefined) {
+      const dir = path.resolve(flags.report);
+      await mkdir(dir, { recursive: true });
+      await writeFile(path.join(dir, 'ab-report.html'), renderAbReport(report));
+      await writeFile(path.join(dir, 'ab-report.json'), `${JSON.stringify(report, null, 2)}\n`);
+      if (!flags.json) println(`report: ${path.join(dir, 'ab-report.html')}`);
+    }
+    println(flags.json ? JSON.stringify(report, null, 2) : formatAbReport(report));
+  };
+
+  labCommand(
+    program
+      .command('ab')
+      .description('replay the same symbol-days under several configurations and compare them')
+      .requiredOption('--arm <NAME:key=value,…>', 'an arm: a name and the settings it changes (repeat, at least two)', collect, []),
+  ).action((flags: LabFlags & { arm: string[] }) => runLab(flags, flags.arm.map(parseArm)));
+
+  labCommand(
+    program
+      .command('sweep')
+      .description('an A/B test with one arm per value of one setting')
+      .requiredOption('--param <key>', 'the config key to vary')
+      .requiredOption('--values <v1,v2,…>', 'the values, one arm each'),
+  ).action((flags: LabFlags & { param: string; values: string }) =>
+    runLab(
+      flags,
+      flags.values.split(',').map((value) => ({ name: `${flags.param}=${value.trim()}`, sets: [`${flags.param}=${value.trim()}`] })),
+    ),
+  );
 
   const config = program.command('config').description('check, print or document the configuration');
   withConfigFlags(config.command('check').description('validate the configuration and every plugin it names')).action((flags: ConfigFlags) => {

@@ -1,0 +1,252 @@
+/**
+ * The A/B lab: replays the same symbol-days under several configurations ("arms"), each in a
+ * run of its own (its own child container), and compares them with a baseline arm: source
+ * calls, virtual latency, agreement of the signals, and how good the signals were.
+ */
+import { bootstrapDifference, holm, quantile, type BootstrapDifference } from './ab-statistics';
+import { loadConfig, type ConfigInput } from './config-loader';
+import { virtualCycleMs } from './cycle-runner';
+import type { StatsReport } from './cycle-stats';
+import type { Signal } from './domain';
+import { ArgoError } from './errors';
+import type { Logger } from './logger';
+import { scoreSignal } from './outcome-scoring';
+import type { PluginRegistry } from './plugin-registry';
+import { Run } from './run';
+
+/** One arm: a name and the `key=value` settings it adds to the base configuration. */
+export interface ArmSpec {
+  readonly name: string;
+  readonly sets: readonly string[];
+}
+
+/** What the lab runs. */
+export interface AbOptions {
+  readonly registry: PluginRegistry;
+  /** The configuration every arm starts from. */
+  readonly base: ConfigInput;
+  readonly from: string;
+  readonly to: string;
+  readonly arms: readonly ArmSpec[];
+  /** The arm the others are compared with; the first by default. */
+  readonly baseline?: string;
+  readonly logger: Logger;
+  /** Called after each cycle of each arm (progress bars). */
+  readonly onCycle?: (arm: string, date: string, cyclesPerArm: number) => void;
+}
+
+/** Per-day totals of one arm: what the bootstrap resamples. */
+interface DayRow {
+  readonly symbols: number;
+  readonly calls: number;
+  readonly signals: number;
+  readonly scored: number;
+  readonly wins: number;
+  readonly sumR: number;
+  readonly sumReturn: number;
+}
+
+const ratio = (num: number, den: number) => (den === 0 ? Number.NaN : num / den);
+const sum = (rows: readonly DayRow[], key: keyof DayRow) => rows.reduce((total, row) => total + row[key], 0);
+
+/** The metrics compared with the baseline, each a statistic of per-day rows. */
+const METRICS: Readonly<Record<string, (rows: readonly DayRow[]) => number>> = {
+  callsPerSymbol: (rows) => ratio(sum(rows, 'calls'), sum(rows, 'symbols')),
+  signalsPerDay: (rows) => ratio(sum(rows, 'signals'), rows.length),
+  winRate: (rows) => ratio(sum(rows, 'wins'), sum(rows, 'scored')),
+  meanR: (rows) => ratio(sum(rows, 'sumR'), sum(rows, 'scored')),
+};
+
+/** A compared metric: the difference from the baseline with its interval, raw and Holm-adjusted p. */
+export interface MetricDifference extends BootstrapDifference {
+  readonly pHolm: number;
+}
+
+/** Everything measured for one arm. */
+export interface ArmReport {
+  readonly name: string;
+  readonly sets: readonly string[];
+  readonly configHash: string;
+  readonly sourceCalls: { made: number; skipped: number; savedPercent: number; failed: number };
+  readonly latencyMs: { perSymbol: { p50: number; p95: number }; perCycle: { p50: number; p95: number } };
+  readonly wallMs: number;
+  readonly signals: number;
+  readonly agreement: { precision: number; recall: number; jaccard: number };
+  readonly outcomes: { scored: number; wins: number; losses: number; expired: number; winRate: number; meanR: number; meanReturn: number };
+  readonly shadow: StatsReport['shadow'];
+  readonly rejections: Record<string, number>;
+  /** Differences from the baseline (empty for the baseline itself). */
+  readonly differences: Record<string, MetricDifference>;
+}
+
+/** The lab's answer. */
+export interface AbReport {
+  readonly from: string;
+  readonly to: string;
+  readonly baseline: string;
+  readonly days: number;
+  readonly symbolDays: number;
+  readonly resamples: number;
+  readonly arms: ArmReport[];
+}
+
+interface ArmRun {
+  readonly spec: ArmSpec;
+  readonly configHash: string;
+  readonly stats: StatsReport;
+  readonly wallMs: number;
+  readonly signals: Signal[];
+  readonly outcomes: ReturnType<typeof scoreSignal>[];
+  readonly symbolMs: number[];
+  readonly cycleMs: number[];
+  readonly days: Map<string, DayRow>;
+  readonly symbolDays: number;
+  readonly seed: number;
+  readonly resamples: number;
+}
+
+async function runArm(options: AbOptions, spec: ArmSpec): Promise<ArmRun> {
+  // Arms keep their signals in memory unless an arm names a storage: the lab compares, it does not persist.
+  const config = loadConfig(options.registry, { ...options.base, sets: ['storage.plugin=memory', ...(options.base.sets ?? []), ...spec.sets] });
+  const run = await Run.create(config, options.logger);
+  const byDay = new Map<string, { symbols: number; calls: number; ms: number[]; signals: Signal[] }>();
+  const symbolMs: number[] = [];
+  const started = performance.now();
+  let report;
+  try {
+    report = await run.replay({
+      from: options.from,
+      to: options.to,
+      onResult: (result) => {
+        const day = byDay.get(result.asOf) ?? { symbols: 0, calls: 0, ms: [], signals: [] };
+        day.symbols++;
+        day.calls += result.calls;
+        day.ms.push(result.virtualMs);
+        if (result.signal !== null) day.signals.push(result.signal);
+        byDay.set(result.asOf, day);
+        symbolMs.push(result.virtualMs);
+      },
+      onCycle: (date, total) => options.onCycle?.(spec.name, date, total),
+    });
+  } finally {
+    await run.close();
+  }
+  const wallMs = performance.now() - started;
+  const horizon = config.values.evaluation.horizonDays;
+  const signals: Signal[] = [];
+  const outcomes: ReturnType<typeof scoreSignal>[] = [];
+  const days = new Map<string, DayRow>();
+  const cycleMs: number[] = [];
+  for (const [date, day] of byDay) {
+    let scored = 0;
+    let wins = 0;
+    let sumR = 0;
+    let sumReturn = 0;
+    for (const signal of day.signals) {
+      const outcome = scoreSignal(signal, run.seriesOf(signal.symbol)!, horizon);
+      signals.push(signal);
+      outcomes.push(outcome);
+      if (outcome.kind === 'open') continue;
+      scored++;
+      if (outcome.kind === 'win') wins++;
+      sumR += outcome.rMultiple;
+      sumReturn += outcome.return;
+    }
+    days.set(date, { symbols: day.symbols, calls: day.calls, signals: day.signals.length, scored, wins, sumR, sumReturn });
+    cycleMs.push(virtualCycleMs(day.ms, config.values.concurrency));
+  }
+  return {
+    spec,
+    configHash: config.hash,
+    stats: report.stats,
+    wallMs,
+    signals,
+    outcomes,
+    symbolMs,
+    cycleMs,
+    days,
+    symbolDays: report.stats.symbolsEvaluated,
+    seed: config.values.seed,
+    resamples: config.values.evaluation.resamples,
+  };
+}
+
+const signalKey = (s: Signal) => `${s.symbol}|${s.asOf}|${s.action}`;
+
+function agreement(arm: readonly Signal[], baseline: readonly Signal[]): ArmReport['agreement'] {
+  const a = new Set(arm.map(signalKey));
+  const b = new Set(baseline.map(signalKey));
+  const both = [...a].filter((key) => b.has(key)).length;
+  const either = new Set([...a, ...b]).size;
+  return { precision: a.size === 0 ? 1 : both / a.size, recall: b.size === 0 ? 1 : both / b.size, jaccard: either === 0 ? 1 : both / either };
+}
+
+function describe(run: ArmRun, baseline: ArmRun): Omit<ArmReport, 'differences'> {
+  const { made, skipped, failed } = run.stats.sourceCalls;
+  const scored = run.outcomes.filter((o) => o.kind !== 'open');
+  const count = (kind: string) => scored.filter((o) => o.kind === kind).length;
+  return {
+    name: run.spec.name,
+    sets: run.spec.sets,
+    configHash: run.configHash,
+    sourceCalls: { made, skipped, failed, savedPercent: made + skipped === 0 ? 0 : (100 * skipped) / (made + skipped) },
+    latencyMs: {
+      perSymbol: { p50: quantile(run.symbolMs, 0.5), p95: quantile(run.symbolMs, 0.95) },
+      perCycle: { p50: quantile(run.cycleMs, 0.5), p95: quantile(run.cycleMs, 0.95) },
+    },
+    wallMs: run.wallMs,
+    signals: run.signals.length,
+    agreement: agreement(run.signals, baseline.signals),
+    outcomes: {
+      scored: scored.length,
+      wins: count('win'),
+      losses: count('loss'),
+      expired: count('expired'),
+      winRate: ratio(count('win'), scored.length),
+      meanR: ratio(scored.reduce((t, o) => t + o.rMultiple, 0), scored.length),
+      meanReturn: ratio(scored.reduce((t, o) => t + o.return, 0), scored.length),
+    },
+    shadow: run.stats.shadow,
+    rejections: run.stats.rejections,
+  };
+}
+
+/** Runs every arm on the same symbol-days and compares each with the baseline. */
+export async function runAbTest(options: AbOptions): Promise<AbReport> {
+  const names = options.arms.map((arm) => arm.name);
+  if (names.length < 2) throw new ArgoError('ARGO_ERR_USAGE', `an A/B test needs at least two arms, got ${names.length}`);
+  if (new Set(names).size !== names.length) throw new ArgoError('ARGO_ERR_USAGE', `arm names must differ: ${names.join(', ')}`);
+  const baselineName = options.baseline ?? names[0];
+  if (!names.includes(baselineName)) throw new ArgoError('ARGO_ERR_USAGE', `--baseline ${baselineName} is not an arm (${names.join(', ')})`);
+
+  const runs: ArmRun[] = [];
+  for (const arm of options.arms) runs.push(await runArm(options, arm));
+  const baseline = runs[names.indexOf(baselineName)];
+  const dates = [...baseline.days.keys()];
+  const rowsOf = (run: ArmRun) => dates.map((date) => run.days.get(date)!);
+  for (const run of runs) {
+    if (run.days.size !== baseline.days.size || dates.some((date) => run.days.get(date)?.symbols !== baseline.days.get(date)!.symbols)) {
+      throw new ArgoError('ARGO_ERR_USAGE', `arm ${run.spec.name} evaluated other symbol-days than ${baselineName}: arms must differ in settings, not in data`);
+    }
+  }
+
+  const others = runs.filter((run) => run !== baseline);
+  const differences = new Map<ArmRun, Record<string, MetricDifference>>(others.map((run) => [run, {}]));
+  for (const [metric, statistic] of Object.entries(METRICS)) {
+    const raw = others.map((run) =>
+      bootstrapDifference(rowsOf(run), rowsOf(baseline), statistic, { resamples: baseline.resamples, seed: baseline.seed, label: `${run.spec.name}:${metric}` }),
+    );
+    const adjusted = holm(raw.map((d) => d.p));
+    others.forEach((run, i) => (differences.get(run)![metric] = { ...raw[i], pHolm: adjusted[i] }));
+  }
+
+  return {
+    from: options.from,
+    to: options.to,
+    baseline: baselineName,
+    days: dates.length,
+    symbolDays: baseline.symbolDays,
+    resamples: baseline.resamples,
+    arms: runs.map((run) => ({ ...describe(run, baseline), differences: differences.get(run) ?? {} })),
+  };
+}

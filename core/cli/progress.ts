@@ -1,0 +1,22 @@
+import { SingleBar } from 'cli-progress';
+
+/** Progress of long replays on stderr; silent when stderr is not a terminal or output is JSON. */
+export interface Progress {
+  tick(label: string): void;
+  stop(): void;
+}
+
+/** A progress bar over `total` steps, or a silent stand-in when `enabled` is false. */
+export function progressBar(total: number, enabled: boolean): Progress {
+  if (!enabled || total === 0) return { tick: () => undefined, stop: () => undefined };
+  const bar = new SingleBar({
+    format: ' {bar} {percentage}% | {value}/{total} cycles | {label} | eta {eta_formatted}',
+    stream: process.stderr,
+    hideCursor: true,
+  });
+  bar.start(total, 0, { label: '' });
+  return {
+    tick: (label) => bar.increment(1, { label }),
+    stop: () => bar.stop(),
+  };
+}
