@@ -44,6 +44,7 @@ export interface ResolvedSlots {
   readonly consensus: ResolvedPlugin<'consensus'>;
   readonly 'early-exit-strategy': ResolvedPlugin<'early-exit-strategy'>;
   readonly explainer: ResolvedPlugin<'explainer'>;
+  readonly 'reasoning-cache': ResolvedPlugin<'reasoning-cache'>;
   readonly storage: ResolvedPlugin<'storage'>;
 }
 
@@ -59,6 +60,8 @@ export interface LoadedConfig {
   readonly sources: readonly ResolvedSource[];
   /** A hash of `values`: two runs with the same hash ran the same configuration. */
   readonly hash: string;
+  /** The environment the values were read with; plugins read secrets from it by name. */
+  readonly env: Readonly<Record<string, string | undefined>>;
 }
 
 type Schema = Record<string, any>;
@@ -195,5 +198,5 @@ export function loadConfig(registry: PluginRegistry, input: ConfigInput = {}): L
     return { definition, options: validateOptions(definition, entry.options, `${key}.options`), key, config: entry };
   });
 
-  return { values, schema, baseDir, file, slots, sources, hash: hashOf(values) };
+  return { values, schema, baseDir, file, slots, sources, hash: hashOf(values), env: input.env ?? {} };
 }

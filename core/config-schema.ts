@@ -38,7 +38,12 @@ export interface EngineConfig {
   sources: SourceConfig[];
   consensus: { plugin: string; minConfidence: number } & Record<string, unknown>;
   earlyExit: { strategy: string; shadowRate: number } & Record<string, unknown>;
-  reasoning: { explainer: string } & Record<string, unknown>;
+  reasoning: {
+    explainer: string;
+    mode: 'sync' | 'cached' | 'deferred';
+    cache: { plugin: string; bucket: number } & Record<string, unknown>;
+    deferred: { concurrency: number; shutdownWaitMs: number };
+  } & Record<string, unknown>;
   storage: { plugin: string; maxPending: number } & Record<string, unknown>;
   levels: { atrPeriod: number; stopAtr: number; targetAtr: number };
   evaluation: { horizonDays: number; resamples: number };
@@ -60,6 +65,7 @@ export const PLUGIN_SLOTS: readonly PluginSlot[] = [
   { kind: 'consensus', selector: 'consensus.plugin', mount: 'consensus' },
   { kind: 'early-exit-strategy', selector: 'earlyExit.strategy', mount: 'earlyExit' },
   { kind: 'explainer', selector: 'reasoning.explainer', mount: 'reasoning.options' },
+  { kind: 'reasoning-cache', selector: 'reasoning.cache.plugin', mount: 'reasoning.cache' },
   { kind: 'storage', selector: 'storage.plugin', mount: 'storage' },
 ];
 
@@ -202,6 +208,19 @@ export function engineSchema(): convict.Schema<any> {
     },
     reasoning: {
       explainer: { doc: 'Explainer plugin writing the reasoning text (built-in name or module).', format: String, default: 'template' },
+      mode: {
+        doc: 'sync: explain every signal before storing it; cached: ask the reasoning cache first; deferred: store a pending placeholder at once and write the text in the background.',
+        format: ['sync', 'cached', 'deferred'],
+        default: 'sync',
+      },
+      cache: {
+        plugin: { doc: 'Reasoning-cache plugin used by the cached and deferred modes (built-in name or module).', format: String, default: 'memory' },
+        bucket: { doc: 'Width in confidence points of the buckets in the cache key: signals alike within a bucket share a text.', format: numberIn(0.001, 100), default: 5 },
+      },
+      deferred: {
+        concurrency: { doc: 'Background explanations running at once in deferred mode.', format: integerIn(1, 256), default: 4 },
+        shutdownWaitMs: { doc: 'How long closing a run waits for background explanations; the rest stay pending and are completed by the next run.', format: integerIn(0, 3_600_000), default: 10000 },
+      },
     },
     storage: {
       plugin: { doc: 'Storage plugin (built-in name or module).', format: String, default: 'sqlite' },

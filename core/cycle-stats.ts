@@ -26,12 +26,25 @@ export interface StatsReport {
   shadow: { checked: number; missed: number; missRate: number | null; sourceCalls: number };
   /** Signals acknowledged as stored, and signals the storage failed to store. */
   storage: { acknowledged: number; failed: number };
+  /** Reasoning texts by how they were made: explained now, deferred to the background, fallbacks after an explainer failure. */
+  reasoning: { explained: number; deferred: number; completedInBackground: number; fallbacks: number };
+  /** Each cache of the run, null when it is off. */
+  caches: { reasoning: CacheReport | null; consensus: CacheReport | null };
   stageMs: Record<Stage, number>;
   time: { wallMs: number; virtualMs: number };
 }
 
 function emptyCounts(): CallCounts {
   return { made: 0, skipped: 0, failed: 0, timeouts: 0, malformed: 0 };
+}
+
+/** What a cache did: lookups answered, lookups missed, entries dropped for room or age, callers that joined a lookup in flight. */
+export interface CacheReport {
+  hits: number;
+  misses: number;
+  evictions: number;
+  expirations: number;
+  joins: number;
 }
 
 function addCounts(into: CallCounts, from: CallCounts): void {
@@ -53,6 +66,12 @@ export class CycleStats {
   shadowChecked = 0;
   shadowMissed = 0;
   shadowSourceCalls = 0;
+  reasoningExplained = 0;
+  reasoningDeferred = 0;
+  reasoningCompletedInBackground = 0;
+  reasoningFallbacks = 0;
+  /** Report functions of the run's caches, set by whoever owns them. */
+  readonly caches: { reasoning?: () => CacheReport; consensus?: () => CacheReport } = {};
   wallMs = 0;
   virtualMs = 0;
   readonly rejections = new Map<string, number>();
@@ -93,24 +112,6 @@ export class CycleStats {
     this.stageMs.set(stage, this.stageMs.get(stage)! + ms);
   }
 
-  /** Adds another set of statistics into this one. */
-  merge(other: CycleStats): void {
-    this.cycles += other.cycles;
-    this.symbolsEvaluated += other.symbolsEvaluated;
-    this.signals += other.signals;
-    this.malformedRows += other.malformedRows;
-    this.storageAcknowledged += other.storageAcknowledged;
-    this.storageFailed += other.storageFailed;
-    this.shadowChecked += other.shadowChecked;
-    this.shadowMissed += other.shadowMissed;
-    this.shadowSourceCalls += other.shadowSourceCalls;
-    this.wallMs += other.wallMs;
-    this.virtualMs += other.virtualMs;
-    for (const [reason, count] of other.rejections) this.rejections.set(reason, (this.rejections.get(reason) ?? 0) + count);
-    for (const [name, counts] of other.bySource) addCounts(this.#source(name), counts);
-    for (const [stage, ms] of other.stageMs) this.time(stage, ms);
-  }
-
   /** A plain-object report, sorted for stable output. */
   report(): StatsReport {
     const total = emptyCounts();
@@ -134,6 +135,13 @@ export class CycleStats {
         sourceCalls: this.shadowSourceCalls,
       },
       storage: { acknowledged: this.storageAcknowledged, failed: this.storageFailed },
+      reasoning: {
+        explained: this.reasoningExplained,
+        deferred: this.reasoningDeferred,
+        completedInBackground: this.reasoningCompletedInBackground,
+        fallbacks: this.reasoningFallbacks,
+      },
+      caches: { reasoning: this.caches.reasoning?.() ?? null, consensus: this.caches.consensus?.() ?? null },
       stageMs: Object.fromEntries(STAGES.map((stage) => [stage, round(this.stageMs.get(stage)!)])) as Record<Stage, number>,
       time: { wallMs: round(this.wallMs), virtualMs: round(this.virtualMs) },
     };

@@ -54,6 +54,10 @@ export interface PluginContext<Options> {
   readonly runId: string;
   /** The run's seed (`seed`), for plugins that draw random numbers. */
   readonly seed: number;
+  /** The environment the configuration was loaded with: read secrets (an API key) by the name an option gives, never from process.env. */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Milliseconds since the epoch: the run's clock (tests replace it to control TTLs). */
+  now(): number;
   /** Resolves a path against the config file's folder (the working directory without one). */
   resolvePath(path: string): string;
 }

@@ -108,12 +108,14 @@ export interface Explainer {
   close?(): Promise<void>;
 }
 
-/** Kind `reasoning-cache`: stores explainer output under a versioned key with a TTL. */
+/** Kind `reasoning-cache`: stores explainer output under a versioned key (built by the core) with a TTL and a size bound. */
 export interface ReasoningCache {
   /** The cached text, or undefined when absent or expired. */
   get(key: string): Promise<string | undefined>;
   /** Stores `text` under `key` for the cache's TTL. */
   set(key: string, text: string): Promise<void>;
+  /** Entries dropped so far: evicted for room, or found expired. */
+  counters(): { evictions: number; expirations: number };
   close?(): Promise<void>;
 }
 
@@ -132,6 +134,8 @@ export interface SignalQuery {
   /** YYYY-MM-DD inclusive. */
   readonly from?: string;
   readonly to?: string;
+  /** Only signals whose reasoning has this status (deferred reasoning looks for `pending`). */
+  readonly reasoningStatus?: ReasoningStatus;
   readonly limit?: number;
 }
 

@@ -12,6 +12,7 @@ import type { Logger } from './logger';
 import type { RunSource } from './source-caller';
 import type { SymbolResult } from './symbol-pipeline';
 import { assertSymbol } from './symbols';
+import { DeferredReasoner, ReasoningService, requestOfSignal } from './reasoning-service';
 import { TOKENS } from './tokens';
 import { WriteTracker } from './write-tracker';
 
@@ -32,11 +33,18 @@ export interface RunReport {
   readonly stats: StatsReport;
 }
 
+/** Services a run hands its plugins besides their options. */
+export interface RunServices {
+  /** The clock plugins see (`Date.now` by default). */
+  readonly now?: () => number;
+}
+
 async function instantiate<K extends PluginKind>(
   resolved: ResolvedPlugin<K>,
   loaded: LoadedConfig,
   logger: Logger,
   runId: string,
+  services: RunServices = {},
 ): Promise<PluginInstances[K]> {
   const { definition, options, key } = resolved;
   try {
@@ -47,6 +55,8 @@ async function instantiate<K extends PluginKind>(
       runId,
       seed: loaded.values.seed,
       resolvePath: (p: string) => path.resolve(loaded.baseDir, p),
+      env: loaded.env,
+      now: services.now ?? Date.now,
     });
   } catch (error) {
     // A plugin that throws a coded error has already said what is wrong and how bad it is.
@@ -60,6 +70,15 @@ async function instantiate<K extends PluginKind>(
 /** Builds only the storage plugin of `config`, for the query commands: no run is recorded. */
 export function openStorage(config: LoadedConfig, logger: Logger): Promise<PluginInstances['storage']> {
   return instantiate(config.slots.storage, config, logger, 'query');
+}
+
+/** Queues the reasoning of signals a previous run left pending (it crashed, or its shutdown wait ran out). */
+async function resumePending(storage: PluginInstances['storage'], deferred: DeferredReasoner, config: LoadedConfig, logger: Logger): Promise<void> {
+  const pending = await storage.querySignals({ reasoningStatus: 'pending' });
+  if (pending.length === 0) return;
+  const weights = new Map(config.values.sources.map((s) => [s.name, s.weight]));
+  for (const signal of pending) deferred.enqueue(signal.id, requestOfSignal(signal, weights));
+  logger.info({ signals: pending.length }, 'completing reasoning left pending by an earlier run');
 }
 
 /**
@@ -81,11 +100,11 @@ export class Run {
   ) {}
 
   /** Builds every plugin of `config` and the run's container. */
-  static async create(config: LoadedConfig, logger: Logger): Promise<Run> {
+  static async create(config: LoadedConfig, logger: Logger, services: RunServices = {}): Promise<Run> {
     const id = randomUUID();
     const stats = new CycleStats();
     const closers: (() => Promise<void>)[] = [];
-    const build = <K extends PluginKind>(resolved: ResolvedPlugin<K>) => instantiate(resolved, config, logger, id);
+    const build = <K extends PluginKind>(resolved: ResolvedPlugin<K>) => instantiate(resolved, config, logger, id, services);
     try {
       const { slots } = config;
       const marketData = await build(slots['market-data']);
@@ -99,8 +118,24 @@ export class Run {
       const earlyExit = await build(slots['early-exit-strategy']);
       const explainer = await build(slots.explainer);
       if (explainer.close) closers.push(() => explainer.close!());
+      const { mode } = config.values.reasoning;
+      const reasoningCache = mode === 'sync' ? null : await build(slots['reasoning-cache']);
+      if (reasoningCache?.close) closers.push(() => reasoningCache.close!());
       const storage = await build(slots.storage);
       closers.push(() => storage.close());
+      if (mode === 'deferred' && storage.updateReasoning === undefined) {
+        throw new ArgoError('ARGO_ERR_CONFIG_INVALID', `reasoning.mode: deferred needs a storage that can update reasoning; storage "${slots.storage.definition.name}" cannot`);
+      }
+      const { definition: explainerDef, options: explainerOptions } = slots.explainer;
+      const reasoning = new ReasoningService(
+        explainer,
+        { name: explainerDef.name, version: explainerDef.version, options: explainerOptions },
+        reasoningCache,
+        config.values,
+        stats,
+        logger,
+      );
+      const deferred = new DeferredReasoner(reasoning, storage, config.values.reasoning.deferred.concurrency, stats, logger);
 
       const child = rootContainer.createChildContainer();
       child.register(TOKENS.Config, { useValue: config.values });
@@ -112,6 +147,9 @@ export class Run {
       child.register(TOKENS.Explainer, { useValue: explainer });
       child.register(TOKENS.Storage, { useValue: storage });
       child.register(TOKENS.Writes, { useValue: new WriteTracker(storage, stats, logger) });
+      child.register(TOKENS.Reasoning, { useValue: reasoning });
+      child.register(TOKENS.Deferred, { useValue: deferred });
+      if (mode === 'deferred') await resumePending(storage, deferred, config, logger);
       return new Run(id, config, child, stats, closers);
     } catch (error) {
       await Promise.allSettled(closers.map((close) => close()));
@@ -199,6 +237,9 @@ export class Run {
     this.#closed = true;
     try {
       await this.container.resolve<WriteTracker>(TOKENS.Writes).settle(0);
+      const deferred = this.container.resolve<DeferredReasoner>(TOKENS.Deferred);
+      const left = await deferred.drain(this.config.values.reasoning.deferred.shutdownWaitMs);
+      if (left > 0) this.container.resolve<Logger>(TOKENS.Logger).warn({ left }, 'reasoning still pending at shutdown; the next run completes it');
       const saved = this.storage.saveRun({
         id: this.id,
         configHash: this.config.hash,

@@ -10,7 +10,8 @@ import type { CycleStats, Stage } from './cycle-stats';
 import { DIRECTIONS, type ConsensusResult, type Signal, type SourceOutcome, type WeightedOpinion } from './domain';
 import { ArgoError } from './errors';
 import { marketRegime, priceLevels } from './market-levels';
-import type { Consensus, EarlyExitStrategy, Explainer, SourceInfo, Storage } from './plugin-contracts';
+import type { Consensus, EarlyExitStrategy, ExplainRequest, SourceInfo, Storage } from './plugin-contracts';
+import { placeholderText, type DeferredReasoner, type Reasoning, type ReasoningService } from './reasoning-service';
 import { callSource, type RunSource } from './source-caller';
 import { seededRandom } from './seeded-random';
 import { hashOf } from './stable-hash';
@@ -57,7 +58,8 @@ export class SymbolPipeline {
     @inject(TOKENS.Sources) sources: RunSource[],
     @inject(TOKENS.Consensus) private readonly consensus: Consensus,
     @inject(TOKENS.EarlyExit) private readonly earlyExit: EarlyExitStrategy,
-    @inject(TOKENS.Explainer) private readonly explainer: Explainer,
+    @inject(TOKENS.Reasoning) private readonly reasoning: ReasoningService,
+    @inject(TOKENS.Deferred) private readonly deferred: DeferredReasoner,
     @inject(TOKENS.Storage) private readonly storage: Storage,
     @inject(TOKENS.Writes) private readonly writes: WriteTracker,
   ) {
@@ -132,6 +134,13 @@ export class SymbolPipeline {
     return [...outcomes].sort((a, b) => this.#rank.get(a.source)! - this.#rank.get(b.source)!);
   }
 
+  /** In deferred mode a cached text or a placeholder now, the text later; otherwise the text now. */
+  async #reason(request: ExplainRequest): Promise<Reasoning> {
+    if (this.config.reasoning.mode !== 'deferred') return this.reasoning.reason(request);
+    const cached = await this.reasoning.cached(request);
+    return cached === undefined ? { text: placeholderText(request), status: 'pending' } : { text: cached, status: 'done' };
+  }
+
   /** Runs the pipeline for `symbol` as of the last bar of `bars`, counting into `stats`. */
   async evaluate(symbol: string, bars: BarView, stats: CycleStats): Promise<SymbolResult> {
     const asOf = bars.asOf;
@@ -191,7 +200,8 @@ export class SymbolPipeline {
     const levels = timed(stats, 'levels', started, priceLevels(bars, action, this.config.levels));
 
     started = performance.now();
-    const reasoning = await this.explainer.explain({ symbol, asOf, action, consensus, opinions, regime, levels });
+    const request: ExplainRequest = { symbol, asOf, action, consensus, opinions, regime, levels };
+    const reasoning = await this.#reason(request);
     stats.time('reasoning', performance.now() - started);
 
     const sources = this.#inConfigOrder(outcomes);
@@ -205,14 +215,18 @@ export class SymbolPipeline {
       confidence: consensus.confidence,
       ...levels,
       regime,
-      reasoning,
-      reasoningStatus: 'done',
+      reasoning: reasoning.text,
+      reasoningStatus: reasoning.status,
       contributions: consensus.contributions,
       sources,
     };
     started = performance.now();
     const stored = this.writes.track(this.storage.save(signal), signal.id);
     stats.time('storage', performance.now() - started);
+    if (reasoning.status === 'pending') {
+      stats.reasoningDeferred++;
+      this.deferred.enqueue(signal.id, request, stored);
+    }
     stats.signals++;
     return { symbol, asOf, signal, rejection: null, virtualMs, stored, calls: outcomes.length };
   }

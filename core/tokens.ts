@@ -16,6 +16,10 @@ export const TOKENS = {
   Explainer: Symbol('argo.Explainer'),
   /** The {@link Storage} instance. */
   Storage: Symbol('argo.Storage'),
+  /** The run's {@link ReasoningService}. */
+  Reasoning: Symbol('argo.Reasoning'),
+  /** The run's {@link DeferredReasoner} (idle unless `reasoning.mode` is deferred). */
+  Deferred: Symbol('argo.Deferred'),
   /** The run's {@link WriteTracker}. */
   Writes: Symbol('argo.Writes'),
 } as const;

@@ -7,7 +7,10 @@ import bound from './early-exit/bound';
 import incremental from './early-exit/incremental';
 import none from './early-exit/none';
 import staged from './early-exit/staged';
+import simulatedLlm from './explainers/simulated-llm';
 import template from './explainers/template';
+import memoryReasoningCache from './reasoning-cache/memory';
+import sqliteReasoningCache from './reasoning-cache/sqlite';
 import synthetic from './sources/synthetic';
 import technicalMacd from './sources/technical-macd';
 import technicalMomentum from './sources/technical-momentum';
@@ -34,6 +37,9 @@ export const builtinPlugins: readonly PluginDefinition[] = [
   incremental,
   bound,
   template,
+  simulatedLlm,
+  memoryReasoningCache,
+  sqliteReasoningCache,
   sqlite,
   memory,
   jsonl,

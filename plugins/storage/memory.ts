@@ -17,6 +17,12 @@ export default defineStoragePlugin({
       async saveRun(run) {
         runs.push(run);
       },
+      async updateReasoning(updates) {
+        for (const { id, reasoning, status } of updates) {
+          const signal = signals.get(id);
+          if (signal !== undefined) signals.set(id, { ...signal, reasoning, reasoningStatus: status });
+        }
+      },
       async querySignals(query) {
         return filterSignals(signals.values(), query);
       },

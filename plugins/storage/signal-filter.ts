@@ -7,7 +7,8 @@ export function filterSignals(signals: Iterable<Signal>, query: SignalQuery): Si
       (s) =>
         (query.symbol === undefined || s.symbol === query.symbol) &&
         (query.from === undefined || s.asOf >= query.from) &&
-        (query.to === undefined || s.asOf <= query.to),
+        (query.to === undefined || s.asOf <= query.to) &&
+        (query.reasoningStatus === undefined || s.reasoningStatus === query.reasoningStatus),
     )
     .sort((a, b) => a.asOf.localeCompare(b.asOf) || a.symbol.localeCompare(b.symbol));
   return query.limit === undefined ? matching : matching.slice(0, query.limit);

@@ -55,6 +55,7 @@ function signalsSql(query: SignalQuery): { sql: string; params: unknown[] } {
   if (query.symbol !== undefined) where.push('symbol = ?') && params.push(query.symbol);
   if (query.from !== undefined) where.push('as_of >= ?') && params.push(query.from);
   if (query.to !== undefined) where.push('as_of <= ?') && params.push(query.to);
+  if (query.reasoningStatus !== undefined) where.push('reasoning_status = ?') && params.push(query.reasoningStatus);
   const filter = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
   const limit = query.limit === undefined ? '' : 'LIMIT ?';
   if (query.limit !== undefined) params.push(query.limit);

@@ -1,0 +1,181 @@
+/**
+ * Reasoning for accepted signals: the explainer, the reasoning cache in front of it, single
+ * flight for concurrent identical questions, and a fallback text when the explainer fails.
+ */
+import pLimit from 'p-limit';
+import type { EngineConfig } from './config-schema';
+import type { CycleStats } from './cycle-stats';
+import type { ReasoningStatus, Signal } from './domain';
+import { messageOf } from './errors';
+import type { Logger } from './logger';
+import type { ExplainRequest, Explainer, ReasoningCache, Storage } from './plugin-contracts';
+import { hashOf } from './stable-hash';
+
+/** The explainer's identity: part of every cache key, so another explainer, version or options never reads old texts. */
+export interface ExplainerIdentity {
+  readonly name: string;
+  readonly version: string;
+  readonly options: unknown;
+}
+
+/** A reasoning text and how it was made. */
+export interface Reasoning {
+  readonly text: string;
+  readonly status: ReasoningStatus;
+}
+
+/** The text stored while deferred reasoning is being written. */
+export function placeholderText(request: ExplainRequest): string {
+  return `Reasoning pending for ${request.action} ${request.symbol} as of ${request.asOf} (${request.consensus.direction} consensus at ${request.consensus.confidence.toFixed(1)}%).`;
+}
+
+/** The text stored when the explainer failed: the consensus and its strongest contributions. */
+export function fallbackText(request: ExplainRequest): string {
+  const strongest = Object.entries(request.consensus.contributions)
+    .sort(([, a], [, b]) => Math.abs(b) - Math.abs(a))
+    .slice(0, 3)
+    .map(([source, share]) => `${source} ${share >= 0 ? '+' : ''}${share.toFixed(1)} pts`)
+    .join(', ');
+  return `${request.action} ${request.symbol} as of ${request.asOf}: ${request.consensus.direction} consensus at ${request.consensus.confidence.toFixed(1)}% (${strongest}); regime ${request.regime}; entry ${request.levels.entry.toFixed(2)}, stop ${request.levels.stop.toFixed(2)}, target ${request.levels.target.toFixed(2)}. (The explainer was unavailable.)`;
+}
+
+/** Rebuilds the question a stored signal answered, for completing its reasoning later. */
+export function requestOfSignal(signal: Signal, weights: ReadonlyMap<string, number>): ExplainRequest {
+  return {
+    symbol: signal.symbol,
+    asOf: signal.asOf,
+    action: signal.action,
+    consensus: { direction: signal.direction, confidence: signal.confidence, contributions: signal.contributions },
+    opinions: signal.sources.flatMap((s) => (s.ok ? [{ source: s.source, weight: weights.get(s.source) ?? 1, opinion: s.opinion }] : [])),
+    regime: signal.regime,
+    levels: { entry: signal.entry, stop: signal.stop, target: signal.target },
+  };
+}
+
+export class ReasoningService {
+  readonly #inFlight = new Map<string, Promise<Reasoning>>();
+  readonly #explainerHash: string;
+  #hits = 0;
+  #misses = 0;
+  #joins = 0;
+
+  constructor(
+    private readonly explainer: Explainer,
+    private readonly identity: ExplainerIdentity,
+    private readonly cache: ReasoningCache | null,
+    private readonly config: EngineConfig,
+    private readonly stats: CycleStats,
+    private readonly logger: Logger,
+  ) {
+    this.#explainerHash = hashOf(identity.options, 8);
+    if (cache !== null) {
+      stats.caches.reasoning = () => ({ hits: this.#hits, misses: this.#misses, joins: this.#joins, ...cache.counters() });
+    }
+  }
+
+  /** The cache key: symbol, action, confidence bucket, regime, and the explainer's name, version and options. */
+  keyOf(request: ExplainRequest): string {
+    const bucket = Math.floor(request.consensus.confidence / this.config.reasoning.cache.bucket);
+    return ['v1', this.identity.name, this.identity.version, this.#explainerHash, request.symbol, request.action, bucket, request.regime].join('|');
+  }
+
+  /** The cached text for `request`, if any (counted as a hit or a miss). */
+  async cached(request: ExplainRequest): Promise<string | undefined> {
+    if (this.cache === null) return undefined;
+    const text = await this.cache.get(this.keyOf(request));
+    if (text === undefined) this.#misses++;
+    else this.#hits++;
+    return text;
+  }
+
+  /** Asks the explainer, with a fallback text when it fails. */
+  async #explain(request: ExplainRequest): Promise<Reasoning> {
+    try {
+      const text = await this.explainer.explain(request);
+      if (typeof text !== 'string' || text === '') throw new Error(`the explainer returned ${JSON.stringify(text)} instead of a text`);
+      this.stats.reasoningExplained++;
+      return { text, status: 'done' };
+    } catch (error) {
+      this.stats.reasoningFallbacks++;
+      this.logger.warn({ explainer: this.identity.name, symbol: request.symbol, err: messageOf(error) }, 'explainer failed, fallback text stored');
+      return { text: fallbackText(request), status: 'fallback' };
+    }
+  }
+
+  /**
+   * The reasoning of `request`: from the cache when it has it (`cached` and `deferred`
+   * modes), otherwise from the explainer, once for all concurrent callers with the same key.
+   * Fallback texts are not cached: the explainer may be back next time.
+   */
+  async reason(request: ExplainRequest): Promise<Reasoning> {
+    if (this.cache === null) return this.#explain(request);
+    const hit = await this.cached(request);
+    if (hit !== undefined) return { text: hit, status: 'done' };
+    const key = this.keyOf(request);
+    const running = this.#inFlight.get(key);
+    if (running !== undefined) {
+      this.#joins++;
+      return running;
+    }
+    const answer = this.#explain(request).then(async (reasoning) => {
+      if (reasoning.status === 'done') await this.cache!.set(key, reasoning.text);
+      return reasoning;
+    });
+    this.#inFlight.set(key, answer);
+    try {
+      return await answer;
+    } finally {
+      this.#inFlight.delete(key);
+    }
+  }
+}
+
+/**
+ * Deferred reasoning: texts written in the background with bounded concurrency, each
+ * stored through the storage's batched `updateReasoning`. Signals stay `pending` in
+ * storage until then, so a crash or a short shutdown loses nothing: the next run completes them.
+ */
+export class DeferredReasoner {
+  readonly #limit: ReturnType<typeof pLimit>;
+  readonly #pending = new Set<Promise<void>>();
+
+  constructor(
+    private readonly service: ReasoningService,
+    private readonly storage: Storage,
+    concurrency: number,
+    private readonly stats: CycleStats,
+    private readonly logger: Logger,
+  ) {
+    this.#limit = pLimit(concurrency);
+  }
+
+  /** Texts still being written. */
+  get pending(): number {
+    return this.#pending.size;
+  }
+
+  /** Writes the reasoning of stored signal `id` in the background. */
+  enqueue(id: string, request: ExplainRequest, stored: Promise<unknown> = Promise.resolve()): void {
+    const job = this.#limit(async () => {
+      await stored;
+      const reasoning = await this.service.reason(request);
+      await this.storage.updateReasoning!([{ id, reasoning: reasoning.text, status: reasoning.status }]);
+      this.stats.reasoningCompletedInBackground++;
+    }).catch((error: unknown) => this.logger.error({ signal: id, err: messageOf(error) }, 'deferred reasoning not stored; it stays pending'));
+    this.#pending.add(job);
+    void job.finally(() => this.#pending.delete(job));
+  }
+
+  /** Waits for the background texts, at most `timeoutMs`; resolves with how many are left pending. */
+  async drain(timeoutMs: number): Promise<number> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+    const all = (async () => {
+      while (this.#pending.size > 0) await Promise.all(this.#pending);
+    })();
+    await Promise.race([all, timeout]);
+    clearTimeout(timer);
+    this.#limit.clearQueue();
+    return this.#pending.size;
+  }
+}
