@@ -75,3 +75,5 @@ export { runAbTest, type AbOptions, type AbReport, type ArmReport, type ArmSpec,
 export { renderAbReport } from './ab-report-html';
 export { bootstrapDifference, holm, quantile, type BootstrapDifference } from './ab-statistics';
 export { scoreSignal, type OutcomeKind, type SignalOutcome } from './outcome-scoring';
+export { DeferredReasoner, ReasoningService, fallbackText, placeholderText, requestOfSignal, type ExplainerIdentity, type Reasoning } from './reasoning-service';
+export { type CacheReport } from './cycle-stats';

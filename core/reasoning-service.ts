@@ -105,11 +105,12 @@ export class ReasoningService {
   /**
    * The reasoning of `request`: from the cache when it has it (`cached` and `deferred`
    * modes), otherwise from the explainer, once for all concurrent callers with the same key.
-   * Fallback texts are not cached: the explainer may be back next time.
+   * Fallback texts are not cached: the explainer may be back next time. `lookedUp`: the
+   * caller already missed the cache for this request (deferred mode), so it is not asked again.
    */
-  async reason(request: ExplainRequest): Promise<Reasoning> {
+  async reason(request: ExplainRequest, options: { lookedUp?: boolean } = {}): Promise<Reasoning> {
     if (this.cache === null) return this.#explain(request);
-    const hit = await this.cached(request);
+    const hit = options.lookedUp ? undefined : await this.cached(request);
     if (hit !== undefined) return { text: hit, status: 'done' };
     const key = this.keyOf(request);
     const running = this.#inFlight.get(key);
@@ -154,11 +155,11 @@ export class DeferredReasoner {
     return this.#pending.size;
   }
 
-  /** Writes the reasoning of stored signal `id` in the background. */
-  enqueue(id: string, request: ExplainRequest, stored: Promise<unknown> = Promise.resolve()): void {
+  /** Writes the reasoning of stored signal `id` in the background; `lookedUp`: the cache was already asked. */
+  enqueue(id: string, request: ExplainRequest, stored: Promise<unknown> = Promise.resolve(), lookedUp = false): void {
     const job = this.#limit(async () => {
       await stored;
-      const reasoning = await this.service.reason(request);
+      const reasoning = await this.service.reason(request, { lookedUp });
       await this.storage.updateReasoning!([{ id, reasoning: reasoning.text, status: reasoning.status }]);
       this.stats.reasoningCompletedInBackground++;
     }).catch((error: unknown) => this.logger.error({ signal: id, err: messageOf(error) }, 'deferred reasoning not stored; it stays pending'));

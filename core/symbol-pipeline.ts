@@ -225,7 +225,7 @@ export class SymbolPipeline {
     stats.time('storage', performance.now() - started);
     if (reasoning.status === 'pending') {
       stats.reasoningDeferred++;
-      this.deferred.enqueue(signal.id, request, stored);
+      this.deferred.enqueue(signal.id, request, stored, true);
     }
     stats.signals++;
     return { symbol, asOf, signal, rejection: null, virtualMs, stored, calls: outcomes.length };

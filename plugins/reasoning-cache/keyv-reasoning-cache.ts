@@ -8,8 +8,9 @@ interface Entry {
 
 /**
  * A reasoning cache over any Keyv store. Entries carry their own expiry, checked against the
- * run's clock, so expirations are counted (and testable with a controlled clock); the TTL is
- * handed to Keyv too, so the store drops stale entries by itself.
+ * run's clock, so expirations are counted (and testable with a controlled clock). The TTL is
+ * not handed to Keyv: its memory adapter passes it to lru-cache as a bare number, which
+ * lru-cache reads as options and then stores nothing. Stale entries go when read or evicted.
  */
 export function keyvReasoningCache(keyv: Keyv, ttlMs: number, now: () => number, evictions: () => number, close: () => Promise<void>): ReasoningCache {
   let expirations = 0;
@@ -25,7 +26,7 @@ export function keyvReasoningCache(keyv: Keyv, ttlMs: number, now: () => number,
       return entry.text;
     },
     async set(key, text) {
-      await keyv.set(key, { text, expiresAt: now() + ttlMs } satisfies Entry, ttlMs);
+      await keyv.set(key, { text, expiresAt: now() + ttlMs } satisfies Entry);
     },
     counters: () => ({ evictions: evictions(), expirations }),
     close,
