@@ -7,6 +7,7 @@ import bound from './early-exit/bound';
 import incremental from './early-exit/incremental';
 import none from './early-exit/none';
 import staged from './early-exit/staged';
+import llm from './explainers/llm';
 import simulatedLlm from './explainers/simulated-llm';
 import template from './explainers/template';
 import memoryReasoningCache from './reasoning-cache/memory';
@@ -38,6 +39,7 @@ export const builtinPlugins: readonly PluginDefinition[] = [
   bound,
   template,
   simulatedLlm,
+  llm,
   memoryReasoningCache,
   sqliteReasoningCache,
   sqlite,
