@@ -36,7 +36,7 @@ export interface EngineConfig {
   concurrency: number;
   data: { plugin: string } & Record<string, unknown>;
   sources: SourceConfig[];
-  consensus: { plugin: string; minConfidence: number } & Record<string, unknown>;
+  consensus: { plugin: string; minConfidence: number; cache: { enabled: boolean; maxEntries: number; ttlMs: number; bucket: number } } & Record<string, unknown>;
   earlyExit: { strategy: string; shadowRate: number } & Record<string, unknown>;
   reasoning: {
     explainer: string;
@@ -197,6 +197,12 @@ export function engineSchema(): convict.Schema<any> {
     consensus: {
       plugin: { doc: 'Consensus plugin (built-in name or module).', format: String, default: 'weighted' },
       minConfidence: { doc: 'Consensus confidence (0..100) below which a symbol is rejected.', format: numberIn(0, 100), default: 75 },
+      cache: {
+        enabled: { doc: 'Cache consensus results (Keyv over lru-cache). Off: for the weighted consensus a lookup costs more than it saves.', format: Boolean, default: false },
+        maxEntries: { doc: 'Results kept; the least recently used is evicted beyond it.', format: integerIn(1, 10_000_000), default: 1000 },
+        ttlMs: { doc: 'How long a result is served from the cache.', format: integerIn(1, 86_400_000), default: 300_000 },
+        bucket: { doc: 'Round confidences in the key to this many points (approximate); 0 keys on exact inputs.', format: numberIn(0, 100), default: 0 },
+      },
     },
     earlyExit: {
       strategy: { doc: 'Early-exit strategy plugin (built-in name or module).', format: String, default: 'none' },

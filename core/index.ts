@@ -77,3 +77,4 @@ export { bootstrapDifference, holm, quantile, type BootstrapDifference } from '.
 export { scoreSignal, type OutcomeKind, type SignalOutcome } from './outcome-scoring';
 export { DeferredReasoner, ReasoningService, fallbackText, placeholderText, requestOfSignal, type ExplainerIdentity, type Reasoning } from './reasoning-service';
 export { type CacheReport } from './cycle-stats';
+export { cachedConsensus, type ConsensusCacheConfig } from './consensus-cache';

@@ -40,8 +40,8 @@ export interface Source {
 
 /** Kind `consensus`: combines the opinions of the sources that answered. */
 export interface Consensus {
-  /** The consensus of `opinions` (sources that failed are absent). Empty input gives NEUTRAL 0. */
-  combine(opinions: readonly WeightedOpinion[]): ConsensusResult;
+  /** The consensus of `opinions` (sources that failed are absent). Empty input gives NEUTRAL 0. May answer asynchronously (a cache, a worker). */
+  combine(opinions: readonly WeightedOpinion[]): ConsensusResult | Promise<ConsensusResult>;
   /**
    * The highest final confidence any completion can reach, where each source still to be
    * fetched (given by its weight) may answer anything or fail. The lossless early exit

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { container as rootContainer, type DependencyContainer } from 'tsyringe';
 import { BarView, type BarSeries } from './bar-view';
 import type { LoadedConfig, ResolvedPlugin, ResolvedSource } from './config-loader';
+import { cachedConsensus } from './consensus-cache';
 import { CycleRunner, type CycleItem } from './cycle-runner';
 import { CycleStats, type StatsReport } from './cycle-stats';
 import type { PluginInstances, PluginKind } from './define-plugin';
@@ -114,7 +115,16 @@ export class Run {
         if (instance.close) closers.push(() => instance.close!());
         sources.push({ config: resolved.config, instance });
       }
-      const consensus = await build(slots.consensus);
+      const plainConsensus = await build(slots.consensus);
+      const consensus = config.values.consensus.cache.enabled
+        ? cachedConsensus(
+            plainConsensus,
+            { name: slots.consensus.definition.name, version: slots.consensus.definition.version, options: slots.consensus.options },
+            config.values.consensus.cache,
+            services.now ?? Date.now,
+            stats,
+          )
+        : plainConsensus;
       const earlyExit = await build(slots['early-exit-strategy']);
       const explainer = await build(slots.explainer);
       if (explainer.close) closers.push(() => explainer.close!());

@@ -91,7 +91,7 @@ export class SymbolPipeline {
       const opinions = this.#weighted([...outcomes, ...rest]);
       stats.shadowChecked++;
       stats.shadowSourceCalls += rest.length;
-      if (this.#passes(opinions, this.#combine(opinions))) stats.shadowMissed++;
+      if (this.#passes(opinions, await this.#combine(opinions))) stats.shadowMissed++;
     })();
     this.#shadows.add(shadow);
     void shadow.finally(() => this.#shadows.delete(shadow));
@@ -114,8 +114,8 @@ export class SymbolPipeline {
     return plan.map((wave) => [...wave]);
   }
 
-  #combine(opinions: readonly WeightedOpinion[]): ConsensusResult {
-    const result = this.consensus.combine(opinions);
+  async #combine(opinions: readonly WeightedOpinion[]): Promise<ConsensusResult> {
+    const result = await this.consensus.combine(opinions);
     if (!DIRECTIONS.includes(result?.direction) || !(result.confidence >= 0 && result.confidence <= 100)) {
       throw new ArgoError(
         'ARGO_ERR_PLUGIN_CONTRACT',
@@ -174,7 +174,7 @@ export class SymbolPipeline {
         wave,
         fetched,
         remaining,
-        partial: this.#combine(fetched),
+        partial: await this.#combine(fetched),
         upperBound: this.consensus.upperBound(fetched, remaining.map((info) => info.weight)),
         minConfidence: this.config.consensus.minConfidence,
       });
@@ -188,7 +188,7 @@ export class SymbolPipeline {
 
     started = performance.now();
     const opinions = this.#weighted(outcomes);
-    const consensus = timed(stats, 'consensus', started, this.#combine(opinions));
+    const consensus = timed(stats, 'consensus', started, await this.#combine(opinions));
     if (!this.#passes(opinions, consensus)) {
       if (opinions.length === 0) return reject(REJECTIONS.noOpinions, virtualMs);
       return reject(consensus.direction === 'NEUTRAL' ? REJECTIONS.neutral : REJECTIONS.belowMinConfidence, virtualMs);

@@ -1,9 +1,10 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import type { Consensus, Opinion, WeightedOpinion } from '../../../core';
+import type { Consensus, ConsensusResult, Opinion, WeightedOpinion } from '../../../core';
 import weighted from '../../../plugins/consensus/weighted';
 
-const consensus = weighted.create({} as never) as Consensus;
+/** The weighted consensus answers synchronously. */
+const consensus = weighted.create({} as never) as Omit<Consensus, 'combine'> & { combine(opinions: readonly WeightedOpinion[]): ConsensusResult };
 
 const opinion: fc.Arbitrary<Opinion> = fc.record({
   direction: fc.constantFrom('LONG', 'SHORT', 'NEUTRAL'),
