@@ -1,11 +1,13 @@
 import type { Benchmark } from '../core';
 import { earlyExitBench } from './early-exit-bench';
+import { reasoningBench } from './reasoning-bench';
 import { replayBench } from './replay-bench';
 import { storageBench } from './storage-bench';
 
 /** The benchmarks `argo-signals bench <name>` can run. */
 export const benchmarks: Readonly<Record<string, Benchmark>> = {
   'early-exit': earlyExitBench,
+  reasoning: reasoningBench,
   replay: replayBench,
   storage: storageBench,
 };
