@@ -154,7 +154,6 @@ export class Run {
       child.register(TOKENS.Sources, { useValue: sources });
       child.register(TOKENS.Consensus, { useValue: consensus });
       child.register(TOKENS.EarlyExit, { useValue: earlyExit });
-      child.register(TOKENS.Explainer, { useValue: explainer });
       child.register(TOKENS.Storage, { useValue: storage });
       child.register(TOKENS.Writes, { useValue: new WriteTracker(storage, stats, logger) });
       child.register(TOKENS.Reasoning, { useValue: reasoning });

@@ -12,8 +12,6 @@ export const TOKENS = {
   Consensus: Symbol('argo.Consensus'),
   /** The {@link EarlyExitStrategy} instance. */
   EarlyExit: Symbol('argo.EarlyExit'),
-  /** The {@link Explainer} instance. */
-  Explainer: Symbol('argo.Explainer'),
   /** The {@link Storage} instance. */
   Storage: Symbol('argo.Storage'),
   /** The run's {@link ReasoningService}. */
