@@ -1,0 +1,69 @@
+import { expect } from 'chai';
+import fc from 'fast-check';
+import path from 'node:path';
+import type { Consensus, ConsensusResult, Opinion, WeightedOpinion } from '../../core';
+import weighted from '../../plugins/consensus/weighted';
+import type { PluginRef } from '../../workers/plugin-task';
+import { WorkerPool } from '../../workers/worker-pool';
+import { ROOT } from '../helpers';
+
+const FAULTY = path.join(ROOT, 'test', 'fixtures', 'plugins', 'faulty-consensus.js');
+const WEIGHTED: PluginRef = { kind: 'consensus', specifier: 'weighted', baseDir: ROOT, options: {}, seed: 7 };
+const FAULTY_REF: PluginRef = { ...WEIGHTED, specifier: FAULTY };
+
+const opinion = (source: string, confidence = 50): WeightedOpinion => ({ source, weight: 1, opinion: { direction: 'LONG', confidence } });
+
+describe('worker pool', function () {
+  this.timeout(60000);
+  let pool: WorkerPool;
+  beforeEach(() => (pool = new WorkerPool({ minThreads: 1, maxThreads: 2 })));
+  afterEach(() => pool.close());
+
+  it('starts only when first used and gives the same consensus as inline, bit for bit', async () => {
+    expect(pool.started).to.equal(false);
+    const inputs = fc.sample(
+      fc.array(
+        fc.record({
+          source: fc.constantFrom('a', 'b', 'c', 'd', 'e'),
+          weight: fc.double({ min: 0.1, max: 5, noNaN: true }),
+          opinion: fc.record({ direction: fc.constantFrom('LONG', 'SHORT', 'NEUTRAL'), confidence: fc.double({ min: 0, max: 100, noNaN: true }) }) as fc.Arbitrary<Opinion>,
+        }),
+        { maxLength: 6 },
+      ),
+      { numRuns: 2000, seed: 11 },
+    );
+    const inline = weighted.create({} as never) as Consensus;
+    const expected = inputs.map((o) => inline.combine(o) as ConsensusResult);
+    const chunks = [inputs.slice(0, 1000), inputs.slice(1000)];
+    const results = (await Promise.all(chunks.map((chunk) => pool.combineBatch({ plugin: WEIGHTED, inputs: chunk })))).flat();
+    expect(pool.started).to.equal(true);
+    expect(results).to.deep.equal(expected);
+  });
+
+  it('fails only the batch whose task throws, naming the error', async () => {
+    const [bad, good] = await Promise.allSettled([
+      pool.combineBatch({ plugin: FAULTY_REF, inputs: [[opinion('a')], [opinion('boom')]] }),
+      pool.combineBatch({ plugin: FAULTY_REF, inputs: [[opinion('a', 80)]] }),
+    ]);
+    expect(bad.status).to.equal('rejected');
+    expect((bad as PromiseRejectedResult).reason.message).to.contain('boom in consensus');
+    expect(good).to.deep.equal({ status: 'fulfilled', value: [{ direction: 'LONG', confidence: 80, contributions: {} }] });
+  });
+
+  it('replaces a worker that exits and keeps serving', async () => {
+    const died = await pool.combineBatch({ plugin: FAULTY_REF, inputs: [[opinion('exit')]] }).then(
+      () => 'resolved',
+      (error: Error) => error.message,
+    );
+    expect(died).to.not.equal('resolved');
+    expect(await pool.combineBatch({ plugin: FAULTY_REF, inputs: [[opinion('a', 40)]] })).to.deep.equal([{ direction: 'LONG', confidence: 40, contributions: {} }]);
+  });
+
+  it('closes under load without hanging or dropping a result', async () => {
+    const batches = Array.from({ length: 30 }, (_, i) => pool.combineBatch({ plugin: FAULTY_REF, inputs: Array.from({ length: 200 }, () => [opinion('a', i)]) }));
+    await pool.close();
+    const results = await Promise.all(batches);
+    expect(results.map((r) => r.length)).to.deep.equal(batches.map(() => 200));
+    expect(results.map((r) => r[0].confidence)).to.deep.equal(batches.map((_, i) => i));
+  });
+});
