@@ -46,6 +46,15 @@ export interface EngineConfig {
   } & Record<string, unknown>;
   storage: { plugin: string; maxPending: number } & Record<string, unknown>;
   levels: { atrPeriod: number; stopAtr: number; targetAtr: number };
+  workers: {
+    minThreads: number;
+    maxThreads: number;
+    consensus: 'inline' | 'worker' | 'auto';
+    chunkSize: number;
+    retryInline: boolean;
+    autoThresholdUs: number;
+    autoSampleSize: number;
+  };
   evaluation: { horizonDays: number; resamples: number };
   log: { level: string };
 }
@@ -240,6 +249,19 @@ export function engineSchema(): convict.Schema<any> {
       atrPeriod: { doc: 'Bars in the average true range that sizes stop and target.', format: integerIn(2, 250), default: 14 },
       stopAtr: { doc: 'Stop distance from entry, in ATRs.', format: numberIn(0.1, 50), default: 2 },
       targetAtr: { doc: 'Target distance from entry, in ATRs.', format: numberIn(0.1, 50), default: 3 },
+    },
+    workers: {
+      minThreads: { doc: 'Worker threads kept when the pool is idle.', format: integerIn(0, 64), default: 1 },
+      maxThreads: { doc: 'Most worker threads in the pool (started on first use).', format: integerIn(1, 64), default: 2 },
+      consensus: {
+        doc: 'Where consensus runs: inline on the main thread, on the worker pool in chunks, or auto (measures the cost per item first and offloads only heavy work).',
+        format: ['inline', 'worker', 'auto'],
+        default: 'inline',
+      },
+      chunkSize: { doc: 'Consensus inputs per worker task: chunks amortise the ~40 µs round trip.', format: integerIn(1, 100_000), default: 64 },
+      retryInline: { doc: 'Run a chunk whose worker task failed again on the main thread (the failure is still counted).', format: Boolean, default: true },
+      autoThresholdUs: { doc: 'In auto mode, the inline cost per item (µs) above which consensus is offloaded.', format: numberIn(0, 1_000_000), default: 20 },
+      autoSampleSize: { doc: 'In auto mode, items timed inline before deciding.', format: integerIn(1, 1_000_000), default: 200 },
     },
     evaluation: {
       horizonDays: { doc: 'Bars after a signal within which its target or stop must be hit (A/B outcome scoring).', format: integerIn(1, 250), default: 10 },

@@ -28,6 +28,8 @@ export interface StatsReport {
   storage: { acknowledged: number; failed: number };
   /** Reasoning texts by how they were made: explained now, deferred to the background, fallbacks after an explainer failure. */
   reasoning: { explained: number; deferred: number; completedInBackground: number; fallbacks: number };
+  /** Consensus on the worker pool: the mode in force (auto: what it chose, null while sampling), items and chunks sent, chunks failed and retried inline. */
+  workers: { consensus: { mode: string | null; items: number; chunks: number; failedChunks: number; retriedInline: number } };
   /** Each cache of the run, null when it is off. */
   caches: { reasoning: CacheReport | null; consensus: CacheReport | null };
   stageMs: Record<Stage, number>;
@@ -70,6 +72,11 @@ export class CycleStats {
   reasoningDeferred = 0;
   reasoningCompletedInBackground = 0;
   reasoningFallbacks = 0;
+  workerMode: string | null = 'inline';
+  workerItems = 0;
+  workerChunks = 0;
+  workerFailedChunks = 0;
+  workerRetriedInline = 0;
   /** Report functions of the run's caches, set by whoever owns them. */
   readonly caches: { reasoning?: () => CacheReport; consensus?: () => CacheReport } = {};
   wallMs = 0;
@@ -140,6 +147,15 @@ export class CycleStats {
         deferred: this.reasoningDeferred,
         completedInBackground: this.reasoningCompletedInBackground,
         fallbacks: this.reasoningFallbacks,
+      },
+      workers: {
+        consensus: {
+          mode: this.workerMode,
+          items: this.workerItems,
+          chunks: this.workerChunks,
+          failedChunks: this.workerFailedChunks,
+          retriedInline: this.workerRetriedInline,
+        },
       },
       caches: { reasoning: this.caches.reasoning?.() ?? null, consensus: this.caches.consensus?.() ?? null },
       stageMs: Object.fromEntries(STAGES.map((stage) => [stage, round(this.stageMs.get(stage)!)])) as Record<Stage, number>,

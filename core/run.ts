@@ -4,6 +4,8 @@ import path from 'node:path';
 import { container as rootContainer, type DependencyContainer } from 'tsyringe';
 import { BarView, type BarSeries } from './bar-view';
 import type { LoadedConfig, ResolvedPlugin, ResolvedSource } from './config-loader';
+import { pooledConsensus } from '../workers/pooled-consensus';
+import { WorkerPool } from '../workers/worker-pool';
 import { cachedConsensus } from './consensus-cache';
 import { CycleRunner, type CycleItem } from './cycle-runner';
 import { CycleStats, type StatsReport } from './cycle-stats';
@@ -115,7 +117,21 @@ export class Run {
         if (instance.close) closers.push(() => instance.close!());
         sources.push({ config: resolved.config, instance });
       }
-      const plainConsensus = await build(slots.consensus);
+      const workers = config.values.workers;
+      const pool = workers.consensus === 'inline' ? null : new WorkerPool(workers);
+      if (pool !== null) closers.push(() => pool.close());
+      const inlineConsensus = await build(slots.consensus);
+      const plainConsensus =
+        pool === null
+          ? inlineConsensus
+          : pooledConsensus(
+              inlineConsensus,
+              pool,
+              { kind: 'consensus', specifier: config.values.consensus.plugin, baseDir: config.baseDir, options: slots.consensus.options, seed: config.values.seed },
+              workers,
+              stats,
+              logger,
+            );
       const consensus = config.values.consensus.cache.enabled
         ? cachedConsensus(
             plainConsensus,

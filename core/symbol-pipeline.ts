@@ -8,7 +8,8 @@ import type { BarView } from './bar-view';
 import type { EngineConfig } from './config-schema';
 import type { CycleStats, Stage } from './cycle-stats';
 import { DIRECTIONS, type ConsensusResult, type Signal, type SourceOutcome, type WeightedOpinion } from './domain';
-import { ArgoError } from './errors';
+import { ArgoError, messageOf } from './errors';
+import type { Logger } from './logger';
 import { marketRegime, priceLevels } from './market-levels';
 import type { Consensus, EarlyExitStrategy, ExplainRequest, SourceInfo, Storage } from './plugin-contracts';
 import { placeholderText, type DeferredReasoner, type Reasoning, type ReasoningService } from './reasoning-service';
@@ -38,7 +39,11 @@ export const REJECTIONS = {
   noOpinions: 'no-opinions',
   neutral: 'neutral',
   belowMinConfidence: 'below-min-confidence',
+  consensusFailed: 'consensus-failed',
 } as const;
+
+/** The consensus plugin threw for one symbol: that symbol is rejected and counted, the cycle goes on. */
+class ConsensusFailed extends Error {}
 
 function timed<T>(stats: CycleStats, stage: Stage, started: number, value: T): T {
   stats.time(stage, performance.now() - started);
@@ -62,6 +67,7 @@ export class SymbolPipeline {
     @inject(TOKENS.Deferred) private readonly deferred: DeferredReasoner,
     @inject(TOKENS.Storage) private readonly storage: Storage,
     @inject(TOKENS.Writes) private readonly writes: WriteTracker,
+    @inject(TOKENS.Logger) private readonly logger: Logger,
   ) {
     this.#byName = new Map(sources.map((source) => [source.config.name, source]));
     this.#infos = sources.map(({ config: { name, weight, timeoutMs } }) => ({ name, weight, timeoutMs }));
@@ -92,7 +98,7 @@ export class SymbolPipeline {
       stats.shadowChecked++;
       stats.shadowSourceCalls += rest.length;
       if (this.#passes(opinions, await this.#combine(opinions))) stats.shadowMissed++;
-    })();
+    })().catch((error: unknown) => this.logger.error({ symbol, err: messageOf(error) }, 'shadow fetch failed'));
     this.#shadows.add(shadow);
     void shadow.finally(() => this.#shadows.delete(shadow));
   }
@@ -115,7 +121,12 @@ export class SymbolPipeline {
   }
 
   async #combine(opinions: readonly WeightedOpinion[]): Promise<ConsensusResult> {
-    const result = await this.consensus.combine(opinions);
+    let result: ConsensusResult;
+    try {
+      result = await this.consensus.combine(opinions);
+    } catch (error) {
+      throw new ConsensusFailed(messageOf(error));
+    }
     if (!DIRECTIONS.includes(result?.direction) || !(result.confidence >= 0 && result.confidence <= 100)) {
       throw new ArgoError(
         'ARGO_ERR_PLUGIN_CONTRACT',
@@ -143,6 +154,17 @@ export class SymbolPipeline {
 
   /** Runs the pipeline for `symbol` as of the last bar of `bars`, counting into `stats`. */
   async evaluate(symbol: string, bars: BarView, stats: CycleStats): Promise<SymbolResult> {
+    try {
+      return await this.#evaluate(symbol, bars, stats);
+    } catch (error) {
+      if (!(error instanceof ConsensusFailed)) throw error;
+      this.logger.error({ symbol, asOf: bars.asOf, consensus: this.config.consensus.plugin, err: error.message }, 'consensus failed; symbol rejected');
+      stats.reject(REJECTIONS.consensusFailed);
+      return { symbol, asOf: bars.asOf, signal: null, rejection: REJECTIONS.consensusFailed, virtualMs: 0, stored: null, calls: 0 };
+    }
+  }
+
+  async #evaluate(symbol: string, bars: BarView, stats: CycleStats): Promise<SymbolResult> {
     const asOf = bars.asOf;
     const outcomes: SourceOutcome[] = [];
     const reject = (rejection: string, virtualMs: number): SymbolResult => {

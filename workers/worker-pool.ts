@@ -26,6 +26,10 @@ export class WorkerPool {
       filename: path.join(__dirname, 'plugin-task.js'),
       minThreads: this.options.minThreads,
       maxThreads: this.options.maxThreads,
+      // Piscina ends a worker beyond minThreads as soon as it idles; a worker loads the whole
+      // plugin graph at start (~150 ms), so one that comes and goes every cycle costs more than
+      // it saves. Workers stay until the run closes the pool.
+      idleTimeout: 60_000,
     });
     const task = this.#pool.run(batch);
     const settled = task.then(

@@ -1,0 +1,53 @@
+import { expect } from 'chai';
+import path from 'node:path';
+import type { Signal, StatsReport } from '../../core';
+import { ROOT, createRun } from '../helpers';
+
+const WRAPPED = path.join(ROOT, 'test', 'fixtures', 'plugins', 'wrapped-weighted-consensus.js');
+
+async function replay(values: Record<string, unknown>): Promise<{ signals: Signal[]; stats: StatsReport }> {
+  const run = await createRun({ values: { 'data.days': 120, 'consensus.minConfidence': 40, ...values } });
+  const signals: Signal[] = [];
+  const report = await run.replay({ from: '2000-01-01', to: '2100-01-01', onResult: (r) => void (r.signal && signals.push(r.signal)) });
+  await run.close();
+  return { signals, stats: report.stats };
+}
+
+/** Signals without measured latencies, which differ between any two runs. */
+function comparable(signals: readonly Signal[]) {
+  return signals.map((s) => ({ ...s, sources: s.sources.map(({ latencyMs: _, ...rest }) => rest) }));
+}
+
+describe('consensus on the worker pool', function () {
+  this.timeout(120000);
+
+  it('gives the same signals as inline, bit for bit, in chunks', async () => {
+    const inline = await replay({});
+    const pooled = await replay({ 'workers.consensus': 'worker', 'workers.chunkSize': 4 });
+    expect(inline.signals.length).to.be.greaterThan(20);
+    expect(comparable(pooled.signals)).to.deep.equal(comparable(inline.signals));
+    expect(pooled.stats.workers.consensus).to.include({ mode: 'worker', items: pooled.stats.symbolsEvaluated, failedChunks: 0 });
+    expect(pooled.stats.workers.consensus.chunks).to.be.at.least(pooled.stats.symbolsEvaluated / 4);
+    expect(inline.stats.workers.consensus).to.include({ mode: 'inline', items: 0 });
+  });
+
+  it('auto keeps the light weighted consensus inline and offloads a heavy one', async () => {
+    const light = await replay({ 'workers.consensus': 'auto', 'workers.autoSampleSize': 50 });
+    expect(light.stats.workers.consensus).to.include({ mode: 'inline', chunks: 0 });
+    const heavy = await replay({ 'workers.consensus': 'auto', 'workers.autoSampleSize': 50, 'consensus.plugin': WRAPPED, 'consensus.behaviour': 'heavy', 'data.days': 60 });
+    expect(heavy.stats.workers.consensus.mode).to.equal('worker');
+    expect(heavy.stats.workers.consensus.items).to.equal(heavy.stats.symbolsEvaluated - 50);
+  });
+
+  it('counts a failing chunk and retries it inline, or rejects only its symbols', async () => {
+    const plugin = { 'consensus.plugin': WRAPPED, 'consensus.behaviour': 'fails-in-workers' };
+    const inline = await replay(plugin);
+    const retried = await replay({ ...plugin, 'workers.consensus': 'worker', 'workers.chunkSize': 100 });
+    expect(comparable(retried.signals)).to.deep.equal(comparable(inline.signals));
+    expect(retried.stats.workers.consensus.failedChunks).to.be.greaterThan(0);
+    expect(retried.stats.workers.consensus.retriedInline).to.equal(retried.stats.workers.consensus.failedChunks);
+    const failed = await replay({ ...plugin, 'workers.consensus': 'worker', 'workers.retryInline': false });
+    expect(failed.signals).to.have.length(0);
+    expect(failed.stats.rejections['consensus-failed']).to.equal(failed.stats.symbolsEvaluated);
+  });
+});
