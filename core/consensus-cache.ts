@@ -7,7 +7,7 @@ import Keyv from 'keyv';
 import { LRUCache } from 'lru-cache';
 import type { CycleStats } from './cycle-stats';
 import type { ConsensusResult, WeightedOpinion } from './domain';
-import type { Consensus } from './plugin-contracts';
+import type { Consensus, OpinionHistory } from './plugin-contracts';
 import { hashOf } from './stable-hash';
 
 /** How the consensus cache behaves (`consensus.cache.*`). */
@@ -29,7 +29,7 @@ function copy(result: ConsensusResult): ConsensusResult {
 
 /**
  * Wraps `inner`: `combine` answers from the cache when the same plugin (name, version,
- * options) saw the same weighted opinions within the TTL. Weights are part of the inputs,
+ * options) saw the same weighted opinions (and history, for a plugin that keeps one) within the TTL. Weights are part of the inputs,
  * so a change of weights changes every key. Callers get copies, never the cached object.
  */
 export function cachedConsensus(
@@ -52,12 +52,14 @@ export function cachedConsensus(
   const keyv = new Keyv({ store: lru, namespace: 'consensus' });
   const plugin = hashOf(identity, 8);
   const round = (confidence: number) => (config.bucket > 0 ? Math.round(confidence / config.bucket) * config.bucket : confidence);
-  const keyOf = (opinions: readonly WeightedOpinion[]) =>
-    `${plugin}|${hashOf(opinions.map((o) => [o.source, o.weight, o.opinion.direction, round(o.opinion.confidence)]))}`;
+  const keyPart = (set: readonly WeightedOpinion[]) => set.map((o) => [o.source, o.weight, o.opinion.direction, round(o.opinion.confidence)]);
+  const keyOf = (opinions: readonly WeightedOpinion[], history: OpinionHistory | undefined) =>
+    `${plugin}|${hashOf([keyPart(opinions), (history ?? []).map(keyPart)])}`;
   stats.caches.consensus = () => ({ hits, misses, evictions, expirations, joins: 0 });
   return {
-    async combine(opinions) {
-      const key = keyOf(opinions);
+    historyWindow: inner.historyWindow,
+    async combine(opinions, history) {
+      const key = keyOf(opinions, history);
       const entry = (await keyv.get(key)) as Entry | undefined;
       if (entry !== undefined && entry.expiresAt > now()) {
         hits++;
@@ -65,10 +67,10 @@ export function cachedConsensus(
       }
       if (entry !== undefined) expirations++;
       misses++;
-      const result = await inner.combine(opinions);
+      const result = await inner.combine(opinions, history);
       await keyv.set(key, { result: copy(result), expiresAt: now() + config.ttlMs } satisfies Entry);
       return copy(result);
     },
-    upperBound: (fetched, remainingWeights) => inner.upperBound(fetched, remainingWeights),
+    upperBound: (fetched, remainingWeights, history) => inner.upperBound(fetched, remainingWeights, history),
   };
 }

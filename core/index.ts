@@ -49,6 +49,7 @@ export type {
   ExplainRequest,
   Explainer,
   MarketData,
+  OpinionHistory,
   ReasoningCache,
   ReasoningUpdate,
   RunRecord,

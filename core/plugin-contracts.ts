@@ -38,16 +38,26 @@ export interface Source {
   close?(): Promise<void>;
 }
 
+/** The opinion sets of earlier evaluations of one symbol, oldest first. */
+export type OpinionHistory = readonly (readonly WeightedOpinion[])[];
+
 /** Kind `consensus`: combines the opinions of the sources that answered. */
 export interface Consensus {
+  /**
+   * Capability: how many earlier opinion sets of the symbol this consensus wants. The core
+   * keeps that many per symbol (what was fetched each time) and passes them as `history`;
+   * absent or 0, none are kept. State held by the core, not the plugin, keeps `combine` a
+   * pure function of its arguments: the same answer inline and on a worker thread.
+   */
+  readonly historyWindow?: number;
   /** The consensus of `opinions` (sources that failed are absent). Empty input gives NEUTRAL 0. May answer asynchronously (a cache, a worker). */
-  combine(opinions: readonly WeightedOpinion[]): ConsensusResult | Promise<ConsensusResult>;
+  combine(opinions: readonly WeightedOpinion[], history?: OpinionHistory): ConsensusResult | Promise<ConsensusResult>;
   /**
    * The highest final confidence any completion can reach, where each source still to be
-   * fetched (given by its weight) may answer anything or fail. The lossless early exit
-   * relies on this bound never being below a reachable confidence.
+   * fetched (given by its weight) may answer anything or fail, for the same history. The
+   * lossless early exit relies on this bound never being below a reachable confidence.
    */
-  upperBound(fetched: readonly WeightedOpinion[], remainingWeights: readonly number[]): number;
+  upperBound(fetched: readonly WeightedOpinion[], remainingWeights: readonly number[], history?: OpinionHistory): number;
 }
 
 /** A configured source as early-exit strategies see it. */

@@ -11,7 +11,7 @@ import { DIRECTIONS, type ConsensusResult, type Signal, type SourceOutcome, type
 import { ArgoError, messageOf } from './errors';
 import type { Logger } from './logger';
 import { marketRegime, priceLevels } from './market-levels';
-import type { Consensus, EarlyExitStrategy, ExplainRequest, SourceInfo, Storage } from './plugin-contracts';
+import type { Consensus, EarlyExitStrategy, ExplainRequest, OpinionHistory, SourceInfo, Storage } from './plugin-contracts';
 import { placeholderText, type DeferredReasoner, type Reasoning, type ReasoningService } from './reasoning-service';
 import { callSource, type RunSource } from './source-caller';
 import { seededRandom } from './seeded-random';
@@ -57,6 +57,8 @@ export class SymbolPipeline {
   /** Configured position of each source: opinions are combined in this order whatever the waves were. */
   readonly #rank: ReadonlyMap<string, number>;
   readonly #shadows = new Set<Promise<void>>();
+  /** Earlier opinion sets per symbol, kept only when the consensus asks for them (`historyWindow`). */
+  readonly #history = new Map<string, WeightedOpinion[][]>();
 
   constructor(
     @inject(TOKENS.Config) private readonly config: EngineConfig,
@@ -89,7 +91,7 @@ export class SymbolPipeline {
    * strategy skipped anyway, without delaying the symbol, and counts whether the full
    * consensus would have passed: the measured miss rate of the strategy.
    */
-  #shadow(symbol: string, bars: BarView, outcomes: readonly SourceOutcome[], skipped: readonly SourceInfo[], stats: CycleStats): void {
+  #shadow(symbol: string, bars: BarView, outcomes: readonly SourceOutcome[], skipped: readonly SourceInfo[], history: OpinionHistory | undefined, stats: CycleStats): void {
     const rate = this.config.earlyExit.shadowRate;
     if (rate === 0 || seededRandom(this.config.seed, 'shadow', symbol, bars.asOf)() >= rate) return;
     const shadow = (async () => {
@@ -97,7 +99,7 @@ export class SymbolPipeline {
       const opinions = this.#weighted([...outcomes, ...rest]);
       stats.shadowChecked++;
       stats.shadowSourceCalls += rest.length;
-      if (this.#passes(opinions, await this.#combine(opinions))) stats.shadowMissed++;
+      if (this.#passes(opinions, await this.#combine(opinions, history))) stats.shadowMissed++;
     })().catch((error: unknown) => this.logger.error({ symbol, err: messageOf(error) }, 'shadow fetch failed'));
     this.#shadows.add(shadow);
     void shadow.finally(() => this.#shadows.delete(shadow));
@@ -120,10 +122,22 @@ export class SymbolPipeline {
     return plan.map((wave) => [...wave]);
   }
 
-  async #combine(opinions: readonly WeightedOpinion[]): Promise<ConsensusResult> {
+  #historyOf(symbol: string): OpinionHistory | undefined {
+    return this.consensus.historyWindow ? [...(this.#history.get(symbol) ?? [])] : undefined;
+  }
+
+  /** Adds what this evaluation fetched to the symbol's history, dropping the oldest beyond the window. */
+  #remember(symbol: string, opinions: WeightedOpinion[]): void {
+    const window = this.consensus.historyWindow;
+    if (!window) return;
+    const kept = [...(this.#history.get(symbol) ?? []), opinions];
+    this.#history.set(symbol, kept.length > window ? kept.slice(kept.length - window) : kept);
+  }
+
+  async #combine(opinions: readonly WeightedOpinion[], history: OpinionHistory | undefined): Promise<ConsensusResult> {
     let result: ConsensusResult;
     try {
-      result = await this.consensus.combine(opinions);
+      result = await this.consensus.combine(opinions, history);
     } catch (error) {
       throw new ConsensusFailed(messageOf(error));
     }
@@ -176,6 +190,7 @@ export class SymbolPipeline {
     stats.recordSkipped([...this.#byName.keys()].filter((name) => !waves.some((wave) => wave.includes(name))));
 
     let virtualMs = 0;
+    const history = this.#historyOf(symbol);
     for (let w = 0; w < waves.length; w++) {
       started = performance.now();
       const wave = await Promise.all(waves[w].map((name) => callSource(this.#byName.get(name)!, symbol, bars, this.config.seed)));
@@ -196,21 +211,23 @@ export class SymbolPipeline {
         wave,
         fetched,
         remaining,
-        partial: await this.#combine(fetched),
-        upperBound: this.consensus.upperBound(fetched, remaining.map((info) => info.weight)),
+        partial: await this.#combine(fetched, history),
+        upperBound: this.consensus.upperBound(fetched, remaining.map((info) => info.weight), history),
         minConfidence: this.config.consensus.minConfidence,
       });
       stats.time('consensus', performance.now() - started);
       if (decision.stop) {
+        this.#remember(symbol, fetched);
         stats.recordSkipped(remaining.map((info) => info.name));
-        this.#shadow(symbol, bars, outcomes, remaining, stats);
+        this.#shadow(symbol, bars, outcomes, remaining, history, stats);
         return reject(`early-exit:${decision.reason}`, virtualMs);
       }
     }
 
     started = performance.now();
     const opinions = this.#weighted(outcomes);
-    const consensus = timed(stats, 'consensus', started, await this.#combine(opinions));
+    const consensus = timed(stats, 'consensus', started, await this.#combine(opinions, history));
+    this.#remember(symbol, opinions);
     if (!this.#passes(opinions, consensus)) {
       if (opinions.length === 0) return reject(REJECTIONS.noOpinions, virtualMs);
       return reject(consensus.direction === 'NEUTRAL' ? REJECTIONS.neutral : REJECTIONS.belowMinConfidence, virtualMs);

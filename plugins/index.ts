@@ -2,6 +2,7 @@
 import type { PluginDefinition } from '../core';
 import csvBars from './market-data/csv-bars';
 import syntheticBars from './market-data/synthetic-bars';
+import correlationAdjusted from './consensus/correlation-adjusted';
 import weighted from './consensus/weighted';
 import bound from './early-exit/bound';
 import incremental from './early-exit/incremental';
@@ -33,6 +34,7 @@ export const builtinPlugins: readonly PluginDefinition[] = [
   technicalVolume,
   synthetic,
   weighted,
+  correlationAdjusted,
   none,
   staged,
   incremental,

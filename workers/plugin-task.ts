@@ -3,7 +3,7 @@
  * validated options (no closure crosses the thread boundary) and runs a batch through it.
  * Default-exports one handler, as Piscina expects.
  */
-import { PluginRegistry, createLogger, hashOf, resolvePlugin, type Consensus, type ConsensusResult, type WeightedOpinion } from '../core';
+import { PluginRegistry, createLogger, hashOf, resolvePlugin, type Consensus, type ConsensusResult, type OpinionHistory, type WeightedOpinion } from '../core';
 import { builtinPlugins } from '../plugins';
 
 /** How a worker finds and builds a plugin: everything structured-clone-safe. */
@@ -18,10 +18,16 @@ export interface PluginRef {
   readonly seed: number;
 }
 
-/** A chunk of consensus work: many symbols' opinions, one plugin. */
+/** One symbol's consensus question: its opinions, and its history when the plugin keeps one. */
+export interface ConsensusInput {
+  readonly opinions: readonly WeightedOpinion[];
+  readonly history?: OpinionHistory;
+}
+
+/** A chunk of consensus work: many symbols' inputs, one plugin. */
 export interface ConsensusBatch {
   readonly plugin: PluginRef;
-  readonly inputs: readonly (readonly WeightedOpinion[])[];
+  readonly inputs: readonly ConsensusInput[];
 }
 
 const registry = new PluginRegistry();
@@ -56,6 +62,6 @@ function instanceOf(ref: PluginRef): Promise<Consensus> {
 export default async function consensusBatch(batch: ConsensusBatch): Promise<ConsensusResult[]> {
   const consensus = await instanceOf(batch.plugin);
   const results: ConsensusResult[] = [];
-  for (const opinions of batch.inputs) results.push(await consensus.combine(opinions));
+  for (const { opinions, history } of batch.inputs) results.push(await consensus.combine(opinions, history));
   return results;
 }

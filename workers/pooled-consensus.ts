@@ -3,12 +3,11 @@ import type { CycleStats } from '../core/cycle-stats';
 import type { ConsensusResult, WeightedOpinion } from '../core/domain';
 import { messageOf } from '../core/errors';
 import type { Logger } from '../core/logger';
-import type { Consensus } from '../core/plugin-contracts';
-import type { PluginRef } from './plugin-task';
+import type { Consensus, OpinionHistory } from '../core/plugin-contracts';
+import type { ConsensusInput, PluginRef } from './plugin-task';
 import type { WorkerPool } from './worker-pool';
 
-interface Pending {
-  readonly opinions: readonly WeightedOpinion[];
+interface Pending extends ConsensusInput {
   readonly resolve: (result: ConsensusResult) => void;
   readonly reject: (error: unknown) => void;
 }
@@ -39,7 +38,7 @@ export function pooledConsensus(
     stats.workerChunks++;
     stats.workerItems += chunk.length;
     try {
-      const results = await pool.combineBatch({ plugin, inputs: chunk.map((p) => p.opinions) });
+      const results = await pool.combineBatch({ plugin, inputs: chunk.map(({ opinions, history }) => ({ opinions, history })) });
       chunk.forEach((p, i) => p.resolve(results[i]));
     } catch (error) {
       stats.workerFailedChunks++;
@@ -51,7 +50,7 @@ export function pooledConsensus(
       stats.workerRetriedInline++;
       for (const p of chunk) {
         try {
-          p.resolve(await inline.combine(p.opinions));
+          p.resolve(await inline.combine(p.opinions, p.history));
         } catch (inlineError) {
           p.reject(inlineError);
         }
@@ -67,9 +66,9 @@ export function pooledConsensus(
 
   // The median, not the mean: the first calls pay for JIT compilation and would tip a light consensus onto the pool.
   // Timed without awaiting: across an await the clock would also count other symbols' work.
-  async function sample(opinions: readonly WeightedOpinion[]): Promise<ConsensusResult> {
+  async function sample(opinions: readonly WeightedOpinion[], history: OpinionHistory | undefined): Promise<ConsensusResult> {
     const started = performance.now();
-    const answer = inline.combine(opinions);
+    const answer = inline.combine(opinions, history);
     const result = answer instanceof Promise ? await answer : answer;
     sampledUs.push((performance.now() - started) * 1000);
     if (mode === null && sampledUs.length >= config.autoSampleSize) {
@@ -82,14 +81,15 @@ export function pooledConsensus(
   }
 
   return {
-    combine(opinions) {
-      if (mode === null) return sample(opinions);
-      if (mode === 'inline') return inline.combine(opinions);
+    historyWindow: inline.historyWindow,
+    combine(opinions, history) {
+      if (mode === null) return sample(opinions, history);
+      if (mode === 'inline') return inline.combine(opinions, history);
       return new Promise<ConsensusResult>((resolve, reject) => {
         if (queue.length === 0) setImmediate(flush);
-        queue.push({ opinions, resolve, reject });
+        queue.push({ opinions, history, resolve, reject });
       });
     },
-    upperBound: (fetched, remainingWeights) => inline.upperBound(fetched, remainingWeights),
+    upperBound: (fetched, remainingWeights, history) => inline.upperBound(fetched, remainingWeights, history),
   };
 }

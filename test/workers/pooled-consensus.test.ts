@@ -31,6 +31,16 @@ describe('consensus on the worker pool', function () {
     expect(inline.stats.workers.consensus).to.include({ mode: 'inline', items: 0 });
   });
 
+  it('gives the same signals as inline with the correlation-adjusted consensus, whose history the core keeps', async () => {
+    const values = { 'consensus.plugin': 'correlation-adjusted', 'consensus.window': 60, 'consensus.minOverlap': 10 };
+    const inline = await replay(values);
+    const pooled = await replay({ ...values, 'workers.consensus': 'worker', 'workers.chunkSize': 3 });
+    const weighted = await replay({});
+    expect(inline.signals.length).to.be.greaterThan(5);
+    expect(comparable(pooled.signals)).to.deep.equal(comparable(inline.signals));
+    expect(comparable(inline.signals)).to.not.deep.equal(comparable(weighted.signals));
+  });
+
   it('auto keeps the light weighted consensus inline and offloads a heavy one', async () => {
     const light = await replay({ 'workers.consensus': 'auto', 'workers.autoSampleSize': 50 });
     expect(light.stats.workers.consensus).to.include({ mode: 'inline', chunks: 0 });

@@ -35,15 +35,15 @@ describe('worker pool', function () {
     const inline = weighted.create({} as never) as Consensus;
     const expected = inputs.map((o) => inline.combine(o) as ConsensusResult);
     const chunks = [inputs.slice(0, 1000), inputs.slice(1000)];
-    const results = (await Promise.all(chunks.map((chunk) => pool.combineBatch({ plugin: WEIGHTED, inputs: chunk })))).flat();
+    const results = (await Promise.all(chunks.map((chunk) => pool.combineBatch({ plugin: WEIGHTED, inputs: chunk.map((opinions) => ({ opinions })) })))).flat();
     expect(pool.started).to.equal(true);
     expect(results).to.deep.equal(expected);
   });
 
   it('fails only the batch whose task throws, naming the error', async () => {
     const [bad, good] = await Promise.allSettled([
-      pool.combineBatch({ plugin: FAULTY_REF, inputs: [[opinion('a')], [opinion('boom')]] }),
-      pool.combineBatch({ plugin: FAULTY_REF, inputs: [[opinion('a', 80)]] }),
+      pool.combineBatch({ plugin: FAULTY_REF, inputs: [{ opinions: [opinion('a')] }, { opinions: [opinion('boom')] }] }),
+      pool.combineBatch({ plugin: FAULTY_REF, inputs: [{ opinions: [opinion('a', 80)] }] }),
     ]);
     expect(bad.status).to.equal('rejected');
     expect((bad as PromiseRejectedResult).reason.message).to.contain('boom in consensus');
@@ -51,16 +51,16 @@ describe('worker pool', function () {
   });
 
   it('replaces a worker that exits and keeps serving', async () => {
-    const died = await pool.combineBatch({ plugin: FAULTY_REF, inputs: [[opinion('exit')]] }).then(
+    const died = await pool.combineBatch({ plugin: FAULTY_REF, inputs: [{ opinions: [opinion('exit')] }] }).then(
       () => 'resolved',
       (error: Error) => error.message,
     );
     expect(died).to.not.equal('resolved');
-    expect(await pool.combineBatch({ plugin: FAULTY_REF, inputs: [[opinion('a', 40)]] })).to.deep.equal([{ direction: 'LONG', confidence: 40, contributions: {} }]);
+    expect(await pool.combineBatch({ plugin: FAULTY_REF, inputs: [{ opinions: [opinion('a', 40)] }] })).to.deep.equal([{ direction: 'LONG', confidence: 40, contributions: {} }]);
   });
 
   it('closes under load without hanging or dropping a result', async () => {
-    const batches = Array.from({ length: 30 }, (_, i) => pool.combineBatch({ plugin: FAULTY_REF, inputs: Array.from({ length: 200 }, () => [opinion('a', i)]) }));
+    const batches = Array.from({ length: 30 }, (_, i) => pool.combineBatch({ plugin: FAULTY_REF, inputs: Array.from({ length: 200 }, () => ({ opinions: [opinion('a', i)] })) }));
     await pool.close();
     const results = await Promise.all(batches);
     expect(results.map((r) => r.length)).to.deep.equal(batches.map(() => 200));
