@@ -7,7 +7,9 @@ import Keyv from 'keyv';
 import { LRUCache } from 'lru-cache';
 import type { CycleStats } from './cycle-stats';
 import type { ConsensusResult, WeightedOpinion } from './domain';
-import type { Consensus, OpinionHistory } from './plugin-contracts';
+import { createHash } from 'node:crypto';
+import type { OpinionHistory } from './opinion-history';
+import type { Consensus } from './plugin-contracts';
 import { hashOf } from './stable-hash';
 
 /** How the consensus cache behaves (`consensus.cache.*`). */
@@ -52,9 +54,10 @@ export function cachedConsensus(
   const keyv = new Keyv({ store: lru, namespace: 'consensus' });
   const plugin = hashOf(identity, 8);
   const round = (confidence: number) => (config.bucket > 0 ? Math.round(confidence / config.bucket) * config.bucket : confidence);
-  const keyPart = (set: readonly WeightedOpinion[]) => set.map((o) => [o.source, o.weight, o.opinion.direction, round(o.opinion.confidence)]);
+  const historyKey = (history: OpinionHistory | undefined) =>
+    history === undefined ? '' : createHash('sha256').update(new Uint8Array(history.values.buffer, history.values.byteOffset, history.values.byteLength)).digest('hex').slice(0, 16);
   const keyOf = (opinions: readonly WeightedOpinion[], history: OpinionHistory | undefined) =>
-    `${plugin}|${hashOf([keyPart(opinions), (history ?? []).map(keyPart)])}`;
+    `${plugin}|${hashOf(opinions.map((o) => [o.source, o.weight, o.opinion.direction, round(o.opinion.confidence)]))}|${historyKey(history)}`;
   stats.caches.consensus = () => ({ hits, misses, evictions, expirations, joins: 0 });
   return {
     historyWindow: inner.historyWindow,

@@ -49,7 +49,6 @@ export type {
   ExplainRequest,
   Explainer,
   MarketData,
-  OpinionHistory,
   ReasoningCache,
   ReasoningUpdate,
   RunRecord,
@@ -79,3 +78,4 @@ export { scoreSignal, type OutcomeKind, type SignalOutcome } from './outcome-sco
 export { DeferredReasoner, ReasoningService, fallbackText, placeholderText, requestOfSignal, type ExplainerIdentity, type Reasoning } from './reasoning-service';
 export { type CacheReport } from './cycle-stats';
 export { cachedConsensus, type ConsensusCacheConfig } from './consensus-cache';
+export { OpinionHistories, historyOf, type OpinionHistory } from './opinion-history';

@@ -3,6 +3,7 @@
  * One interface per kind; every member says who calls it and when.
  */
 import type { BarSeries, BarView } from './bar-view';
+import type { OpinionHistory } from './opinion-history';
 import type {
   Action,
   ConsensusResult,
@@ -38,14 +39,11 @@ export interface Source {
   close?(): Promise<void>;
 }
 
-/** The opinion sets of earlier evaluations of one symbol, oldest first. */
-export type OpinionHistory = readonly (readonly WeightedOpinion[])[];
-
 /** Kind `consensus`: combines the opinions of the sources that answered. */
 export interface Consensus {
   /**
-   * Capability: how many earlier opinion sets of the symbol this consensus wants. The core
-   * keeps that many per symbol (what was fetched each time) and passes them as `history`;
+   * Capability: how many earlier evaluations of the symbol this consensus wants. The core
+   * keeps that many rows per symbol (what was fetched each time) and passes them as `history`;
    * absent or 0, none are kept. State held by the core, not the plugin, keeps `combine` a
    * pure function of its arguments: the same answer inline and on a worker thread.
    */

@@ -11,7 +11,8 @@ import { DIRECTIONS, type ConsensusResult, type Signal, type SourceOutcome, type
 import { ArgoError, messageOf } from './errors';
 import type { Logger } from './logger';
 import { marketRegime, priceLevels } from './market-levels';
-import type { Consensus, EarlyExitStrategy, ExplainRequest, OpinionHistory, SourceInfo, Storage } from './plugin-contracts';
+import { OpinionHistories, type OpinionHistory } from './opinion-history';
+import type { Consensus, EarlyExitStrategy, ExplainRequest, SourceInfo, Storage } from './plugin-contracts';
 import { placeholderText, type DeferredReasoner, type Reasoning, type ReasoningService } from './reasoning-service';
 import { callSource, type RunSource } from './source-caller';
 import { seededRandom } from './seeded-random';
@@ -57,8 +58,8 @@ export class SymbolPipeline {
   /** Configured position of each source: opinions are combined in this order whatever the waves were. */
   readonly #rank: ReadonlyMap<string, number>;
   readonly #shadows = new Set<Promise<void>>();
-  /** Earlier opinion sets per symbol, kept only when the consensus asks for them (`historyWindow`). */
-  readonly #history = new Map<string, WeightedOpinion[][]>();
+  /** Earlier opinions per symbol, kept only when the consensus asks for them (`historyWindow`). */
+  readonly #history: OpinionHistories | null;
 
   constructor(
     @inject(TOKENS.Config) private readonly config: EngineConfig,
@@ -74,6 +75,7 @@ export class SymbolPipeline {
     this.#byName = new Map(sources.map((source) => [source.config.name, source]));
     this.#infos = sources.map(({ config: { name, weight, timeoutMs } }) => ({ name, weight, timeoutMs }));
     this.#rank = new Map(sources.map((source, i) => [source.config.name, i]));
+    this.#history = consensus.historyWindow ? new OpinionHistories(this.#infos.map((info) => info.name), consensus.historyWindow) : null;
   }
 
   /** Waits for the shadow fetches started so far (they run off the critical path). */
@@ -123,15 +125,11 @@ export class SymbolPipeline {
   }
 
   #historyOf(symbol: string): OpinionHistory | undefined {
-    return this.consensus.historyWindow ? [...(this.#history.get(symbol) ?? [])] : undefined;
+    return this.#history?.of(symbol);
   }
 
-  /** Adds what this evaluation fetched to the symbol's history, dropping the oldest beyond the window. */
-  #remember(symbol: string, opinions: WeightedOpinion[]): void {
-    const window = this.consensus.historyWindow;
-    if (!window) return;
-    const kept = [...(this.#history.get(symbol) ?? []), opinions];
-    this.#history.set(symbol, kept.length > window ? kept.slice(kept.length - window) : kept);
+  #remember(symbol: string, opinions: readonly WeightedOpinion[]): void {
+    this.#history?.remember(symbol, opinions);
   }
 
   async #combine(opinions: readonly WeightedOpinion[], history: OpinionHistory | undefined): Promise<ConsensusResult> {

@@ -3,7 +3,8 @@ import type { CycleStats } from '../core/cycle-stats';
 import type { ConsensusResult, WeightedOpinion } from '../core/domain';
 import { messageOf } from '../core/errors';
 import type { Logger } from '../core/logger';
-import type { Consensus, OpinionHistory } from '../core/plugin-contracts';
+import type { OpinionHistory } from '../core/opinion-history';
+import type { Consensus } from '../core/plugin-contracts';
 import type { ConsensusInput, PluginRef } from './plugin-task';
 import type { WorkerPool } from './worker-pool';
 

@@ -1,69 +1,50 @@
 import { PLUGIN_API_VERSION, defineConsensusPlugin, type OpinionHistory, type WeightedOpinion } from '../../core';
-import { SIGN, weightedMean, weightedMeanBound } from './weighted-mean';
+import { weightedMean, weightedMeanBound } from './weighted-mean';
 
 interface CorrelationOptions {
   window: number;
   minOverlap: number;
 }
 
-/** Pearson correlation of two aligned series; 0 when either is flat. */
-function correlation(a: readonly number[], b: readonly number[]): number {
-  const n = a.length;
-  let sa = 0;
-  let sb = 0;
-  for (let i = 0; i < n; i++) {
-    sa += a[i];
-    sb += b[i];
-  }
-  const ma = sa / n;
-  const mb = sb / n;
-  let cov = 0;
-  let va = 0;
-  let vb = 0;
-  for (let i = 0; i < n; i++) {
-    const da = a[i] - ma;
-    const db = b[i] - mb;
-    cov += da * db;
-    va += da * da;
-    vb += db * db;
-  }
-  return va === 0 || vb === 0 ? 0 : cov / Math.sqrt(va * vb);
-}
-
 /**
- * Each source's discount: 1 + the sum of its positive correlations with every other source
- * seen in the history (days where both answered, at least `minOverlap`). It depends on the
- * history only, not on who answered now, so the weighted bound stays valid.
+ * Each source's discount: 1 + the sum of its positive correlations with every other column
+ * of the history (rows where both answered, at least `minOverlap`). It depends on the history
+ * only, not on who answered now, so the weighted bound stays valid.
  */
 function discounts(history: OpinionHistory, minOverlap: number): Map<string, number> {
-  const series = new Map<string, Map<number, number>>();
-  history.forEach((set, t) => {
-    for (const { source, opinion } of set) {
-      let s = series.get(source);
-      if (s === undefined) series.set(source, (s = new Map()));
-      s.set(t, (SIGN[opinion.direction] * opinion.confidence) / 100);
-    }
-  });
-  const names = [...series.keys()];
-  const discount = new Map(names.map((name) => [name, 1]));
-  for (let i = 0; i < names.length; i++) {
-    for (let j = i + 1; j < names.length; j++) {
-      const a: number[] = [];
-      const b: number[] = [];
-      for (const [t, value] of series.get(names[i])!) {
-        const other = series.get(names[j])!.get(t);
-        if (other !== undefined) {
-          a.push(value);
-          b.push(other);
-        }
+  const { sources, rows, values } = history;
+  const width = sources.length;
+  const discount = sources.map(() => 1);
+  for (let i = 0; i < width; i++) {
+    for (let j = i + 1; j < width; j++) {
+      let n = 0;
+      let sa = 0;
+      let sb = 0;
+      let saa = 0;
+      let sbb = 0;
+      let sab = 0;
+      for (let t = 0; t < rows; t++) {
+        const a = values[t * width + i];
+        const b = values[t * width + j];
+        if (Number.isNaN(a) || Number.isNaN(b)) continue;
+        n++;
+        sa += a;
+        sb += b;
+        saa += a * a;
+        sbb += b * b;
+        sab += a * b;
       }
-      if (a.length < minOverlap) continue;
-      const rho = Math.max(0, correlation(a, b));
-      discount.set(names[i], discount.get(names[i])! + rho);
-      discount.set(names[j], discount.get(names[j])! + rho);
+      if (n < minOverlap) continue;
+      const cov = sab - (sa * sb) / n;
+      const va = saa - (sa * sa) / n;
+      const vb = sbb - (sb * sb) / n;
+      if (va <= 1e-12 || vb <= 1e-12) continue;
+      const rho = Math.max(0, cov / Math.sqrt(va * vb));
+      discount[i] += rho;
+      discount[j] += rho;
     }
   }
-  return discount;
+  return new Map(sources.map((name, i) => [name, discount[i]]));
 }
 
 /**
@@ -87,7 +68,8 @@ export default defineConsensusPlugin<CorrelationOptions>({
   },
   create({ options }) {
     const adjust = (opinions: readonly WeightedOpinion[], history: OpinionHistory | undefined): WeightedOpinion[] => {
-      const discount = discounts(history ?? [], options.minOverlap);
+      if (history === undefined) return [...opinions];
+      const discount = discounts(history, options.minOverlap);
       return opinions.map((o) => ({ ...o, weight: o.weight / (discount.get(o.source) ?? 1) }));
     };
     return {

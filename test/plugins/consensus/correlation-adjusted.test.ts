@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { validateOptions, type Consensus, type ConsensusResult, type Opinion, type OpinionHistory, type WeightedOpinion } from '../../../core';
+import { historyOf, validateOptions, type Consensus, type ConsensusResult, type Opinion, type OpinionHistory, type WeightedOpinion } from '../../../core';
 import correlationAdjusted from '../../../plugins/consensus/correlation-adjusted';
 
 type SyncConsensus = Omit<Consensus, 'combine'> & { combine(opinions: readonly WeightedOpinion[], history?: OpinionHistory): ConsensusResult };
@@ -19,17 +19,20 @@ describe('correlation-adjusted consensus', () => {
   });
 
   it('counts three sources that always agree about once, and an independent one fully', () => {
-    const history: OpinionHistory = Array.from({ length: 40 }, (_, t) => {
-      const trend = Math.sin((2 * Math.PI * t) / 40);
-      return [signed('a', trend), signed('b', trend), signed('c', trend), signed('d', Math.cos((2 * Math.PI * t) / 40))];
-    });
+    const history = historyOf(
+      ['a', 'b', 'c', 'd'],
+      Array.from({ length: 40 }, (_, t) => {
+        const trend = Math.sin((2 * Math.PI * t) / 40);
+        return [signed('a', trend), signed('b', trend), signed('c', trend), signed('d', Math.cos((2 * Math.PI * t) / 40))];
+      }),
+    );
     const now = ['a', 'b', 'c', 'd'].map((source) => signed(source, 0.8));
     const result = consensus.combine(now, history);
     expect(result.contributions.a).to.be.closeTo(result.contributions.d / 3, 1e-6);
     expect(result.confidence).to.be.closeTo(80, 1e-9);
     const plain = consensus.combine([signed('a', 0.8), signed('b', 0.8), signed('c', 0.8), signed('d', -0.8)], history);
     expect(plain.direction).to.equal('NEUTRAL');
-    expect(consensus.combine(now, [])).to.deep.include({ confidence: 80 });
+    expect(consensus.combine(now, historyOf(['a', 'b', 'c', 'd'], []))).to.deep.include({ confidence: 80 });
   });
 
   it('never bounds below what any completion reaches, for any history', () => {
@@ -38,7 +41,8 @@ describe('correlation-adjusted consensus', () => {
     const entry = (source: string) => fc.record({ source: fc.constant(source), weight: fc.double({ min: 0.1, max: 3, noNaN: true }), opinion });
     const set = fc.subarray(names).chain((chosen) => fc.tuple(...chosen.map(entry)));
     fc.assert(
-      fc.property(fc.array(set, { minLength: 0, maxLength: 40 }), fc.subarray(names), fc.array(fc.option(opinion, { nil: null }), { minLength: 5, maxLength: 5 }), (history, fetchedNames, answers) => {
+      fc.property(fc.array(set, { minLength: 0, maxLength: 40 }), fc.subarray(names), fc.array(fc.option(opinion, { nil: null }), { minLength: 5, maxLength: 5 }), (sets, fetchedNames, answers) => {
+        const history = historyOf(names, sets);
         const weights = new Map(names.map((n, i) => [n, 0.5 + i]));
         const fetched = fetchedNames.map((source, i) => ({ source, weight: weights.get(source)!, opinion: answers[i] ?? { direction: 'NEUTRAL' as const, confidence: 0 } }));
         const rest = names.filter((n) => !fetchedNames.includes(n));
