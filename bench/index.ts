@@ -3,6 +3,7 @@ import { earlyExitBench } from './early-exit-bench';
 import { reasoningBench } from './reasoning-bench';
 import { replayBench } from './replay-bench';
 import { storageBench } from './storage-bench';
+import { workersBench } from './workers-bench';
 
 /** The benchmarks `argo-signals bench <name>` can run. */
 export const benchmarks: Readonly<Record<string, Benchmark>> = {
@@ -10,4 +11,5 @@ export const benchmarks: Readonly<Record<string, Benchmark>> = {
   reasoning: reasoningBench,
   replay: replayBench,
   storage: storageBench,
+  workers: workersBench,
 };
