@@ -7,6 +7,7 @@ import type { EngineConfig } from './config-schema';
 import type { CycleStats } from './cycle-stats';
 import type { ReasoningStatus, Signal } from './domain';
 import { messageOf } from './errors';
+import { InFlight } from './in-flight';
 import type { Logger } from './logger';
 import type { ExplainRequest, Explainer, ReasoningCache, Storage } from './plugin-contracts';
 import { hashOf } from './stable-hash';
@@ -138,7 +139,7 @@ export class ReasoningService {
  */
 export class DeferredReasoner {
   readonly #limit: ReturnType<typeof pLimit>;
-  readonly #pending = new Set<Promise<void>>();
+  readonly #pending = new InFlight();
 
   constructor(
     private readonly service: ReasoningService,
@@ -150,11 +151,6 @@ export class DeferredReasoner {
     this.#limit = pLimit(concurrency);
   }
 
-  /** Texts still being written. */
-  get pending(): number {
-    return this.#pending.size;
-  }
-
   /** Writes the reasoning of stored signal `id` in the background; `lookedUp`: the cache was already asked. */
   enqueue(id: string, request: ExplainRequest, stored: Promise<unknown> = Promise.resolve(), lookedUp = false): void {
     const job = this.#limit(async () => {
@@ -163,18 +159,14 @@ export class DeferredReasoner {
       await this.storage.updateReasoning!([{ id, reasoning: reasoning.text, status: reasoning.status }]);
       this.stats.reasoningCompletedInBackground++;
     }).catch((error: unknown) => this.logger.error({ signal: id, err: messageOf(error) }, 'deferred reasoning not stored; it stays pending'));
-    this.#pending.add(job);
-    void job.finally(() => this.#pending.delete(job));
+    this.#pending.track(job);
   }
 
   /** Waits for the background texts, at most `timeoutMs`; resolves with how many are left pending. */
   async drain(timeoutMs: number): Promise<number> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
-    const all = (async () => {
-      while (this.#pending.size > 0) await Promise.all(this.#pending);
-    })();
-    await Promise.race([all, timeout]);
+    await Promise.race([this.#pending.idle(), timeout]);
     clearTimeout(timer);
     this.#limit.clearQueue();
     return this.#pending.size;

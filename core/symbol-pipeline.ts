@@ -9,6 +9,7 @@ import type { EngineConfig } from './config-schema';
 import type { CycleStats, Stage } from './cycle-stats';
 import { DIRECTIONS, type ConsensusResult, type Signal, type SourceOutcome, type WeightedOpinion } from './domain';
 import { ArgoError, messageOf } from './errors';
+import { InFlight } from './in-flight';
 import type { Logger } from './logger';
 import { marketRegime, priceLevels } from './market-levels';
 import { OpinionHistories, type OpinionHistory } from './opinion-history';
@@ -57,7 +58,7 @@ export class SymbolPipeline {
   readonly #infos: readonly SourceInfo[];
   /** Configured position of each source: opinions are combined in this order whatever the waves were. */
   readonly #rank: ReadonlyMap<string, number>;
-  readonly #shadows = new Set<Promise<void>>();
+  readonly #shadows = new InFlight();
   /** Earlier opinions per symbol, kept only when the consensus asks for them (`historyWindow`). */
   readonly #history: OpinionHistories | null;
 
@@ -80,7 +81,7 @@ export class SymbolPipeline {
 
   /** Waits for the shadow fetches started so far (they run off the critical path). */
   async settleShadows(): Promise<void> {
-    while (this.#shadows.size > 0) await Promise.all(this.#shadows);
+    await this.#shadows.idle();
   }
 
   /** True when a consensus of `opinions` would become a signal. */
@@ -103,8 +104,7 @@ export class SymbolPipeline {
       stats.shadowSourceCalls += rest.length;
       if (this.#passes(opinions, await this.#combine(opinions, history))) stats.shadowMissed++;
     })().catch((error: unknown) => this.logger.error({ symbol, err: messageOf(error) }, 'shadow fetch failed'));
-    this.#shadows.add(shadow);
-    void shadow.finally(() => this.#shadows.delete(shadow));
+    this.#shadows.track(shadow);
   }
 
   #plan(): string[][] {

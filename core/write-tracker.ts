@@ -1,5 +1,6 @@
 import type { CycleStats } from './cycle-stats';
 import { messageOf } from './errors';
+import { InFlight } from './in-flight';
 import type { Logger } from './logger';
 import type { Storage } from './plugin-contracts';
 
@@ -10,7 +11,7 @@ import type { Storage } from './plugin-contracts';
  * as done has every signal it produced on disk.
  */
 export class WriteTracker {
-  readonly #pending = new Set<Promise<void>>();
+  readonly #pending = new InFlight();
 
   constructor(
     private readonly storage: Storage,
@@ -31,23 +32,15 @@ export class WriteTracker {
         return false;
       },
     );
-    const entry = settled.then(() => undefined);
-    this.#pending.add(entry);
-    void entry.finally(() => this.#pending.delete(entry));
+    this.#pending.track(settled);
     return settled;
-  }
-
-  /** Number of saves not yet settled. */
-  get pending(): number {
-    return this.#pending.size;
   }
 
   /** Waits until at most `limit` saves are pending (0: all settled), flushing the storage first. */
   async settle(limit = 0): Promise<void> {
     while (this.#pending.size > limit) {
       await this.storage.flush?.();
-      // The flush may have settled everything; racing an empty set would never resolve.
-      if (this.#pending.size > limit) await Promise.race(this.#pending);
+      if (this.#pending.size > limit) await this.#pending.any();
     }
   }
 }

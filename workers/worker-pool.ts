@@ -1,5 +1,6 @@
 import path from 'node:path';
 import Piscina from 'piscina';
+import { InFlight } from '../core/in-flight';
 import type { ConsensusResult } from '../core';
 import type { ConsensusBatch } from './plugin-task';
 
@@ -16,7 +17,7 @@ export interface WorkerPoolOptions {
  */
 export class WorkerPool {
   #pool: Piscina<ConsensusBatch, ConsensusResult[]> | undefined;
-  readonly #inFlight = new Set<Promise<unknown>>();
+  readonly #inFlight = new InFlight();
 
   constructor(private readonly options: WorkerPoolOptions) {}
 
@@ -32,12 +33,7 @@ export class WorkerPool {
       idleTimeout: 60_000,
     });
     const task = this.#pool.run(batch);
-    const settled = task.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.#inFlight.add(settled);
-    void settled.finally(() => this.#inFlight.delete(settled));
+    this.#inFlight.track(task);
     return task;
   }
 
@@ -51,7 +47,7 @@ export class WorkerPool {
    * reject those still in its queue), then stops the workers.
    */
   async close(): Promise<void> {
-    while (this.#inFlight.size > 0) await Promise.all(this.#inFlight);
+    await this.#inFlight.idle();
     await this.#pool?.close();
     this.#pool = undefined;
   }
