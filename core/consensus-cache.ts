@@ -3,9 +3,8 @@
  * built-in weighted consensus (about 1 µs) a lookup costs more than it saves (see
  * docs/performance.md); it pays for consensus plugins that do real work.
  */
-import Keyv from 'keyv';
-import { LRUCache } from 'lru-cache';
 import type { CycleStats } from './cycle-stats';
+import { ExpiringKeyv, lruKeyv } from './expiring-keyv';
 import type { ConsensusResult, WeightedOpinion } from './domain';
 import { createHash } from 'node:crypto';
 import type { OpinionHistory } from './opinion-history';
@@ -18,11 +17,6 @@ export interface ConsensusCacheConfig {
   readonly ttlMs: number;
   /** 0: exact inputs. Otherwise confidences are rounded to this many points in the key: approximate. */
   readonly bucket: number;
-}
-
-interface Entry {
-  readonly result: ConsensusResult;
-  readonly expiresAt: number;
 }
 
 function copy(result: ConsensusResult): ConsensusResult {
@@ -43,35 +37,27 @@ export function cachedConsensus(
 ): Consensus {
   let hits = 0;
   let misses = 0;
-  let evictions = 0;
-  let expirations = 0;
-  const lru = new LRUCache<string, object>({
-    max: Math.max(1, config.maxEntries),
-    dispose: (_value, _key, reason) => {
-      if (reason === 'evict') evictions++;
-    },
-  });
-  const keyv = new Keyv({ store: lru, namespace: 'consensus' });
+  const { keyv, evictions } = lruKeyv(config.maxEntries, 'consensus');
+  const cache = new ExpiringKeyv<ConsensusResult>(keyv, config.ttlMs, now);
   const plugin = hashOf(identity, 8);
   const round = (confidence: number) => (config.bucket > 0 ? Math.round(confidence / config.bucket) * config.bucket : confidence);
   const historyKey = (history: OpinionHistory | undefined) =>
     history === undefined ? '' : createHash('sha256').update(new Uint8Array(history.values.buffer, history.values.byteOffset, history.values.byteLength)).digest('hex').slice(0, 16);
   const keyOf = (opinions: readonly WeightedOpinion[], history: OpinionHistory | undefined) =>
     `${plugin}|${hashOf(opinions.map((o) => [o.source, o.weight, o.opinion.direction, round(o.opinion.confidence)]))}|${historyKey(history)}`;
-  stats.caches.consensus = () => ({ hits, misses, evictions, expirations, joins: 0 });
+  stats.caches.consensus = () => ({ hits, misses, evictions: evictions(), expirations: cache.expirations, joins: 0 });
   return {
     historyWindow: inner.historyWindow,
     async combine(opinions, history) {
       const key = keyOf(opinions, history);
-      const entry = (await keyv.get(key)) as Entry | undefined;
-      if (entry !== undefined && entry.expiresAt > now()) {
+      const cached = await cache.get(key);
+      if (cached !== undefined) {
         hits++;
-        return copy(entry.result);
+        return copy(cached);
       }
-      if (entry !== undefined) expirations++;
       misses++;
       const result = await inner.combine(opinions, history);
-      await keyv.set(key, { result: copy(result), expiresAt: now() + config.ttlMs } satisfies Entry);
+      await cache.set(key, copy(result));
       return copy(result);
     },
     upperBound: (fetched, remainingWeights, history) => inner.upperBound(fetched, remainingWeights, history),

@@ -79,3 +79,4 @@ export { DeferredReasoner, ReasoningService, fallbackText, placeholderText, requ
 export { type CacheReport } from './cycle-stats';
 export { cachedConsensus, type ConsensusCacheConfig } from './consensus-cache';
 export { OpinionHistories, historyOf, type OpinionHistory } from './opinion-history';
+export { ExpiringKeyv, lruKeyv } from './expiring-keyv';

@@ -1,6 +1,4 @@
-import Keyv from 'keyv';
-import { LRUCache } from 'lru-cache';
-import { PLUGIN_API_VERSION, defineReasoningCachePlugin } from '../../core';
+import { PLUGIN_API_VERSION, defineReasoningCachePlugin, lruKeyv } from '../../core';
 import { keyvReasoningCache } from './keyv-reasoning-cache';
 
 interface MemoryCacheOptions {
@@ -19,14 +17,7 @@ export default defineReasoningCachePlugin<MemoryCacheOptions>({
     ttlMs: { doc: 'How long a text is served from the cache.', format: 'nat', default: 3_600_000 },
   },
   create({ options, now }) {
-    let evictions = 0;
-    const lru = new LRUCache<string, object>({
-      max: Math.max(1, options.maxEntries),
-      dispose: (_value, _key, reason) => {
-        if (reason === 'evict') evictions++;
-      },
-    });
-    const keyv = new Keyv({ store: lru, namespace: 'reasoning' });
-    return keyvReasoningCache(keyv, options.ttlMs, now, () => evictions, async () => keyv.disconnect());
+    const { keyv, evictions } = lruKeyv(options.maxEntries, 'reasoning');
+    return keyvReasoningCache(keyv, options.ttlMs, now, evictions, async () => keyv.disconnect());
   },
 });
