@@ -9,6 +9,9 @@ export type Direction = 'LONG' | 'SHORT' | 'NEUTRAL';
 /** The directions a source may answer, for validation at the plugin boundary. */
 export const DIRECTIONS: readonly Direction[] = ['LONG', 'SHORT', 'NEUTRAL'];
 
+/** The sign a direction gives a confidence: LONG +1, SHORT -1, NEUTRAL 0. */
+export const DIRECTION_SIGN: Readonly<Record<Direction, number>> = { LONG: 1, SHORT: -1, NEUTRAL: 0 };
+
 /** What a signal asks a trader to do. */
 export type Action = 'BUY' | 'SELL';
 

@@ -26,6 +26,7 @@ export {
 } from './define-plugin';
 export {
   DIRECTIONS,
+  DIRECTION_SIGN,
   type Action,
   type Bar,
   type ConsensusResult,

@@ -1,4 +1,4 @@
-import type { WeightedOpinion } from './domain';
+import { DIRECTION_SIGN, type WeightedOpinion } from './domain';
 
 /**
  * Earlier opinions of one symbol, compact so it crosses to a worker thread as one buffer:
@@ -11,14 +11,12 @@ export interface OpinionHistory {
   readonly values: Float64Array;
 }
 
-const SIGN = { LONG: 1, SHORT: -1, NEUTRAL: 0 } as const;
-
 /** One history row: `opinions` laid out by the column order of `sources`. */
 function rowOf(sources: readonly string[], opinions: readonly WeightedOpinion[]): Float64Array {
   const row = new Float64Array(sources.length).fill(Number.NaN);
   for (const { source, opinion } of opinions) {
     const column = sources.indexOf(source);
-    if (column >= 0) row[column] = (SIGN[opinion.direction] * opinion.confidence) / 100;
+    if (column >= 0) row[column] = (DIRECTION_SIGN[opinion.direction] * opinion.confidence) / 100;
   }
   return row;
 }

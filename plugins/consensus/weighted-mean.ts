@@ -1,7 +1,4 @@
-import type { ConsensusResult, WeightedOpinion } from '../../core';
-
-/** +1 for LONG, -1 for SHORT, 0 for NEUTRAL. */
-export const SIGN = { LONG: 1, SHORT: -1, NEUTRAL: 0 } as const;
+import { DIRECTION_SIGN as SIGN, type ConsensusResult, type WeightedOpinion } from '../../core';
 
 function totals(opinions: readonly WeightedOpinion[]): { score: number; weight: number } {
   let score = 0;
