@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import { ArgoError, PluginRegistry, Run, createLogger, loadConfig, type ConfigInput, type Signal } from '../core';
+import { ArgoError, PluginRegistry, Run, createLogger, loadConfig, type ConfigInput, type Signal, type StatsReport } from '../core';
 import { builtinPlugins } from '../plugins';
 export { findRealData } from '../bench/real-data';
 
@@ -74,4 +74,18 @@ export function makeSignal(id: string, symbol = 'AAPL', asOf = '2017-01-03', ove
     sources: [{ source: 'trend', ok: true, opinion: { direction: 'LONG', confidence: 90 }, latencyMs: 1 }],
     ...overrides,
   };
+}
+
+/** Replays with `values` (memory storage unless they name one), collecting the signals and the statistics. */
+export async function replaySignals(values: Record<string, unknown>, from = '2000-01-01', to = '2100-01-01'): Promise<{ signals: Signal[]; stats: StatsReport }> {
+  const run = await createRun({ values });
+  const signals: Signal[] = [];
+  const report = await run.replay({ from, to, onResult: (r) => void (r.signal && signals.push(r.signal)) });
+  await run.close();
+  return { signals, stats: report.stats };
+}
+
+/** Signals without the measured latencies of real sources, which differ between any two runs. */
+export function comparable(signals: readonly Signal[]) {
+  return signals.map((s) => ({ ...s, sources: s.sources.map(({ latencyMs: _, ...rest }) => rest) }));
 }

@@ -1,21 +1,11 @@
 import { expect } from 'chai';
 import path from 'node:path';
-import type { Signal, StatsReport } from '../../core';
-import { ROOT, createRun } from '../helpers';
+import { ROOT, comparable, replaySignals } from '../helpers';
 
 const WRAPPED = path.join(ROOT, 'test', 'fixtures', 'plugins', 'wrapped-weighted-consensus.js');
 
-async function replay(values: Record<string, unknown>): Promise<{ signals: Signal[]; stats: StatsReport }> {
-  const run = await createRun({ values: { 'data.days': 120, 'consensus.minConfidence': 40, ...values } });
-  const signals: Signal[] = [];
-  const report = await run.replay({ from: '2000-01-01', to: '2100-01-01', onResult: (r) => void (r.signal && signals.push(r.signal)) });
-  await run.close();
-  return { signals, stats: report.stats };
-}
-
-/** Signals without measured latencies, which differ between any two runs. */
-function comparable(signals: readonly Signal[]) {
-  return signals.map((s) => ({ ...s, sources: s.sources.map(({ latencyMs: _, ...rest }) => rest) }));
+function replay(values: Record<string, unknown>) {
+  return replaySignals({ 'data.days': 120, 'consensus.minConfidence': 40, ...values });
 }
 
 describe('consensus on the worker pool', function () {

@@ -1,10 +1,10 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { validateOptions, type ConsensusResult, type EarlyExitStrategy, type Signal, type SourceInfo, type WaveState } from '../../../core';
+import { validateOptions, type ConsensusResult, type EarlyExitStrategy, type SourceInfo, type WaveState } from '../../../core';
 import bound from '../../../plugins/early-exit/bound';
 import incremental from '../../../plugins/early-exit/incremental';
 import staged from '../../../plugins/early-exit/staged';
-import { argoErrorOf, createRun, findRealData } from '../../helpers';
+import { argoErrorOf, comparable, findRealData, replaySignals } from '../../helpers';
 
 const SOURCES: SourceInfo[] = [
   { name: 'a', weight: 1, timeoutMs: 100 },
@@ -21,18 +21,6 @@ function state(confidence: number, upperBound: number): WaveState {
   return { symbol: 'X', asOf: '2017-01-03', waveIndex: 0, wave: [], fetched: [], remaining: [], partial, upperBound, minConfidence: 75 };
 }
 
-/** Signals without measured latencies, which differ between any two runs. */
-function comparable(signals: readonly Signal[]) {
-  return signals.map((s) => ({ ...s, sources: s.sources.map(({ latencyMs: _, ...rest }) => rest) }));
-}
-
-async function replaySignals(values: Record<string, unknown>, from: string, to: string) {
-  const run = await createRun({ values });
-  const signals: Signal[] = [];
-  const report = await run.replay({ from, to, onResult: (r) => void (r.signal && signals.push(r.signal)) });
-  await run.close();
-  return { signals, stats: report.stats };
-}
 
 describe('early-exit strategies', () => {
   it('staged: the highest-weight source first, then the rest; stops below stage1Min', async () => {
