@@ -1,6 +1,6 @@
-import { Run, createLogger, loadConfig, type BenchmarkContext } from '../core';
-import { median } from './median';
+import type { BenchmarkContext } from '../core';
 import { SYNTHETIC_STAND_IN, findRealData } from './real-data';
+import { timedReplays } from './timed-replay';
 
 interface ReplayFigures {
   from: string;
@@ -12,17 +12,8 @@ interface ReplayFigures {
 }
 
 async function timeReplay(context: BenchmarkContext, values: Record<string, unknown>, from: string, to: string): Promise<ReplayFigures> {
-  const runsMs: number[] = [];
-  let symbolDays = 0;
-  for (let i = 0; i < context.runs; i++) {
-    const run = await Run.create(loadConfig(context.registry, { values }), createLogger('error'));
-    const started = performance.now();
-    const report = await run.replay({ from, to });
-    runsMs.push(performance.now() - started);
-    symbolDays = report.stats.symbolsEvaluated;
-    await run.close();
-  }
-  const medianMs = median(runsMs);
+  const { runsMs, medianMs, stats } = await timedReplays(context, values, from, to);
+  const symbolDays = stats.symbolsEvaluated;
   return { from, to, symbolDays, medianMs, runsMs, symbolDaysPerSecond: (symbolDays / medianMs) * 1000 };
 }
 

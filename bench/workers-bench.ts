@@ -1,21 +1,10 @@
-import { Run, createLogger, loadConfig, type BenchmarkContext } from '../core';
-import { median } from './median';
+import type { BenchmarkContext } from '../core';
 import { SYNTHETIC_STAND_IN, findRealData } from './real-data';
+import { timedReplays } from './timed-replay';
 
 async function timeReplay(context: BenchmarkContext, values: Record<string, unknown>): Promise<{ ms: number; chunks: number; placed: string | null }> {
-  const times: number[] = [];
-  let chunks = 0;
-  let placed: string | null = null;
-  for (let r = 0; r < context.runs; r++) {
-    const run = await Run.create(loadConfig(context.registry, { values: { ...values, 'storage.plugin': 'memory', concurrency: 100 } }), createLogger('error'));
-    const started = performance.now();
-    const report = await run.replay({ from: '2017-02-08', to: '2018-02-07' });
-    times.push(performance.now() - started);
-    await run.close();
-    chunks = report.stats.workers.consensus.chunks;
-    placed = report.stats.workers.consensus.mode;
-  }
-  return { ms: median(times), chunks, placed };
+  const { medianMs, stats } = await timedReplays(context, { ...values, concurrency: 100 }, '2017-02-08', '2018-02-07');
+  return { ms: medianMs, chunks: stats.workers.consensus.chunks, placed: stats.workers.consensus.mode };
 }
 
 /**

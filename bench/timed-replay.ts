@@ -1,0 +1,26 @@
+import { Run, createLogger, loadConfig, type BenchmarkContext, type StatsReport } from '../core';
+import { median } from './median';
+
+/**
+ * Replays `values` over `from`..`to` `context.runs` times, each in a fresh run with memory
+ * storage (storage has a benchmark of its own), and returns the wall times, their median and
+ * the last run's statistics.
+ */
+export async function timedReplays(
+  context: BenchmarkContext,
+  values: Record<string, unknown>,
+  from: string,
+  to: string,
+): Promise<{ runsMs: number[]; medianMs: number; stats: StatsReport }> {
+  const runsMs: number[] = [];
+  let stats: StatsReport | undefined;
+  for (let i = 0; i < context.runs; i++) {
+    const run = await Run.create(loadConfig(context.registry, { values: { ...values, 'storage.plugin': 'memory' } }), createLogger('error'));
+    const started = performance.now();
+    const report = await run.replay({ from, to });
+    runsMs.push(performance.now() - started);
+    stats = report.stats;
+    await run.close();
+  }
+  return { runsMs, medianMs: median(runsMs), stats: stats! };
+}
