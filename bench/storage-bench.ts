@@ -91,10 +91,13 @@ async function groupCommit(file: string, signals: readonly Signal[], batchSize: 
   return ms;
 }
 
-/** (e) The sqlite3 driver's own ceiling: one prepared multi-row INSERT per transaction of `perTransaction` rows, no queue, no promise per signal. */
+/**
+ * (e) The sqlite3 driver's own ceiling: one prepared multi-row INSERT per transaction of
+ * `perTransaction` rows, no queue, no promise per signal, and no checkpoint at all.
+ */
 async function driverCeiling(file: string, signals: readonly Signal[], perTransaction: number): Promise<number> {
   const connection = await Connection.open(file, 'readwrite', 5000);
-  await connection.exec('PRAGMA synchronous = NORMAL');
+  await connection.exec('PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0');
   const rows = Math.min(500, perTransaction);
   const insert = await connection.prepare(
     `INSERT INTO signals (${SIGNAL_COLUMNS.join(',')}) VALUES ${new Array(rows).fill(`(${SIGNAL_COLUMNS.map(() => '?').join(',')})`).join(',')} ON CONFLICT(id) DO NOTHING`,

@@ -2,6 +2,7 @@ import genericPool from 'generic-pool';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { ArgoError, PLUGIN_API_VERSION, defineStoragePlugin, isArgoError, messageOf, type RunRecord, type SignalQuery } from '../../../core';
+import { Checkpointer } from './checkpointer';
 import { Connection, type SqliteError } from './connection';
 import { migrate } from './schema';
 import { rowToSignal, type SignalRow } from './signal-rows';
@@ -16,6 +17,7 @@ interface SqliteOptions {
   retryBaseMs: number;
   busyTimeoutMs: number;
   synchronous: 'NORMAL' | 'FULL';
+  walMaxPages: number;
   pool: { readers: number; idleMs: number };
 }
 
@@ -40,7 +42,7 @@ async function openWriter(file: string, options: SqliteOptions): Promise<Connect
     writer = await Connection.open(file, 'readwrite', options.busyTimeoutMs);
     const [{ journal_mode: mode }] = await writer.all<{ journal_mode: string }>('PRAGMA journal_mode = WAL');
     if (mode !== 'wal') throw Object.assign(new Error(`journal mode stayed "${mode}"`), { code: 'SQLITE_CANTOPEN' });
-    await writer.exec(`PRAGMA synchronous = ${options.synchronous}`);
+    await writer.exec(`PRAGMA synchronous = ${options.synchronous}; PRAGMA wal_autocheckpoint = ${options.walMaxPages}`);
     await migrate(writer, file);
     return writer;
   } catch (error) {
@@ -81,6 +83,11 @@ export default defineStoragePlugin<SqliteOptions>({
     retryBaseMs: { doc: 'First retry delay; doubled on each retry, with jitter, capped at 2 s.', format: 'nat', default: 50 },
     busyTimeoutMs: { doc: 'How long a connection waits for a lock before SQLITE_BUSY.', format: 'nat', default: 5000 },
     synchronous: { doc: 'PRAGMA synchronous: NORMAL (durable at checkpoints under WAL, fast) or FULL (fsync per commit).', format: ['NORMAL', 'FULL'], default: 'NORMAL' },
+    walMaxPages: {
+      doc: 'WAL pages at which the writer checkpoints itself; below it a background connection copies the WAL into the database after commits.',
+      format: 'nat',
+      default: 4000,
+    },
     pool: {
       readers: { doc: 'Read-only connections in the query pool.', format: 'nat', default: 2 },
       idleMs: { doc: 'An idle reader is closed after this many ms.', format: 'nat', default: 30000 },
@@ -92,7 +99,8 @@ export default defineStoragePlugin<SqliteOptions>({
     }
     const file = resolvePath(options.path);
     const writer = await openWriter(file, options);
-    const queue = new WriteQueue(writer, { ...options, runId, deadLetterFile: `${file}.dead-letter.jsonl`, logger });
+    const checkpointer = await Checkpointer.open(file, options.busyTimeoutMs, logger);
+    const queue = new WriteQueue(writer, { ...options, runId, deadLetterFile: `${file}.dead-letter.jsonl`, logger, onCommit: () => checkpointer.request() });
     const readers = genericPool.createPool(
       { create: () => Connection.open(file, 'readonly', options.busyTimeoutMs), destroy: (connection) => connection.close() },
       { max: options.pool.readers, min: 0, idleTimeoutMillis: options.pool.idleMs, evictionRunIntervalMillis: Math.max(1000, options.pool.idleMs) },
@@ -123,6 +131,7 @@ export default defineStoragePlugin<SqliteOptions>({
           await queue.close();
           await readers.drain();
           await readers.clear();
+          await checkpointer.close();
           await writer.close();
         })();
         return closed;

@@ -28,6 +28,8 @@ export interface WriteQueueOptions {
   readonly retryBaseMs: number;
   readonly deadLetterFile: string;
   readonly logger: Logger;
+  /** Called after every commit (the background checkpoint hangs on it). */
+  readonly onCommit?: () => void;
 }
 
 /** Rows per multi-row INSERT: 16 columns × 500 rows stays far below SQLite's 32766 bound parameters. */
@@ -202,6 +204,7 @@ export class WriteQueue {
     if (failed === undefined) {
       try {
         await this.writer.exec('COMMIT');
+        this.options.onCommit?.();
         return;
       } catch (error) {
         await this.writer.exec('ROLLBACK').catch(() => undefined);

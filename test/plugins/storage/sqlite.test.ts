@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createLogger, validateOptions, type Storage } from '../../../core';
 import sqlite from '../../../plugins/storage/sqlite';
@@ -124,6 +124,17 @@ describe('sqlite storage', () => {
     for (const n of seen) expect(n % 25, `a reader saw ${n} rows`).to.equal(0);
     expect(await count(file)).to.equal(1000);
     await storage.close();
+  });
+
+  it('copies the WAL into the database in the background while writing, long before the WAL reaches walMaxPages', async () => {
+    const file = path.join(tempDir(), 'signals.db');
+    const storage = await open(file, { batchSize: 50, flushMs: 600000 });
+    const reasoning = 'x'.repeat(1000);
+    await Promise.all(Array.from({ length: 3000 }, (_, i) => storage.save(makeSignal(`s${i}`, `S${i % 100}`, '2017-01-03', { reasoning }))));
+    // Left to SQLite's own checkpoint at walMaxPages (4,000 pages), all ~4 MB would still sit in the WAL.
+    expect(statSync(file).size, 'the database file holds checkpointed rows').to.be.greaterThan(2_000_000);
+    await storage.close();
+    expect(await count(file)).to.equal(3000);
   });
 
   it('retries through a lock held by another connection', async () => {
