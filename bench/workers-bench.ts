@@ -18,7 +18,7 @@ export async function workersBench(context: BenchmarkContext): Promise<unknown> 
   const rows: { consensus: string; mode: string; ms: number; chunks: number; placed: string | null }[] = [];
   for (const consensus of ['correlation-adjusted', 'weighted']) {
     for (const mode of ['inline', 'worker', 'auto']) {
-      rows.push({ consensus, mode, ...(await timeReplay(context, { ...data, 'consensus.plugin': consensus, 'workers.consensus': mode })) });
+      rows.push({ consensus, mode, ...(await timeReplay(context, { ...data, 'consensus.plugin': consensus, 'workers.mode.consensus': mode })) });
     }
   }
   const ms = (consensus: string, mode: string) => rows.find((r) => r.consensus === consensus && r.mode === mode)!.ms;

@@ -49,7 +49,7 @@ export interface EngineConfig {
   workers: {
     minThreads: number;
     maxThreads: number;
-    consensus: 'inline' | 'worker' | 'auto';
+    mode: Record<'consensus' | 'reasoning' | 'indicators', 'inline' | 'worker' | 'auto'>;
     chunkSize: number;
     retryInline: boolean;
     autoThresholdUs: number;
@@ -251,17 +251,29 @@ export function engineSchema(): convict.Schema<any> {
       targetAtr: { doc: 'Target distance from entry, in ATRs.', format: numberIn(0.1, 50), default: 3 },
     },
     workers: {
-      minThreads: { doc: 'Worker threads kept when the pool is idle.', format: integerIn(0, 64), default: 1 },
-      maxThreads: { doc: 'Most worker threads in the pool (started on first use).', format: integerIn(1, 64), default: 2 },
-      consensus: {
-        doc: 'Where consensus runs: inline on the main thread, on the worker pool in chunks, or auto (measures the cost per item first and offloads only heavy work).',
-        format: ['inline', 'worker', 'auto'],
-        default: 'inline',
+      minThreads: { doc: 'Worker threads kept when the pool is idle (the first minThreads lanes keep theirs).', format: integerIn(0, 64), default: 1 },
+      maxThreads: { doc: 'Worker threads in the pool, one per lane, each started on first use.', format: integerIn(1, 64), default: 2 },
+      mode: {
+        consensus: {
+          doc: 'Where consensus runs: inline on the main thread, on the worker pool in chunks, or auto (measures the cost per item first and offloads only heavy work).',
+          format: ['inline', 'worker', 'auto'],
+          default: 'inline',
+        },
+        reasoning: {
+          doc: 'Where the explainer runs (sync and cached texts, and deferred texts in the background): inline, worker or auto, as for consensus.',
+          format: ['inline', 'worker', 'auto'],
+          default: 'inline',
+        },
+        indicators: {
+          doc: 'Where sources whose plugin is marked offloadable (the technical indicators) compute their opinions: inline, worker or auto. On the pool a symbol always goes to the same worker, which keeps its bars and indicator state; only new bars cross.',
+          format: ['inline', 'worker', 'auto'],
+          default: 'inline',
+        },
       },
-      chunkSize: { doc: 'Consensus inputs per worker task: chunks amortise the ~40 µs round trip.', format: integerIn(1, 100_000), default: 64 },
+      chunkSize: { doc: 'Items (symbols, texts, source calls) per worker task: chunks amortise the ~40 µs round trip.', format: integerIn(1, 100_000), default: 64 },
       retryInline: { doc: 'Run a chunk whose worker task failed again on the main thread (the failure is still counted).', format: Boolean, default: true },
-      autoThresholdUs: { doc: 'In auto mode, the inline cost per item (µs) above which consensus is offloaded.', format: numberIn(0, 1_000_000), default: 20 },
-      autoSampleSize: { doc: 'In auto mode, items timed inline before deciding.', format: integerIn(1, 1_000_000), default: 200 },
+      autoThresholdUs: { doc: 'In auto mode, the inline cost per item (µs) above which a stage is offloaded.', format: numberIn(0, 1_000_000), default: 20 },
+      autoSampleSize: { doc: 'In auto mode, items run inline untimed as warm-up, then as many timed inline before deciding.', format: integerIn(1, 1_000_000), default: 200 },
     },
     evaluation: {
       horizonDays: { doc: 'Bars after a signal within which its target or stop must be hit (A/B outcome scoring).', format: integerIn(1, 250), default: 10 },

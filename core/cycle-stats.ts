@@ -28,8 +28,8 @@ export interface StatsReport {
   storage: { acknowledged: number; failed: number };
   /** Reasoning texts by how they were made: explained now, deferred to the background, fallbacks after an explainer failure. */
   reasoning: { explained: number; deferred: number; completedInBackground: number; fallbacks: number };
-  /** Consensus on the worker pool: the mode in force (auto: what it chose, null while sampling), items and chunks sent, chunks failed and retried inline. */
-  workers: { consensus: { mode: string | null; items: number; chunks: number; failedChunks: number; retriedInline: number } };
+  /** Each stage on the worker pool: the mode in force (auto: what it chose, null while sampling), items and chunks sent, chunks failed and retried inline. */
+  workers: Record<WorkerStage, WorkerStageCounters>;
   /** Each cache of the run, null when it is off. */
   caches: { reasoning: CacheReport | null; consensus: CacheReport | null };
   stageMs: Record<Stage, number>;
@@ -57,6 +57,24 @@ function addCounts(into: CallCounts, from: CallCounts): void {
   into.malformed += from.malformed;
 }
 
+/** The stages that may run on the worker pool (`workers.mode.*`). */
+export const WORKER_STAGES = ['consensus', 'reasoning', 'indicators'] as const;
+export type WorkerStage = (typeof WORKER_STAGES)[number];
+
+/** What one stage did on the worker pool. */
+export interface WorkerStageCounters {
+  /** inline or worker; null while auto is still sampling. */
+  mode: 'inline' | 'worker' | null;
+  items: number;
+  chunks: number;
+  failedChunks: number;
+  retriedInline: number;
+}
+
+function emptyWorkerCounters(): WorkerStageCounters {
+  return { mode: 'inline', items: 0, chunks: 0, failedChunks: 0, retriedInline: 0 };
+}
+
 /** Counts what cycles did: every failure is counted here, never swallowed. */
 export class CycleStats {
   cycles = 0;
@@ -72,11 +90,11 @@ export class CycleStats {
   reasoningDeferred = 0;
   reasoningCompletedInBackground = 0;
   reasoningFallbacks = 0;
-  workerMode: string | null = 'inline';
-  workerItems = 0;
-  workerChunks = 0;
-  workerFailedChunks = 0;
-  workerRetriedInline = 0;
+  readonly workers: Record<WorkerStage, WorkerStageCounters> = {
+    consensus: emptyWorkerCounters(),
+    reasoning: emptyWorkerCounters(),
+    indicators: emptyWorkerCounters(),
+  };
   /** Report functions of the run's caches, set by whoever owns them. */
   readonly caches: { reasoning?: () => CacheReport; consensus?: () => CacheReport } = {};
   wallMs = 0;
@@ -148,15 +166,7 @@ export class CycleStats {
         completedInBackground: this.reasoningCompletedInBackground,
         fallbacks: this.reasoningFallbacks,
       },
-      workers: {
-        consensus: {
-          mode: this.workerMode,
-          items: this.workerItems,
-          chunks: this.workerChunks,
-          failedChunks: this.workerFailedChunks,
-          retriedInline: this.workerRetriedInline,
-        },
-      },
+      workers: { consensus: { ...this.workers.consensus }, reasoning: { ...this.workers.reasoning }, indicators: { ...this.workers.indicators } },
       caches: { reasoning: this.caches.reasoning?.() ?? null, consensus: this.caches.consensus?.() ?? null },
       stageMs: Object.fromEntries(STAGES.map((stage) => [stage, round(this.stageMs.get(stage)!)])) as Record<Stage, number>,
       time: { wallMs: round(this.wallMs), virtualMs: round(this.virtualMs) },

@@ -73,6 +73,12 @@ export interface PluginDefinition<K extends PluginKind = PluginKind, Options = a
   readonly apiVersion: string;
   /** One line for `argo-signals plugins` and the configuration reference. */
   readonly description: string;
+  /**
+   * Capability of a source: its opinion is a deterministic function of the symbol and the
+   * bars it is shown (no I/O, no clock, no state shared outside the instance), so the core
+   * may build it in a worker thread and compute it there (`workers.mode.indicators`).
+   */
+  readonly offloadable?: boolean;
   /** A convict schema for the plugin's own options. */
   readonly options?: Schema<Options>;
   /** Builds the instance for one run. */

@@ -7,7 +7,7 @@ export { BarView, indexAtOrBefore, type BarSeries } from './bar-view';
 export { loadConfig, type ConfigInput, type LoadedConfig, type ResolvedPlugin, type ResolvedSource } from './config-loader';
 export { PLUGIN_SLOTS, engineSchema, type EngineConfig, type SimulateConfig, type SourceConfig } from './config-schema';
 export { CycleRunner, virtualCycleMs, type CycleItem } from './cycle-runner';
-export { CycleStats, type CallCounts, type Stage, type StatsReport } from './cycle-stats';
+export { CycleStats, WORKER_STAGES, type CallCounts, type Stage, type StatsReport, type WorkerStage, type WorkerStageCounters } from './cycle-stats';
 export {
   PLUGIN_API_VERSION,
   PLUGIN_KINDS,

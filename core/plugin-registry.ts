@@ -27,6 +27,9 @@ export function checkDefinition(value: unknown, origin: string): PluginDefinitio
   if (typeof def!.apiVersion !== 'string' || semver.validRange(def!.apiVersion) === null) {
     throw new ArgoError('ARGO_ERR_PLUGIN_DEFINITION', `${label}: apiVersion ${JSON.stringify(def!.apiVersion)} is not a semver range`);
   }
+  if (def!.offloadable !== undefined && typeof def!.offloadable !== 'boolean') {
+    throw new ArgoError('ARGO_ERR_PLUGIN_DEFINITION', `${label}: offloadable must be true or false, got ${JSON.stringify(def!.offloadable)}`);
+  }
   if (!semver.satisfies(PLUGIN_API_VERSION, def!.apiVersion)) {
     throw new ArgoError(
       'ARGO_ERR_PLUGIN_API_VERSION',

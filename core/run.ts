@@ -5,10 +5,13 @@ import { container as rootContainer, type DependencyContainer } from 'tsyringe';
 import { BarView, type BarSeries } from './bar-view';
 import type { LoadedConfig, ResolvedPlugin, ResolvedSource } from './config-loader';
 import { pooledConsensus } from '../workers/pooled-consensus';
+import { pooledExplainer } from '../workers/pooled-explainer';
+import { PooledSources } from '../workers/pooled-sources';
+import type { PluginRef } from '../workers/task-types';
 import { WorkerPool } from '../workers/worker-pool';
 import { cachedConsensus } from './consensus-cache';
 import { CycleRunner, type CycleItem } from './cycle-runner';
-import { CycleStats, type StatsReport } from './cycle-stats';
+import { CycleStats, WORKER_STAGES, type StatsReport, type WorkerStage } from './cycle-stats';
 import type { PluginInstances, PluginKind } from './define-plugin';
 import { ArgoError, isArgoError, messageOf } from './errors';
 import type { Logger } from './logger';
@@ -111,27 +114,35 @@ export class Run {
     try {
       const { slots } = config;
       const marketData = await build(slots['market-data']);
+      const workers = config.values.workers;
+      const pool = WORKER_STAGES.some((stage) => workers.mode[stage] !== 'inline') ? new WorkerPool(workers) : null;
+      if (pool !== null) closers.push(() => pool.close());
+      const setupFor = (stage: WorkerStage) => ({ stage, workers, counters: stats.workers[stage], logger });
+      // Plugins of stages placed on the pool outright are built in every worker before the first cycle.
+      const preload: PluginRef[] = [];
+      const refOf = (kind: PluginRef['kind'], specifier: string, options: Record<string, unknown>, instanceName?: string): PluginRef => {
+        const ref: PluginRef = { kind, specifier, baseDir: config.baseDir, options, seed: config.values.seed, instanceName };
+        const stage: WorkerStage = kind === 'source' ? 'indicators' : kind === 'explainer' ? 'reasoning' : 'consensus';
+        if (workers.mode[stage] === 'worker') preload.push(ref);
+        return ref;
+      };
+      const pooledSources = pool === null || workers.mode.indicators === 'inline' ? null : new PooledSources(pool, setupFor('indicators'));
       const sources: RunSource[] = [];
       for (const resolved of config.sources) {
-        const instance = await build(resolved);
-        if (instance.close) closers.push(() => instance.close!());
+        const built = await build(resolved);
+        if (built.close) closers.push(() => built.close!());
+        const { plugin, name } = resolved.config;
+        const instance =
+          pooledSources !== null && resolved.definition.offloadable === true
+            ? pooledSources.wrap(built, refOf('source', plugin, resolved.options, name))
+            : built;
         sources.push({ config: resolved.config, instance });
       }
-      const workers = config.values.workers;
-      const pool = workers.consensus === 'inline' ? null : new WorkerPool(workers);
-      if (pool !== null) closers.push(() => pool.close());
       const inlineConsensus = await build(slots.consensus);
       const plainConsensus =
-        pool === null
+        pool === null || workers.mode.consensus === 'inline'
           ? inlineConsensus
-          : pooledConsensus(
-              inlineConsensus,
-              pool,
-              { kind: 'consensus', specifier: config.values.consensus.plugin, baseDir: config.baseDir, options: slots.consensus.options, seed: config.values.seed },
-              workers,
-              stats,
-              logger,
-            );
+          : pooledConsensus(inlineConsensus, pool, refOf('consensus', config.values.consensus.plugin, slots.consensus.options), setupFor('consensus'));
       const consensus = config.values.consensus.cache.enabled
         ? cachedConsensus(
             plainConsensus,
@@ -142,8 +153,12 @@ export class Run {
           )
         : plainConsensus;
       const earlyExit = await build(slots['early-exit-strategy']);
-      const explainer = await build(slots.explainer);
-      if (explainer.close) closers.push(() => explainer.close!());
+      const inlineExplainer = await build(slots.explainer);
+      if (inlineExplainer.close) closers.push(() => inlineExplainer.close!());
+      const explainer =
+        pool === null || workers.mode.reasoning === 'inline'
+          ? inlineExplainer
+          : pooledExplainer(inlineExplainer, pool, refOf('explainer', config.values.reasoning.explainer, slots.explainer.options), setupFor('reasoning'));
       const { mode } = config.values.reasoning;
       const reasoningCache = mode === 'sync' ? null : await build(slots['reasoning-cache']);
       if (reasoningCache?.close) closers.push(() => reasoningCache.close!());
@@ -161,6 +176,7 @@ export class Run {
         stats,
         logger,
       );
+      if (pool !== null && preload.length > 0) await pool.warm(preload);
       const deferred = new DeferredReasoner(reasoning, storage, config.values.reasoning.deferred.concurrency, stats, logger);
 
       const child = rootContainer.createChildContainer();

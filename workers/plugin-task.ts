@@ -1,51 +1,32 @@
 /**
- * The task module the worker pool runs: builds a plugin from its module specifier and
- * validated options (no closure crosses the thread boundary) and runs a batch through it.
- * Default-exports one handler, as Piscina expects.
+ * The task module the worker pool runs: builds plugins from their module specifiers and
+ * validated options (no closure crosses the thread boundary) and runs a chunk of one
+ * stage's work through them. Default-exports one handler, as Piscina expects.
  */
-import { PluginRegistry, createLogger, hashOf, resolvePlugin, type Consensus, type ConsensusResult, type OpinionHistory, type WeightedOpinion } from '../core';
+import { BarView, PluginRegistry, createLogger, hashOf, messageOf, resolvePlugin, type Bar, type BarSeries, type ConsensusResult, type PluginInstances } from '../core';
 import { builtinPlugins } from '../plugins';
-
-/** How a worker finds and builds a plugin: everything structured-clone-safe. */
-export interface PluginRef {
-  readonly kind: 'consensus';
-  /** A built-in name or a module specifier, as in the config. */
-  readonly specifier: string;
-  /** The folder a relative module path is resolved against (the config file's). */
-  readonly baseDir: string;
-  /** Options already validated by the main thread. */
-  readonly options: Record<string, unknown>;
-  readonly seed: number;
-}
-
-/** One symbol's consensus question: its opinions, and its history when the plugin keeps one. */
-export interface ConsensusInput {
-  readonly opinions: readonly WeightedOpinion[];
-  readonly history?: OpinionHistory;
-}
-
-/** A chunk of consensus work: many symbols' inputs, one plugin. */
-export interface ConsensusBatch {
-  readonly plugin: PluginRef;
-  readonly inputs: readonly ConsensusInput[];
-}
+import { INDICATOR_ITEM_FIELDS, type IndicatorAnswer, type PluginRef, type ShippedBars, type WorkerTask } from './task-types';
 
 const registry = new PluginRegistry();
 for (const plugin of builtinPlugins) registry.register(plugin);
 const logger = createLogger('warn');
-/** Plugins built in this worker, by reference: built once, reused by every later batch. */
-const instances = new Map<string, Promise<Consensus>>();
+/** Plugins built in this worker, by reference: built once, reused by every later task. */
+const instances = new Map<string, Promise<unknown>>();
+/** Bars shipped to this worker, by series id: a series object per id keeps incremental indicator state valid. */
+const seriesById = new Map<number, BarSeries & { bars: Bar[] }>();
+const NEVER_ABORTED = new AbortController().signal;
 
-function instanceOf(ref: PluginRef): Promise<Consensus> {
+function instanceOf<K extends PluginRef['kind']>(ref: PluginRef & { kind: K }): Promise<PluginInstances[K]> {
   const key = hashOf(ref);
   let instance = instances.get(key);
   if (instance === undefined) {
     const def = resolvePlugin(registry, ref.kind, ref.specifier, { key: 'worker', baseDir: ref.baseDir });
+    const name = ref.instanceName ?? def.name;
     instance = Promise.resolve(
       def.create({
         options: ref.options,
         logger: logger.child({ plugin: `${def.kind}:${def.name}`, worker: true }),
-        instanceName: def.name,
+        instanceName: name,
         runId: 'worker',
         seed: ref.seed,
         env: {},
@@ -55,13 +36,61 @@ function instanceOf(ref: PluginRef): Promise<Consensus> {
     );
     instances.set(key, instance);
   }
-  return instance;
+  return instance as Promise<PluginInstances[K]>;
 }
 
-/** Combines every input of the batch, in order. */
-export default async function consensusBatch(batch: ConsensusBatch): Promise<ConsensusResult[]> {
-  const consensus = await instanceOf(batch.plugin);
-  const results: ConsensusResult[] = [];
-  for (const { opinions, history } of batch.inputs) results.push(await consensus.combine(opinions, history));
-  return results;
+/** Appends shipped bars; returns the ids of series this worker cannot continue (it was replaced, or missed a chunk). */
+function receive(shipped: readonly ShippedBars[]): Set<number> {
+  const stale = new Set<number>();
+  for (const { series, symbol, from, bars } of shipped) {
+    const known = seriesById.get(series);
+    if (from === 0) seriesById.set(series, { symbol, bars: [...bars], malformedRows: 0 });
+    else if (known !== undefined && known.bars.length === from) known.bars.push(...bars);
+    else stale.add(series);
+  }
+  return stale;
+}
+
+async function indicators(task: Extract<WorkerTask, { stage: 'indicators' }>): Promise<IndicatorAnswer[]> {
+  const stale = receive(task.bars);
+  const sources = await Promise.all(task.plugins.map((ref) => instanceOf({ ...ref, kind: 'source' })));
+  const answers: IndicatorAnswer[] = [];
+  const { items } = task;
+  for (let i = 0; i < items.length; i += INDICATOR_ITEM_FIELDS) {
+    const [plugin, id, length] = [items[i], items[i + 1], items[i + 2]];
+    const series = seriesById.get(id);
+    if (series === undefined || stale.has(id) || series.bars.length < length) {
+      answers.push({ resync: true });
+      continue;
+    }
+    const bars = new BarView(series, length);
+    try {
+      const opinion = await sources[plugin].opinion({ symbol: series.symbol, asOf: bars.asOf, bars, signal: NEVER_ABORTED });
+      answers.push({ opinion });
+    } catch (error) {
+      answers.push({ error: messageOf(error) });
+    }
+  }
+  return answers;
+}
+
+/** Runs every item of the task, in order. */
+export default async function runTask(task: WorkerTask): Promise<unknown[]> {
+  switch (task.stage) {
+    case 'load':
+      await Promise.all(task.plugins.map((ref) => instanceOf(ref)));
+      return [];
+    case 'consensus': {
+      const consensus = await instanceOf({ ...task.plugin, kind: 'consensus' });
+      const results: ConsensusResult[] = [];
+      for (const { opinions, history } of task.items) results.push(await consensus.combine(opinions, history));
+      return results;
+    }
+    case 'reasoning': {
+      const explainer = await instanceOf({ ...task.plugin, kind: 'explainer' });
+      return Promise.all(task.items.map((request) => explainer.explain(request)));
+    }
+    case 'indicators':
+      return indicators(task);
+  }
 }

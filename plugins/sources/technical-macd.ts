@@ -14,6 +14,7 @@ export default defineSourcePlugin<MacdOptions>({
   name: 'technical-macd',
   version: '1.0.0',
   apiVersion: `^${PLUGIN_API_VERSION}`,
+  offloadable: true,
   description: 'MACD histogram: its sign gives the direction, its size relative to price the confidence.',
   options: {
     short: { doc: 'Bars in the short EMA.', format: 'nat', default: 12 },

@@ -12,6 +12,7 @@ export default defineSourcePlugin<MomentumOptions>({
   name: 'technical-momentum',
   version: '1.0.0',
   apiVersion: `^${PLUGIN_API_VERSION}`,
+  offloadable: true,
   description: 'RSI momentum: LONG above 50, SHORT below, confidence from the distance to 50.',
   options: {
     period: { doc: 'RSI period in bars.', format: 'nat', default: 14 },

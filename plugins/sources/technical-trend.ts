@@ -13,6 +13,7 @@ export default defineSourcePlugin<TrendOptions>({
   name: 'technical-trend',
   version: '1.0.0',
   apiVersion: `^${PLUGIN_API_VERSION}`,
+  offloadable: true,
   description: 'Moving-average cross: direction of the fast SMA against the slow one, confidence from their gap.',
   options: {
     fast: { doc: 'Bars in the fast moving average.', format: 'nat', default: 20 },

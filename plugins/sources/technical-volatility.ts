@@ -12,6 +12,7 @@ export default defineSourcePlugin<VolatilityOptions>({
   name: 'technical-volatility',
   version: '1.0.0',
   apiVersion: `^${PLUGIN_API_VERSION}`,
+  offloadable: true,
   description: 'Bollinger bands: LONG in the upper half, SHORT in the lower, confidence from the distance to the middle.',
   options: {
     period: { doc: 'Bars in the bands.', format: 'nat', default: 20 },

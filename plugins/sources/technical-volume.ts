@@ -12,6 +12,7 @@ export default defineSourcePlugin<VolumeOptions>({
   name: 'technical-volume',
   version: '1.0.0',
   apiVersion: `^${PLUGIN_API_VERSION}`,
+  offloadable: true,
   description: 'On-balance volume above (LONG) or below (SHORT) its moving average, confidence in days of average volume.',
   options: {
     period: { doc: 'Bars in the moving averages of OBV and of volume.', format: 'nat', default: 20 },

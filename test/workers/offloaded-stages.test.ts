@@ -1,0 +1,90 @@
+import { expect } from 'chai';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { DEFAULT_SOURCES } from '../../core/config-schema';
+import { ROOT, comparable, replaySignals, tempDir } from '../helpers';
+
+const FAULT_SOURCE = path.join(ROOT, 'test', 'fixtures', 'plugins', 'worker-fault-source.js');
+
+function replay(values: Record<string, unknown>) {
+  return replaySignals({ 'data.days': 120, 'consensus.minConfidence': 40, ...values });
+}
+
+/** The five technical sources plus the fixture source with `options`. */
+function withFaultSource(options: Record<string, unknown>) {
+  return { sources: [...DEFAULT_SOURCES, { name: 'fault', plugin: FAULT_SOURCE, weight: 1, options }] };
+}
+
+describe('indicators and reasoning on the worker pool', function () {
+  this.timeout(120000);
+
+  it('computes the technical indicators on the pool with the same signals as inline, bit for bit', async () => {
+    const inline = await replay({});
+    const pooled = await replay({ 'workers.mode.indicators': 'worker', 'workers.chunkSize': 7 });
+    expect(inline.signals.length).to.be.greaterThan(20);
+    expect(comparable(pooled.signals)).to.deep.equal(comparable(inline.signals));
+    const calls = pooled.stats.sourceCalls.made;
+    expect(pooled.stats.workers.indicators).to.include({ mode: 'worker', items: calls, failedChunks: 0 });
+    expect(pooled.stats.workers.indicators.chunks).to.be.at.least(calls / 7);
+    expect(pooled.stats.sourceCalls.failed).to.equal(0);
+  });
+
+  it('keeps sources not marked offloadable on the main thread', async () => {
+    const sources = [...DEFAULT_SOURCES.slice(0, 2), { name: 'noise', plugin: 'synthetic', weight: 1 }];
+    const inline = await replay({ sources });
+    const pooled = await replay({ sources, 'workers.mode.indicators': 'worker' });
+    expect(comparable(pooled.signals)).to.deep.equal(comparable(inline.signals));
+    expect(pooled.stats.workers.indicators.items).to.equal(pooled.stats.sourceCalls.bySource.trend.made * 2);
+  });
+
+  it('auto keeps the cheap technical indicators inline', async () => {
+    const auto = await replay({ 'workers.mode.indicators': 'auto', 'workers.autoSampleSize': 500 });
+    expect(auto.stats.workers.indicators).to.include({ mode: 'inline', chunks: 0 });
+  });
+
+  it('fails only the source call that throws on a worker, as inline would fail it', async () => {
+    const values = withFaultSource({ behaviour: 'throw', atLength: 60 });
+    const pooled = await replay({ ...values, 'workers.mode.indicators': 'worker' });
+    const fault = pooled.stats.sourceCalls.bySource.fault;
+    expect(fault.failed).to.equal(pooled.stats.symbolsEvaluated / pooled.stats.cycles);
+    expect(pooled.stats.sourceCalls.failed).to.equal(fault.failed);
+    expect(pooled.stats.workers.indicators.failedChunks).to.equal(0);
+  });
+
+  it('survives a worker that exits: the chunk is retried inline, the new worker gets the bars again, signals stay the same', async () => {
+    const marker = path.join(tempDir(), 'exited');
+    const values = withFaultSource({ behaviour: 'exit-once', atLength: 60, marker });
+    const inline = await replay(values);
+    expect(existsSync(marker), 'inline never exits').to.equal(false);
+    const pooled = await replay({ ...values, 'workers.mode.indicators': 'worker' });
+    expect(existsSync(marker), 'the worker exited').to.equal(true);
+    expect(pooled.stats.workers.indicators.failedChunks).to.be.greaterThan(0);
+    expect(pooled.stats.workers.indicators.retriedInline).to.equal(pooled.stats.workers.indicators.failedChunks);
+    expect(pooled.stats.sourceCalls.failed).to.equal(0);
+    expect(comparable(pooled.signals)).to.deep.equal(comparable(inline.signals));
+  });
+
+  it('writes the same reasoning on the pool as inline, in sync and cached mode', async () => {
+    for (const mode of ['sync', 'cached']) {
+      const inline = await replay({ 'reasoning.mode': mode });
+      const pooled = await replay({ 'reasoning.mode': mode, 'workers.mode.reasoning': 'worker', 'workers.chunkSize': 2 });
+      expect(inline.signals.length).to.be.greaterThan(20);
+      expect(pooled.signals.map((s) => s.reasoning)).to.deep.equal(inline.signals.map((s) => s.reasoning));
+      expect(pooled.stats.workers.reasoning.mode).to.equal('worker');
+      expect(pooled.stats.workers.reasoning.items).to.equal(pooled.stats.reasoning.explained);
+    }
+  });
+
+  it('runs all three stages on the pool at once with the same signals as inline', async () => {
+    const values = { 'consensus.plugin': 'correlation-adjusted', 'consensus.window': 60, 'consensus.minOverlap': 10 };
+    const inline = await replay(values);
+    const pooled = await replay({
+      ...values,
+      'workers.mode.consensus': 'worker',
+      'workers.mode.reasoning': 'worker',
+      'workers.mode.indicators': 'worker',
+    });
+    expect(comparable(pooled.signals)).to.deep.equal(comparable(inline.signals));
+    for (const stage of ['consensus', 'reasoning', 'indicators'] as const) expect(pooled.stats.workers[stage].items, stage).to.be.greaterThan(0);
+  });
+});

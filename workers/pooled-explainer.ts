@@ -1,0 +1,19 @@
+import type { Explainer, ExplainRequest } from '../core/plugin-contracts';
+import { OffloadedStage, type StageSetup } from './offloaded-stage';
+import type { PluginRef } from './task-types';
+import type { WorkerPool } from './worker-pool';
+
+/**
+ * The explainer where `workers.mode.reasoning` puts it (see {@link OffloadedStage}): the texts
+ * asked in one turn (a cycle's signals, or a batch of deferred reasoning) go to the pool in
+ * chunks, where the same explainer is built from its module specifier and options. The
+ * reasoning cache, single flight and fallbacks stay on the main thread, around this.
+ */
+export function pooledExplainer(inline: Explainer, pool: WorkerPool, plugin: PluginRef, setup: StageSetup<ExplainRequest>): Explainer {
+  const stage = new OffloadedStage<ExplainRequest, string>(
+    setup,
+    (request) => inline.explain(request),
+    (items) => pool.run({ stage: 'reasoning', plugin, items }),
+  );
+  return { explain: (request) => stage.run(request), close: inline.close?.bind(inline) };
+}
