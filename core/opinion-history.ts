@@ -28,9 +28,16 @@ export function historyOf(sources: readonly string[], sets: readonly (readonly W
   return { sources, rows: sets.length, values };
 }
 
+/** One symbol's rows in one buffer: room for two windows, so dropping the oldest row is a rare block move, not a shift per row. */
+interface RowBuffer {
+  values: Float64Array;
+  start: number;
+  rows: number;
+}
+
 /** The rolling histories of every symbol of a run, at most `window` rows each. */
 export class OpinionHistories {
-  readonly #rows = new Map<string, Float64Array[]>();
+  readonly #bySymbol = new Map<string, RowBuffer>();
 
   constructor(
     private readonly sources: readonly string[],
@@ -39,17 +46,26 @@ export class OpinionHistories {
 
   /** The history of `symbol` as it stands (a copy: later evaluations do not change it). */
   of(symbol: string): OpinionHistory {
-    const rows = this.#rows.get(symbol) ?? [];
-    const values = new Float64Array(rows.length * this.sources.length);
-    rows.forEach((row, t) => values.set(row, t * this.sources.length));
-    return { sources: this.sources, rows: rows.length, values };
+    const buffer = this.#bySymbol.get(symbol);
+    const width = this.sources.length;
+    if (buffer === undefined) return { sources: this.sources, rows: 0, values: new Float64Array(0) };
+    return { sources: this.sources, rows: buffer.rows, values: buffer.values.slice(buffer.start * width, (buffer.start + buffer.rows) * width) };
   }
 
   /** Appends what one evaluation of `symbol` fetched, dropping the oldest row beyond the window. */
   remember(symbol: string, opinions: readonly WeightedOpinion[]): void {
-    const rows = this.#rows.get(symbol) ?? [];
-    rows.push(rowOf(this.sources, opinions));
-    if (rows.length > this.window) rows.shift();
-    this.#rows.set(symbol, rows);
+    const width = this.sources.length;
+    let buffer = this.#bySymbol.get(symbol);
+    if (buffer === undefined) {
+      buffer = { values: new Float64Array(2 * this.window * width), start: 0, rows: 0 };
+      this.#bySymbol.set(symbol, buffer);
+    }
+    if (buffer.start + buffer.rows === 2 * this.window) {
+      buffer.values.copyWithin(0, buffer.start * width, (buffer.start + buffer.rows) * width);
+      buffer.start = 0;
+    }
+    buffer.values.set(rowOf(this.sources, opinions), (buffer.start + buffer.rows) * width);
+    if (buffer.rows === this.window) buffer.start++;
+    else buffer.rows++;
   }
 }

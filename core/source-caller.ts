@@ -51,10 +51,10 @@ export function simulateCall(simulate: SimulateConfig, seed: number, source: str
   return { latencyMs, fails: random() < simulate.failureRate, hangs: random() < simulate.timeoutRate };
 }
 
-function withTimeout<T>(pending: PromiseLike<T>, timeoutMs: number, controller: AbortController): Promise<T> {
+function withTimeout<T>(pending: PromiseLike<T>, timeoutMs: number, onTimeout: () => void): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => {
-      controller.abort(new SourceTimeout());
+      onTimeout();
       reject(new SourceTimeout());
     }, timeoutMs);
     pending.then(
@@ -92,8 +92,8 @@ export async function callSource(source: RunSource, symbol: string, bars: BarVie
   }
   const started = performance.now();
   const latency = () => simulatedMs ?? performance.now() - started;
-  // An AbortController costs more than a synchronous indicator source: make one only for a
-  // source that reads `signal` or answers asynchronously.
+  // An AbortController costs more than an indicator: make one only for a source that reads
+  // `signal`; one that never read it has nothing to abort on timeout.
   let controller: AbortController | undefined;
   const ensureController = () => (controller ??= new AbortController());
   const request = {
@@ -106,7 +106,7 @@ export async function callSource(source: RunSource, symbol: string, bars: BarVie
   };
   try {
     let answer: unknown = source.instance.opinion(request);
-    if (isPromiseLike(answer)) answer = await withTimeout(answer, timeoutMs, ensureController());
+    if (isPromiseLike(answer)) answer = await withTimeout(answer, timeoutMs, () => controller?.abort(new SourceTimeout()));
     const opinion = checkOpinion(answer);
     if (typeof opinion === 'string') return failure(name, 'malformed', 'ARGO_ERR_SOURCE_MALFORMED', opinion, latency());
     return { source: name, ok: true, opinion, latencyMs: latency() };
