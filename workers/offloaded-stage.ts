@@ -20,6 +20,8 @@ export interface StageSetup<I> {
   readonly logger: Logger;
   /** Items with the same lane go to the same worker (state kept per symbol); absent, any worker. */
   readonly laneOf?: (item: I) => number;
+  /** Called once if auto settles on inline: the wrapper can then hand calls straight to the plugin and cost nothing more. */
+  readonly onInline?: () => void;
   /** In auto mode, items not to time because they cost more than the stage's steady state (an indicator's first call catches up on the whole history). */
   readonly untypical?: (item: I) => boolean;
 }
@@ -82,6 +84,7 @@ export class OffloadedStage<I, O> {
       const medianUs = [...this.#samplesUs].sort((a, b) => a - b)[this.#samplesUs.length >> 1];
       this.#mode = medianUs > autoThresholdUs ? 'worker' : 'inline';
       this.setup.counters.mode = this.#mode;
+      if (this.#mode === 'inline') this.setup.onInline?.();
       this.setup.logger.info({ stage: this.setup.stage, mode: this.#mode, microsecondsPerItem: medianUs }, 'auto placement decided');
     }
     return answer;

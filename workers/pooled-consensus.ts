@@ -10,14 +10,15 @@ import type { WorkerPool } from './worker-pool';
  * always runs inline: early exit needs it per wave and it is cheap.
  */
 export function pooledConsensus(inline: Consensus, pool: WorkerPool, plugin: PluginRef, setup: StageSetup<ConsensusInput>): Consensus {
-  const stage = new OffloadedStage<ConsensusInput, ConsensusResult>(
-    setup,
-    ({ opinions, history }) => inline.combine(opinions, history),
-    (items) => pool.run({ stage: 'consensus', plugin, items }),
-  );
-  return {
+  const pooled: Consensus = {
     historyWindow: inline.historyWindow,
     combine: (opinions, history) => stage.run({ opinions, history }),
     upperBound: (fetched, remainingWeights, history) => inline.upperBound(fetched, remainingWeights, history),
   };
+  const stage = new OffloadedStage<ConsensusInput, ConsensusResult>(
+    { ...setup, onInline: () => (pooled.combine = inline.combine.bind(inline)) },
+    ({ opinions, history }) => inline.combine(opinions, history),
+    (items) => pool.run({ stage: 'consensus', plugin, items }),
+  );
+  return pooled;
 }

@@ -10,10 +10,11 @@ import type { WorkerPool } from './worker-pool';
  * reasoning cache, single flight and fallbacks stay on the main thread, around this.
  */
 export function pooledExplainer(inline: Explainer, pool: WorkerPool, plugin: PluginRef, setup: StageSetup<ExplainRequest>): Explainer {
+  const pooled: Explainer = { explain: (request) => stage.run(request), close: inline.close?.bind(inline) };
   const stage = new OffloadedStage<ExplainRequest, string>(
-    setup,
+    { ...setup, onInline: () => (pooled.explain = inline.explain.bind(inline)) },
     (request) => inline.explain(request),
     (items) => pool.run({ stage: 'reasoning', plugin, items }),
   );
-  return { explain: (request) => stage.run(request), close: inline.close?.bind(inline) };
+  return pooled;
 }

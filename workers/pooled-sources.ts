@@ -34,16 +34,25 @@ export class PooledSources {
   /** Per lane: bars of each series sent to its worker so far. */
   readonly #shipped: Map<number, number>[];
   readonly #stage: OffloadedStage<SourceCall, Opinion>;
+  /** Each wrapper with its plugin, so auto settling on inline can hand calls straight back. */
+  readonly #wrapped: { wrapper: Source; inline: Source }[] = [];
   /** Per series, the sources auto mode has seen called on it: a first call catches up on the history. */
   readonly #called = new WeakMap<object, Set<number>>();
 
   constructor(
     private readonly pool: WorkerPool,
-    setup: Omit<StageSetup<SourceCall>, 'laneOf' | 'untypical'>,
+    setup: Omit<StageSetup<SourceCall>, 'laneOf' | 'untypical' | 'onInline'>,
   ) {
     this.#shipped = Array.from({ length: pool.lanes }, () => new Map());
     this.#stage = new OffloadedStage<SourceCall, Opinion>(
-      { ...setup, laneOf: (call) => laneOfSymbol(call.request.symbol) % pool.lanes, untypical: (call) => this.#firstCall(call) },
+      {
+        ...setup,
+        laneOf: (call) => laneOfSymbol(call.request.symbol) % pool.lanes,
+        untypical: (call) => this.#firstCall(call),
+        onInline: () => {
+          for (const { wrapper, inline } of this.#wrapped) wrapper.opinion = inline.opinion.bind(inline);
+        },
+      },
       (call) => call.inline.opinion(call.request),
       (calls, lane) => this.#send(calls, lane!),
     );
@@ -52,7 +61,9 @@ export class PooledSources {
   /** `inline` where the stage runs; `ref` builds the same source in a worker. */
   wrap(inline: Source, ref: PluginRef): Source {
     const plugin = this.#refs.push(ref) - 1;
-    return { opinion: (request) => this.#stage.run({ plugin, inline, request }), close: inline.close?.bind(inline) };
+    const wrapper: Source = { opinion: (request) => this.#stage.run({ plugin, inline, request }), close: inline.close?.bind(inline) };
+    this.#wrapped.push({ wrapper, inline });
+    return wrapper;
   }
 
   #firstCall({ plugin, request }: SourceCall): boolean {

@@ -141,7 +141,8 @@ describe('reasoning service', () => {
   });
 
   it('refuses deferred mode with a storage that cannot update reasoning', async () => {
-    const error = await argoErrorOf(() => createRun({ values: { 'reasoning.mode': 'deferred', 'storage.plugin': 'jsonl', 'storage.path': path.join(tempDir(), 's.jsonl') } }));
+    const storage = path.join(ROOT, 'test', 'fixtures', 'plugins', 'write-once-storage.js');
+    const error = await argoErrorOf(() => createRun({ values: { 'reasoning.mode': 'deferred', 'storage.plugin': storage } }));
     expect(error.code).to.equal('ARGO_ERR_CONFIG_INVALID');
     expect(error.message).to.contain('reasoning.mode');
   });

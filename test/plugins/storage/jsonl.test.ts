@@ -3,12 +3,10 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Storage } from '../../../core';
 import jsonl from '../../../plugins/storage/jsonl';
-import { argoErrorOf, makeSignal, tempDir } from '../../helpers';
+import { argoErrorOf, createRun, makeSignal, tempDir } from '../../helpers';
 
-function open(dir: string): Promise<Storage> {
-  return Promise.resolve(
-    jsonl.create({ options: { path: 'signals.jsonl', runsPath: 'runs.jsonl' }, resolvePath: (p: string) => path.join(dir, p) } as never) as Storage,
-  );
+function open(dir: string, signals = 'signals.jsonl', runs = 'runs.jsonl'): Promise<Storage> {
+  return Promise.resolve(jsonl.create({ options: { path: signals, runsPath: runs }, resolvePath: (p: string) => path.join(dir, p) } as never) as Storage);
 }
 
 
@@ -29,6 +27,37 @@ describe('jsonl storage', () => {
     await second.close();
     expect(readFileSync(path.join(dir, 'signals.jsonl'), 'utf8').trim().split('\n')).to.have.length(2);
     expect(JSON.parse(readFileSync(path.join(dir, 'runs.jsonl'), 'utf8')).id).to.equal('r1');
+  });
+
+  it('updates reasoning by appending the signal again; readers and later runs see the last text', async () => {
+    const dir = tempDir();
+    const first = await open(dir);
+    await first.save(makeSignal('a', 'AAPL', '2017-01-03', { reasoning: 'placeholder', reasoningStatus: 'pending' }));
+    await first.save(makeSignal('b', 'CAT', '2017-01-04', { reasoning: 'placeholder', reasoningStatus: 'pending' }));
+    await first.updateReasoning!([
+      { id: 'a', reasoning: 'the real text', status: 'done' },
+      { id: 'missing', reasoning: 'ignored', status: 'done' },
+    ]);
+    expect((await first.querySignals({ reasoningStatus: 'pending' })).map((s) => s.id)).to.deep.equal(['b']);
+    await first.close();
+    const second = await open(dir);
+    await second.save(makeSignal('a', 'AAPL', '2017-01-03'));
+    const [a] = await second.querySignals({ symbol: 'AAPL' });
+    expect(a).to.include({ reasoning: 'the real text', reasoningStatus: 'done' });
+    await second.close();
+    expect(readFileSync(path.join(dir, 'signals.jsonl'), 'utf8').trim().split('\n')).to.have.length(3);
+  });
+
+  it('serves deferred reasoning: every text is in the file when the run closes', async () => {
+    const dir = tempDir();
+    const run = await createRun({ values: { 'storage.plugin': 'jsonl', 'storage.path': path.join(dir, 's.jsonl'), 'storage.runsPath': path.join(dir, 'r.jsonl'), 'reasoning.mode': 'deferred', 'data.days': 60, 'consensus.minConfidence': 40 } });
+    await run.replay({ from: '2000-01-01', to: '2100-01-01' });
+    await run.close();
+    const reader = await open(dir, 's.jsonl', 'r.jsonl');
+    const stored = await reader.querySignals({});
+    await reader.close();
+    expect(stored.length).to.be.greaterThan(5);
+    expect(stored.filter((s) => s.reasoningStatus !== 'done')).to.deep.equal([]);
   });
 
   it('refuses a signals file that is not JSON lines, naming it', async () => {
