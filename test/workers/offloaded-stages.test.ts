@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_SOURCES } from '../../core/config-schema';
-import { ROOT, comparable, replaySignals, tempDir } from '../helpers';
+import { ROOT, comparable, createRun, replaySignals, tempDir } from '../helpers';
 
 const FAULT_SOURCE = path.join(ROOT, 'test', 'fixtures', 'plugins', 'worker-fault-source.js');
 
@@ -73,6 +73,27 @@ describe('indicators and reasoning on the worker pool', function () {
       expect(pooled.stats.workers.reasoning.mode).to.equal('worker');
       expect(pooled.stats.workers.reasoning.items).to.equal(pooled.stats.reasoning.explained);
     }
+  });
+
+  it('writes deferred texts on the pool: every stored signal ends with its text, as with inline deferred reasoning', async () => {
+    const deferred = async (values: Record<string, unknown>) => {
+      const run = await createRun({ values: { 'data.days': 120, 'consensus.minConfidence': 40, 'reasoning.mode': 'deferred', ...values } });
+      await run.replay({ from: '2000-01-01', to: '2100-01-01' });
+      await run.close();
+      return { stored: await run.storage.querySignals({}), stats: run.stats.workers.reasoning };
+    };
+    const inline = await deferred({});
+    const pooled = await deferred({ 'workers.mode.reasoning': 'worker', 'workers.chunkSize': 3 });
+    expect(inline.stored.length).to.be.greaterThan(20);
+    expect(pooled.stored.map((s) => s.id)).to.deep.equal(inline.stored.map((s) => s.id));
+    // Which signal's text a cache key keeps first depends on when texts come back (the cache key
+    // has no date), so texts are compared by what they must say, not verbatim.
+    for (const s of pooled.stored) {
+      expect(s.reasoningStatus).to.equal('done');
+      expect(s.reasoning).to.match(new RegExp(`^${s.action} ${s.symbol} as of `));
+    }
+    expect(pooled.stats.mode).to.equal('worker');
+    expect(pooled.stats.items).to.be.greaterThan(0);
   });
 
   it('runs all three stages on the pool at once with the same signals as inline', async () => {
