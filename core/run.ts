@@ -176,7 +176,11 @@ export class Run {
         stats,
         logger,
       );
-      if (pool !== null && preload.length > 0) await pool.warm(preload);
+      if (pool !== null && preload.length > 0) {
+        await pool.warm(preload).catch((error: unknown) => {
+          throw new ArgoError('ARGO_ERR_WORKER_LOAD', `workers.mode: a plugin could not be built on a worker thread: ${messageOf(error)}; keep its stage inline`, { cause: error });
+        });
+      }
       const deferred = new DeferredReasoner(reasoning, storage, config.values.reasoning.deferred.concurrency, stats, logger);
 
       const child = rootContainer.createChildContainer();

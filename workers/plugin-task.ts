@@ -78,7 +78,15 @@ async function indicators(task: Extract<WorkerTask, { stage: 'indicators' }>): P
 export default async function runTask(task: WorkerTask): Promise<unknown[]> {
   switch (task.stage) {
     case 'load':
-      await Promise.all(task.plugins.map((ref) => instanceOf(ref)));
+      await Promise.all(
+        task.plugins.map(async (ref) => {
+          try {
+            await instanceOf(ref);
+          } catch (error) {
+            throw new Error(`${ref.kind} "${ref.instanceName ?? ref.specifier}" (${ref.specifier}): ${messageOf(error)}`);
+          }
+        }),
+      );
       return [];
     case 'consensus': {
       const consensus = await instanceOf({ ...task.plugin, kind: 'consensus' });

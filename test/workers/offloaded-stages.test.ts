@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_SOURCES } from '../../core/config-schema';
-import { ROOT, comparable, createRun, replaySignals, tempDir } from '../helpers';
+import { ROOT, argoErrorOf, comparable, createRun, replaySignals, tempDir } from '../helpers';
 
 const FAULT_SOURCE = path.join(ROOT, 'test', 'fixtures', 'plugins', 'worker-fault-source.js');
 
@@ -62,6 +62,12 @@ describe('indicators and reasoning on the worker pool', function () {
     expect(pooled.stats.workers.indicators.retriedInline).to.equal(pooled.stats.workers.indicators.failedChunks);
     expect(pooled.stats.sourceCalls.failed).to.equal(0);
     expect(comparable(pooled.signals)).to.deep.equal(comparable(inline.signals));
+  });
+
+  it('refuses to start when a plugin placed on the pool cannot be built in a worker, naming it', async () => {
+    const error = await argoErrorOf(() => createRun({ values: { ...withFaultSource({ behaviour: 'fail-to-load' }), 'workers.mode.indicators': 'worker' } }));
+    expect(error.code).to.equal('ARGO_ERR_WORKER_LOAD');
+    expect(error.message).to.contain('workers.mode').and.contain('source "fault"').and.contain('needs the main thread');
   });
 
   it('writes the same reasoning on the pool as inline, in sync and cached mode', async () => {
