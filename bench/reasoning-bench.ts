@@ -20,6 +20,7 @@ import {
   type Storage,
   type WeightedOpinion,
 } from '../core';
+import heavyConsensus from './heavy-consensus';
 import { median } from './median';
 import { SYNTHETIC_STAND_IN, findRealData } from './real-data';
 
@@ -111,18 +112,6 @@ async function timeConsensus(consensus: Consensus, inputs: readonly WeightedOpin
   return ((performance.now() - began) * 1000) / (inputs.length * 2);
 }
 
-/** A consensus that does real work: the weighted result after about 100 µs of arithmetic. */
-function heavy(inner: Consensus): Consensus {
-  return {
-    combine(opinions) {
-      let x = 0;
-      for (let i = 0; i < 20000; i++) x += Math.sin(i + x);
-      return x === Number.POSITIVE_INFINITY ? inner.combine([]) : inner.combine(opinions);
-    },
-    upperBound: (f, r) => inner.upperBound(f, r),
-  };
-}
-
 /**
  * Reasoning on the critical path of 6-signal cycles, in sync, cached and deferred mode, with
  * the template explainer and an LLM-like one (100 to 300 ms, seeded), over the real signals
@@ -166,13 +155,14 @@ export async function reasoningBench(context: BenchmarkContext): Promise<unknown
 
   const inputs = requests.map((r) => r.opinions.map((o) => ({ ...o })));
   const weighted = await build<Consensus>(context, 'consensus', 'weighted');
+  const heavy = (await heavyConsensus.create({ options: { iterations: 20000 }, seed: 7, now: Date.now, env: {}, logger } as never)) as Consensus;
   const identity = { name: 'weighted', version: '1.0.0', options: {} };
   const cacheConfig = { maxEntries: 100000, ttlMs: 300000, bucket: 0 };
   const consensus = {
     weighted: { plainUs: await timeConsensus(weighted, inputs), cachedUs: await timeConsensus(cachedConsensus(weighted, identity, cacheConfig, Date.now, new CycleStats()), inputs) },
     heavy: {
-      plainUs: await timeConsensus(heavy(weighted), inputs),
-      cachedUs: await timeConsensus(cachedConsensus(heavy(weighted), identity, cacheConfig, Date.now, new CycleStats()), inputs),
+      plainUs: await timeConsensus(heavy, inputs),
+      cachedUs: await timeConsensus(cachedConsensus(heavy, identity, cacheConfig, Date.now, new CycleStats()), inputs),
     },
   };
   context.print(

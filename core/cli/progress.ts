@@ -6,12 +6,12 @@ export interface Progress {
   stop(): void;
 }
 
-/** A progress bar over `total` steps, or a silent stand-in when `enabled` is false. */
-export function progressBar(total: number, enabled: boolean): Progress {
+/** A progress bar over `total` steps on `stream` (stderr), or a silent stand-in when `enabled` is false. */
+export function progressBar(total: number, enabled: boolean, stream: NodeJS.WritableStream = process.stderr): Progress {
   if (!enabled || total === 0) return { tick: () => undefined, stop: () => undefined };
   const bar = new SingleBar({
     format: ' {bar} {percentage}% | {value}/{total} cycles | {label} | eta {eta_formatted}',
-    stream: process.stderr,
+    stream,
     hideCursor: true,
   });
   bar.start(total, 0, { label: '' });
