@@ -29,7 +29,8 @@ const HEADER = ['| key | format | default | meaning |', '| --- | --- | --- | ---
 function pluginSection(def: PluginDefinition): string[] {
   const slot = PLUGIN_SLOTS.find((s) => s.kind === def.kind);
   const mount = slot?.mount ?? 'sources[].options';
-  const lines = [`### ${def.kind} \`${def.name}\` ${def.version}`, '', def.description, ''];
+  const offload = def.offloadable === true ? ['Offloadable: runs on the worker pool when `workers.mode.indicators` puts it there.', ''] : [];
+  const lines = [`### ${def.kind} \`${def.name}\` ${def.version}`, '', def.description, '', ...offload];
   if (Object.keys(def.options ?? {}).length === 0) return [...lines, 'No options.', ''];
   return [...lines, `Options, at \`${mount}\`:`, '', ...HEADER, ...rows(def.options as Schema, mount), ''];
 }

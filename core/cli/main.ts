@@ -311,10 +311,11 @@ export async function main(argv: readonly string[], environment: CliEnvironment)
       apiVersion: def.apiVersion,
       origin,
       description: def.description,
+      offloadable: def.offloadable === true,
       options: Object.fromEntries(Object.entries(def.options ?? {}).map(([key, node]) => [key, (node as { default: unknown }).default])),
     }));
     if (flags.json) println(JSON.stringify(listed, null, 2));
-    else for (const p of listed) println(`${p.kind.padEnd(20)} ${p.name.padEnd(22)} ${p.version.padEnd(8)} ${p.description}${p.origin === 'built-in' ? '' : ` [${p.origin}]`}`);
+    else for (const p of listed) println(`${p.kind.padEnd(20)} ${p.name.padEnd(22)} ${p.version.padEnd(8)} ${p.description}${p.offloadable ? ' [offloadable]' : ''}${p.origin === 'built-in' ? '' : ` [${p.origin}]`}`);
   });
 
   program

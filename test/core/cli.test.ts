@@ -56,8 +56,10 @@ describe('argo-signals CLI', () => {
   it('config print shows effective values and plugins lists built-ins with their versions', () => {
     const printed = JSON.parse(runCli(['config', 'print', '--set', 'concurrency=3']).stdout);
     expect(printed.concurrency).to.equal(3);
-    const plugins = JSON.parse(runCli(['plugins', '--json']).stdout) as { kind: string; name: string; version: string }[];
+    const plugins = JSON.parse(runCli(['plugins', '--json']).stdout) as { kind: string; name: string; version: string; offloadable: boolean }[];
     expect(plugins.map((p) => `${p.kind}:${p.name}`)).to.include.members(['source:technical-trend', 'consensus:weighted', 'early-exit-strategy:none']);
+    const offloadable = plugins.filter((p) => p.offloadable).map((p) => p.name);
+    expect(offloadable).to.have.members(['technical-macd', 'technical-momentum', 'technical-trend', 'technical-volatility', 'technical-volume']);
   });
 
   it('replay --json --out writes every signal with every field', function () {
