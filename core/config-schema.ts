@@ -41,6 +41,7 @@ export interface EngineConfig {
   reasoning: {
     explainer: string;
     mode: 'sync' | 'cached' | 'deferred';
+    maxWaitMs: number;
     cache: { plugin: string; bucket: number } & Record<string, unknown>;
     deferred: { concurrency: number; shutdownWaitMs: number };
   } & Record<string, unknown>;
@@ -227,6 +228,11 @@ export function engineSchema(): convict.Schema<any> {
         doc: 'sync: explain every signal before storing it; cached: ask the reasoning cache first; deferred: store a pending placeholder at once and write the text in the background.',
         format: ['sync', 'cached', 'deferred'],
         default: 'sync',
+      },
+      maxWaitMs: {
+        doc: 'sync and cached mode: the longest a signal waits for its text (0: until it is written). Past it the signal is stored pending with a placeholder and the text is stored when it comes, as in deferred mode; needs a storage that can update reasoning.',
+        format: integerIn(0, 3_600_000),
+        default: 0,
       },
       cache: {
         plugin: { doc: 'Reasoning-cache plugin used by the cached and deferred modes (built-in name or module).', format: String, default: 'memory' },

@@ -53,6 +53,12 @@ export function requestOfSignal(signal: Signal, weights: ReadonlyMap<string, num
   };
 }
 
+/** What a new signal stores now, and for a pending text the answer already on its way (absent: the background asks for it). */
+export interface SignalReasoning {
+  readonly now: Reasoning;
+  readonly later?: Promise<Reasoning>;
+}
+
 export class ReasoningService {
   readonly #inFlight = new Map<string, Promise<Reasoning>>();
   readonly #explainerHash: string;
@@ -87,6 +93,25 @@ export class ReasoningService {
     if (text === undefined) this.#misses++;
     else this.#hits++;
     return text;
+  }
+
+  /**
+   * The reasoning a new signal is stored with, by `reasoning.mode`. `deferred`: a cached text or
+   * a pending placeholder. `sync` and `cached`: the text, unless it takes longer than
+   * `reasoning.maxWaitMs`; then a placeholder now and the text when it comes.
+   */
+  async forSignal(request: ExplainRequest): Promise<SignalReasoning> {
+    const { mode, maxWaitMs } = this.config.reasoning;
+    if (mode === 'deferred') {
+      const cached = await this.cached(request);
+      return { now: cached === undefined ? { text: placeholderText(request), status: 'pending' } : { text: cached, status: 'done' } };
+    }
+    const answer = this.reason(request);
+    if (maxWaitMs === 0) return { now: await answer };
+    let timer: NodeJS.Timeout | undefined;
+    const first = await Promise.race([answer, new Promise<null>((resolve) => (timer = setTimeout(resolve, maxWaitMs, null)))]);
+    clearTimeout(timer);
+    return first === null ? { now: { text: placeholderText(request), status: 'pending' }, later: answer } : { now: first };
   }
 
   /** Asks the explainer, with a fallback text when it fails. */
@@ -151,11 +176,15 @@ export class DeferredReasoner {
     this.#limit = pLimit(concurrency);
   }
 
-  /** Writes the reasoning of stored signal `id` in the background; `lookedUp`: the cache was already asked. */
-  enqueue(id: string, request: ExplainRequest, stored: Promise<unknown> = Promise.resolve(), lookedUp = false): void {
+  /**
+   * Writes the reasoning of stored signal `id` in the background, once `stored`. `later`: the
+   * text already on its way (a wait that ran out), otherwise the service is asked, skipping the
+   * cache when `lookedUp` says it was already asked.
+   */
+  enqueue(id: string, request: ExplainRequest, options: { stored?: Promise<unknown>; lookedUp?: boolean; later?: Promise<Reasoning> } = {}): void {
     const job = this.#limit(async () => {
-      await stored;
-      const reasoning = await this.service.reason(request, { lookedUp });
+      await options.stored;
+      const reasoning = await (options.later ?? this.service.reason(request, { lookedUp: options.lookedUp }));
       await this.storage.updateReasoning!([{ id, reasoning: reasoning.text, status: reasoning.status }]);
       this.stats.reasoningCompletedInBackground++;
     }).catch((error: unknown) => this.logger.error({ signal: id, err: messageOf(error) }, 'deferred reasoning not stored; it stays pending'));

@@ -164,8 +164,9 @@ export class Run {
       if (reasoningCache?.close) closers.push(() => reasoningCache.close!());
       const storage = await build(slots.storage);
       closers.push(() => storage.close());
-      if (mode === 'deferred' && storage.updateReasoning === undefined) {
-        throw new ArgoError('ARGO_ERR_CONFIG_INVALID', `reasoning.mode: deferred needs a storage that can update reasoning; storage "${slots.storage.definition.name}" cannot`);
+      if (storage.updateReasoning === undefined) {
+        const key = mode === 'deferred' ? 'reasoning.mode: deferred' : config.values.reasoning.maxWaitMs > 0 ? 'reasoning.maxWaitMs above 0' : null;
+        if (key !== null) throw new ArgoError('ARGO_ERR_CONFIG_INVALID', `${key} needs a storage that can update reasoning; storage "${slots.storage.definition.name}" cannot`);
       }
       const { definition: explainerDef, options: explainerOptions } = slots.explainer;
       const reasoning = new ReasoningService(

@@ -14,7 +14,7 @@ import type { Logger } from './logger';
 import { marketRegime, priceLevels } from './market-levels';
 import { OpinionHistories, type OpinionHistory } from './opinion-history';
 import type { Consensus, EarlyExitStrategy, ExplainRequest, SourceInfo, Storage } from './plugin-contracts';
-import { placeholderText, type DeferredReasoner, type Reasoning, type ReasoningService } from './reasoning-service';
+import type { DeferredReasoner, ReasoningService } from './reasoning-service';
 import { callSource, type RunSource } from './source-caller';
 import { seededRandom } from './seeded-random';
 import { hashOf } from './stable-hash';
@@ -157,13 +157,6 @@ export class SymbolPipeline {
     return [...outcomes].sort((a, b) => this.#rank.get(a.source)! - this.#rank.get(b.source)!);
   }
 
-  /** In deferred mode a cached text or a placeholder now, the text later; otherwise the text now. */
-  async #reason(request: ExplainRequest): Promise<Reasoning> {
-    if (this.config.reasoning.mode !== 'deferred') return this.reasoning.reason(request);
-    const cached = await this.reasoning.cached(request);
-    return cached === undefined ? { text: placeholderText(request), status: 'pending' } : { text: cached, status: 'done' };
-  }
-
   /** Runs the pipeline for `symbol` as of the last bar of `bars`, counting into `stats`. */
   async evaluate(symbol: string, bars: BarView, stats: CycleStats): Promise<SymbolResult> {
     try {
@@ -238,7 +231,7 @@ export class SymbolPipeline {
 
     started = performance.now();
     const request: ExplainRequest = { symbol, asOf, action, consensus, opinions, regime, levels };
-    const reasoning = await this.#reason(request);
+    const { now: reasoning, later } = await this.reasoning.forSignal(request);
     stats.time('reasoning', performance.now() - started);
 
     const sources = this.#inConfigOrder(outcomes);
@@ -262,7 +255,7 @@ export class SymbolPipeline {
     stats.time('storage', performance.now() - started);
     if (reasoning.status === 'pending') {
       stats.reasoningDeferred++;
-      this.deferred.enqueue(signal.id, request, stored, true);
+      this.deferred.enqueue(signal.id, request, { stored, lookedUp: true, later });
     }
     stats.signals++;
     return { symbol, asOf, signal, rejection: null, virtualMs, stored, calls: outcomes.length };

@@ -151,6 +151,37 @@ describe('reasoning service', () => {
 describe('deferred reasoning', function () {
   this.timeout(120000);
 
+  it('bounds the wait for a text with reasoning.maxWaitMs: a slow text is stored pending and completed once', async () => {
+    const slow = { 'reasoning.explainer': 'simulated-llm', 'reasoning.options.minLatencyMs': 150, 'reasoning.options.maxLatencyMs': 200, 'consensus.minConfidence': 30 };
+    const run = await createRun({ values: { ...slow, 'reasoning.mode': 'cached', 'reasoning.maxWaitMs': 20 } });
+    const report = await run.cycle();
+    const signals = report.results.filter((r) => r.signal !== null).map((r) => r.signal!);
+    expect(signals.length).to.be.greaterThan(2);
+    expect(signals.map((s) => s.reasoningStatus)).to.deep.equal(signals.map(() => 'pending'));
+    expect(report.stats.reasoning.deferred).to.equal(signals.length);
+    await run.close();
+    const stored = await run.storage.querySignals({});
+    expect(stored.map((s) => s.reasoningStatus)).to.deep.equal(signals.map(() => 'done'));
+    expect(run.stats.report().reasoning.explained, 'the text already on its way is used, not asked again').to.equal(signals.length);
+  });
+
+  it('stores the text at once when it comes within reasoning.maxWaitMs', async () => {
+    const run = await createRun({ values: { 'reasoning.mode': 'sync', 'reasoning.maxWaitMs': 5000, 'consensus.minConfidence': 30 } });
+    const report = await run.cycle();
+    await run.close();
+    const signals = report.results.filter((r) => r.signal !== null).map((r) => r.signal!);
+    expect(signals.length).to.be.greaterThan(2);
+    expect(signals.every((s) => s.reasoningStatus === 'done')).to.equal(true);
+    expect(report.stats.reasoning.deferred).to.equal(0);
+  });
+
+  it('refuses reasoning.maxWaitMs with a storage that cannot update reasoning', async () => {
+    const storage = path.join(ROOT, 'test', 'fixtures', 'plugins', 'write-once-storage.js');
+    const error = await argoErrorOf(() => createRun({ values: { 'reasoning.mode': 'cached', 'reasoning.maxWaitMs': 10, 'storage.plugin': storage } }));
+    expect(error.code).to.equal('ARGO_ERR_CONFIG_INVALID');
+    expect(error.message).to.contain('reasoning.maxWaitMs');
+  });
+
   it('stores signals pending at once and completes every text before the run closes', async () => {
     const run = await createRun({ values: { 'reasoning.mode': 'deferred', 'reasoning.explainer': 'simulated-llm', 'reasoning.options.minLatencyMs': 20, 'reasoning.options.maxLatencyMs': 40, 'consensus.minConfidence': 30 } });
     const report = await run.cycle();
