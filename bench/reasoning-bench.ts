@@ -107,7 +107,7 @@ async function measureMode(context: BenchmarkContext, explainer: Explainer, expl
     signals: cycles.length * CYCLE,
     perCycleMs: { p50: quantile(cycles, 0.5), p95: quantile(cycles, 0.95) },
     per1000SignalsMs: (total / (cycles.length * CYCLE)) * 1000,
-    backgroundMs: mode === 'deferred' ? performance.now() - backgroundStarted : 0,
+    backgroundMs: mode === 'deferred' || maxWaitMs > 0 ? performance.now() - backgroundStarted : 0,
     hitRate: after === null || hits + misses === 0 ? null : hits / (hits + misses),
   };
 }
