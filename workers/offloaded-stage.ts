@@ -3,7 +3,10 @@ import type { WorkerStage, WorkerStageCounters } from '../core/cycle-stats';
 import { messageOf } from '../core/errors';
 import type { Logger } from '../core/logger';
 
-/** How a stage sends a chunk to the pool: one answer per item, in order (a promise may fail or redo one item); a rejection fails the whole chunk. */
+/**
+ * How a stage sends a chunk to the pool: one answer per item, in order (a promise may fail or
+ * redo one item); a rejection fails the whole chunk.
+ */
 export type SendChunk<I, O> = (items: readonly I[], lane: number | undefined) => Promise<readonly (O | PromiseLike<O>)[]>;
 
 interface Pending<I, O> {
@@ -22,7 +25,7 @@ export interface StageSetup<I> {
   readonly laneOf?: (item: I) => number;
   /** Called once if auto settles on inline: the wrapper can then hand calls straight to the plugin and cost nothing more. */
   readonly onInline?: () => void;
-  /** In auto mode, items not to time because they cost more than the stage's steady state (an indicator's first call catches up on the whole history). */
+  /** In auto mode, items not to time: they cost more than the steady state (an indicator's first call catches up on the history). */
   readonly untypical?: (item: I) => boolean;
 }
 
@@ -30,10 +33,10 @@ export interface StageSetup<I> {
  * One stage's work, inline or on the worker pool (`workers.mode.<stage>`). The pipeline asks
  * one item at a time; the items asked in one turn of the event loop (every symbol of a cycle
  * at the same step) are queued and sent in chunks of `workers.chunkSize`, so each ~40 µs
- * round trip carries real work. In `auto` mode items run inline while the stage measures: after
- * `autoSampleSize` items of warm-up, the synchronous cost of the next `autoSampleSize`; it moves
- * to the pool only when their median exceeds `autoThresholdUs`. A chunk whose task fails is counted and logged, then run inline
- * (`retryInline`) or failed item by item.
+ * round trip carries real work. In `auto` mode items run inline while the stage measures:
+ * after `autoSampleSize` items of warm-up, the synchronous cost of the next `autoSampleSize`;
+ * it moves to the pool only when their median exceeds `autoThresholdUs`. A chunk whose task
+ * fails is counted and logged, then run inline (`retryInline`) or failed item by item.
  */
 export class OffloadedStage<I, O> {
   readonly #samplesUs: number[] = [];
@@ -50,11 +53,6 @@ export class OffloadedStage<I, O> {
     this.#mode = mode === 'auto' ? null : mode;
     this.#warmUp = setup.workers.autoSampleSize;
     setup.counters.mode = this.#mode;
-  }
-
-  /** The placement in force: null while auto is still sampling. */
-  get mode(): 'inline' | 'worker' | null {
-    return this.#mode;
   }
 
   /** Does one item where the stage runs; synchronous when inline and the work is. */
