@@ -53,6 +53,16 @@ export function requestOfSignal(signal: Signal, weights: ReadonlyMap<string, num
   };
 }
 
+/** `pending`'s value if it settles within `ms`, otherwise null; the timer never outlives the race. */
+async function within<T>(pending: Promise<T>, ms: number): Promise<T | null> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([pending, new Promise<null>((resolve) => (timer = setTimeout(resolve, ms, null)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** What a new signal stores now, and for a pending text the answer already on its way (absent: the background asks for it). */
 export interface SignalReasoning {
   readonly now: Reasoning;
@@ -108,9 +118,7 @@ export class ReasoningService {
     }
     const answer = this.reason(request);
     if (maxWaitMs === 0) return { now: await answer };
-    let timer: NodeJS.Timeout | undefined;
-    const first = await Promise.race([answer, new Promise<null>((resolve) => (timer = setTimeout(resolve, maxWaitMs, null)))]);
-    clearTimeout(timer);
+    const first = await within(answer, maxWaitMs);
     return first === null ? { now: { text: placeholderText(request), status: 'pending' }, later: answer } : { now: first };
   }
 
@@ -193,10 +201,7 @@ export class DeferredReasoner {
 
   /** Waits for the background texts, at most `timeoutMs`; resolves with how many are left pending. */
   async drain(timeoutMs: number): Promise<number> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
-    await Promise.race([this.#pending.idle(), timeout]);
-    clearTimeout(timer);
+    await within(this.#pending.idle(), timeoutMs);
     this.#limit.clearQueue();
     return this.#pending.size;
   }
