@@ -78,6 +78,9 @@ export function openStorage(config: LoadedConfig, logger: Logger): Promise<Plugi
   return instantiate(config.slots.storage, config, logger, 'query');
 }
 
+/** The worker stage each kind of offloadable plugin belongs to. */
+const STAGE_OF_KIND: Readonly<Record<PluginRef['kind'], WorkerStage>> = { source: 'indicators', consensus: 'consensus', explainer: 'reasoning' };
+
 /** Queues the reasoning of signals a previous run left pending (it crashed, or its shutdown wait ran out). */
 async function resumePending(storage: PluginInstances['storage'], deferred: DeferredReasoner, config: LoadedConfig, logger: Logger): Promise<void> {
   const pending = await storage.querySignals({ reasoningStatus: 'pending' });
@@ -121,9 +124,9 @@ export class Run {
       // Plugins of stages placed on the pool outright are built in every worker before the first cycle.
       const preload: PluginRef[] = [];
       const refOf = (kind: PluginRef['kind'], specifier: string, options: Record<string, unknown>, instanceName?: string): PluginRef => {
-        const ref: PluginRef = { kind, specifier, baseDir: config.baseDir, options, seed: config.values.seed, instanceName };
-        const stage: WorkerStage = kind === 'source' ? 'indicators' : kind === 'explainer' ? 'reasoning' : 'consensus';
-        if (workers.mode[stage] === 'worker') preload.push(ref);
+        const env = kind === 'explainer' ? config.env : undefined;
+        const ref: PluginRef = { kind, specifier, baseDir: config.baseDir, options, seed: config.values.seed, instanceName, env };
+        if (workers.mode[STAGE_OF_KIND[kind]] === 'worker') preload.push(ref);
         return ref;
       };
       const pooledSources = pool === null || workers.mode.indicators === 'inline' ? null : new PooledSources(pool, setupFor('indicators'));

@@ -3,6 +3,7 @@
  * validated options (no closure crosses the thread boundary) and runs a chunk of one
  * stage's work through them. Default-exports one handler, as Piscina expects.
  */
+import path from 'node:path';
 import { BarView, PluginRegistry, createLogger, hashOf, messageOf, resolvePlugin, type Bar, type BarSeries, type ConsensusResult, type PluginInstances } from '../core';
 import { builtinPlugins } from '../plugins';
 import { INDICATOR_ITEM_FIELDS, type IndicatorAnswer, type PluginRef, type ShippedBars, type WorkerTask } from './task-types';
@@ -29,9 +30,9 @@ function instanceOf<K extends PluginRef['kind']>(ref: PluginRef & { kind: K }): 
         instanceName: name,
         runId: 'worker',
         seed: ref.seed,
-        env: {},
+        env: ref.env ?? {},
         now: Date.now,
-        resolvePath: (p: string) => p,
+        resolvePath: (p: string) => path.resolve(ref.baseDir, p),
       }),
     );
     instances.set(key, instance);

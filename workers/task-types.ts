@@ -16,6 +16,8 @@ export interface PluginRef {
   readonly seed: number;
   /** The instance name the plugin is given (a source's configured name). */
   readonly instanceName?: string;
+  /** The run's environment, for an explainer that reads a secret by name; sources and consensus get none (they do no I/O). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 /** One symbol's consensus question: its opinions, and its history when the plugin keeps one. */

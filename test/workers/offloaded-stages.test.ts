@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_SOURCES } from '../../core/config-schema';
-import { ROOT, argoErrorOf, comparable, createRun, replaySignals, tempDir } from '../helpers';
+import { ROOT, argoErrorOf, comparable, createRun, replaySignals, tempDir, writeJson } from '../helpers';
 
 const FAULT_SOURCE = path.join(ROOT, 'test', 'fixtures', 'plugins', 'worker-fault-source.js');
 
@@ -79,6 +79,23 @@ describe('indicators and reasoning on the worker pool', function () {
       expect(pooled.stats.workers.reasoning.mode).to.equal('worker');
       expect(pooled.stats.workers.reasoning.items).to.equal(pooled.stats.reasoning.explained);
     }
+  });
+
+  it('builds the explainer in a worker with the context the main thread gives it: the environment and the config folder', async () => {
+    const explainer = path.join(ROOT, 'test', 'fixtures', 'plugins', 'context-explainer.js');
+    const dir = tempDir();
+    const run = async (values: Record<string, unknown>) => {
+      const file = writeJson(dir, 'config.json', {});
+      const created = await createRun({ file, values: { 'reasoning.explainer': explainer, 'consensus.minConfidence': 30, ...values }, env: { CONTEXT_KEY: 'secret' } });
+      const report = await created.cycle();
+      await created.close();
+      return report.results.flatMap((r) => (r.signal ? [r.signal.reasoning] : []));
+    };
+    const inline = await run({});
+    const pooled = await run({ 'workers.mode.reasoning': 'worker' });
+    expect(inline.length).to.be.greaterThan(0);
+    expect(inline[0]).to.contain('key present').and.contain(path.join(dir, 'notes.txt'));
+    expect(pooled).to.deep.equal(inline);
   });
 
   it('writes deferred texts on the pool: every stored signal ends with its text, as with inline deferred reasoning', async () => {
