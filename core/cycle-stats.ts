@@ -71,8 +71,10 @@ export interface WorkerStageCounters {
   retriedInline: number;
 }
 
-function emptyWorkerCounters(): WorkerStageCounters {
-  return { mode: 'inline', items: 0, chunks: 0, failedChunks: 0, retriedInline: 0 };
+/** Counters for every stage, fresh (`copyOf`: a copy of these). */
+function workerCounters(copyOf?: Record<WorkerStage, WorkerStageCounters>): Record<WorkerStage, WorkerStageCounters> {
+  const fresh: WorkerStageCounters = { mode: 'inline', items: 0, chunks: 0, failedChunks: 0, retriedInline: 0 };
+  return Object.fromEntries(WORKER_STAGES.map((stage) => [stage, { ...(copyOf?.[stage] ?? fresh) }])) as Record<WorkerStage, WorkerStageCounters>;
 }
 
 /** Counts what cycles did: every failure is counted here, never swallowed. */
@@ -90,11 +92,7 @@ export class CycleStats {
   reasoningDeferred = 0;
   reasoningCompletedInBackground = 0;
   reasoningFallbacks = 0;
-  readonly workers: Record<WorkerStage, WorkerStageCounters> = {
-    consensus: emptyWorkerCounters(),
-    reasoning: emptyWorkerCounters(),
-    indicators: emptyWorkerCounters(),
-  };
+  readonly workers = workerCounters();
   /** Report functions of the run's caches, set by whoever owns them. */
   readonly caches: { reasoning?: () => CacheReport; consensus?: () => CacheReport } = {};
   wallMs = 0;
@@ -166,7 +164,7 @@ export class CycleStats {
         completedInBackground: this.reasoningCompletedInBackground,
         fallbacks: this.reasoningFallbacks,
       },
-      workers: { consensus: { ...this.workers.consensus }, reasoning: { ...this.workers.reasoning }, indicators: { ...this.workers.indicators } },
+      workers: workerCounters(this.workers),
       caches: { reasoning: this.caches.reasoning?.() ?? null, consensus: this.caches.consensus?.() ?? null },
       stageMs: Object.fromEntries(STAGES.map((stage) => [stage, round(this.stageMs.get(stage)!)])) as Record<Stage, number>,
       time: { wallMs: round(this.wallMs), virtualMs: round(this.virtualMs) },
