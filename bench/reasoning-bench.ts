@@ -26,9 +26,12 @@ import { SYNTHETIC_STAND_IN, findRealData } from './real-data';
 const logger = createLogger('error');
 const CYCLE = 6;
 
-async function build<T>(context: BenchmarkContext, kind: 'explainer' | 'reasoning-cache' | 'consensus', name: string, options: Record<string, unknown> = {}): Promise<T> {
-  const def = context.registry.get(kind, name) as PluginDefinition;
-  return (await def.create({ options: validateOptions(def, options, name), seed: 7, now: Date.now, env: {}, logger } as never)) as T;
+async function create<T>(def: PluginDefinition, options: Record<string, unknown> = {}): Promise<T> {
+  return (await def.create({ options: validateOptions(def, options, def.name), seed: 7, now: Date.now, env: {}, logger } as never)) as T;
+}
+
+function build<T>(context: BenchmarkContext, kind: 'explainer' | 'reasoning-cache' | 'consensus', name: string, options: Record<string, unknown> = {}): Promise<T> {
+  return create<T>(context.registry.get(kind, name) as PluginDefinition, options);
 }
 
 /** The explain requests of a year of real signals, in date order. */
@@ -157,7 +160,7 @@ export async function reasoningBench(context: BenchmarkContext): Promise<unknown
 
   const inputs = requests.map((r) => r.opinions.map((o) => ({ ...o })));
   const weighted = await build<Consensus>(context, 'consensus', 'weighted');
-  const heavy = (await heavyConsensus.create({ options: { iterations: 20000 }, seed: 7, now: Date.now, env: {}, logger } as never)) as Consensus;
+  const heavy = await create<Consensus>(heavyConsensus);
   const identity = { name: 'weighted', version: '1.0.0', options: {} };
   const cacheConfig = { maxEntries: 100000, ttlMs: 300000, bucket: 0 };
   const consensus = {
