@@ -1,5 +1,4 @@
-import type { Logger } from '../../../core';
-import { messageOf } from '../../../core';
+import { messageOf, type Logger } from '../../../core';
 import { Connection } from './connection';
 
 /**
@@ -14,8 +13,6 @@ export class Checkpointer {
   #running: Promise<void> | undefined;
   #again = false;
   #closed = false;
-  /** Checkpoints run, and frames found in the WAL by the last one. */
-  readonly counters = { checkpoints: 0, failed: 0, lastWalFrames: 0 };
 
   private constructor(
     private readonly connection: Connection,
@@ -52,18 +49,11 @@ export class Checkpointer {
   }
 
   async #run(): Promise<void> {
-    try {
-      const [result] = await this.connection.all<{ log: number }>('PRAGMA wal_checkpoint(PASSIVE)');
-      this.counters.checkpoints++;
-      this.counters.lastWalFrames = result.log;
-    } catch (error) {
-      this.#failed(error);
-    }
+    await this.connection.all('PRAGMA wal_checkpoint(PASSIVE)').catch((error: unknown) => this.#failed(error));
   }
 
   #failed(error: unknown): void {
     // A checkpoint that fails loses nothing (the frames stay in the WAL for the next one).
-    this.counters.failed++;
     this.logger.warn({ err: messageOf(error) }, 'sqlite checkpoint failed');
   }
 }
