@@ -91,31 +91,6 @@ async function groupCommit(file: string, signals: readonly Signal[], batchSize: 
   return ms;
 }
 
-/**
- * (e) The sqlite3 driver's own ceiling: one prepared multi-row INSERT per transaction of
- * `perTransaction` rows, no queue, no promise per signal, and no checkpoint at all.
- */
-async function driverCeiling(file: string, signals: readonly Signal[], perTransaction: number): Promise<number> {
-  const connection = await Connection.open(file, 'readwrite', 5000);
-  await connection.exec('PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0');
-  const rows = Math.min(500, perTransaction);
-  const insert = await connection.prepare(
-    `INSERT INTO signals (${SIGNAL_COLUMNS.join(',')}) VALUES ${new Array(rows).fill(`(${SIGNAL_COLUMNS.map(() => '?').join(',')})`).join(',')} ON CONFLICT(id) DO NOTHING`,
-  );
-  const started = performance.now();
-  for (let batch = 0; batch < signals.length; batch += perTransaction) {
-    await connection.exec('BEGIN IMMEDIATE');
-    for (let start = batch; start < batch + perTransaction; start += rows) {
-      await insert.run(signals.slice(start, start + rows).flatMap((signal) => signalValues(signal, RUN_ID, 'now')));
-    }
-    await connection.exec('COMMIT');
-  }
-  const ms = performance.now() - started;
-  await insert.finalize();
-  await connection.close();
-  return ms;
-}
-
 /** (d) Reference: better-sqlite3, one transaction, one prepared statement. */
 function betterSqlite(file: string, signals: readonly Signal[]): number {
   const db = new Database(file);
@@ -161,8 +136,6 @@ export async function storageBench(context: BenchmarkContext): Promise<unknown> 
     batch10: [],
     batch100: [],
     batch1000: [],
-    sqlite3Ceiling100: [],
-    sqlite3Ceiling1000: [],
     betterSqlite3: [],
   };
   const cycleTimes: number[] = [];
@@ -173,9 +146,6 @@ export async function storageBench(context: BenchmarkContext): Promise<unknown> 
       samples.commitPerRow.push(rowsPerSecond(perRowSignals.length, await commitPerRow(await freshDb(dir, 'per-row'), perRowSignals)));
       for (const size of [10, 100, 1000]) {
         samples[`batch${size}`].push(rowsPerSecond(signals.length, await groupCommit(await freshDb(dir, `batch-${size}`), signals, size)));
-      }
-      for (const size of [100, 1000]) {
-        samples[`sqlite3Ceiling${size}`].push(rowsPerSecond(signals.length, await driverCeiling(await freshDb(dir, `ceiling-${size}`), signals, size)));
       }
       samples.betterSqlite3.push(rowsPerSecond(signals.length, betterSqlite(await freshDb(dir, 'better'), signals)));
       cycleTimes.push(...(await sixSignalCycles(await freshDb(dir, 'cycles'), 50)));
@@ -193,9 +163,6 @@ export async function storageBench(context: BenchmarkContext): Promise<unknown> 
       batch1000VsNaive: ratio('batch1000', 'naive'),
       batch100VsBetterSqlite3: ratio('batch100', 'betterSqlite3'),
       batch1000VsBetterSqlite3: ratio('batch1000', 'betterSqlite3'),
-      batch100VsSqlite3Ceiling: ratio('batch100', 'sqlite3Ceiling100'),
-      batch1000VsSqlite3Ceiling: ratio('batch1000', 'sqlite3Ceiling1000'),
-      sqlite3Ceiling1000VsBetterSqlite3: ratio('sqlite3Ceiling1000', 'betterSqlite3'),
     },
     sixSignalCycleMs: { median: median(cycleTimes), p95: [...cycleTimes].sort((a, b) => a - b)[Math.floor(cycleTimes.length * 0.95)] },
     targets: {
@@ -209,10 +176,6 @@ export async function storageBench(context: BenchmarkContext): Promise<unknown> 
   context.print(
     `batch 100: ${figures.ratios.batch100VsNaive.toFixed(0)}x naive, ${figures.ratios.batch100VsBetterSqlite3.toFixed(2)}x better-sqlite3; ` +
       `batch 1000: ${figures.ratios.batch1000VsNaive.toFixed(0)}x naive, ${figures.ratios.batch1000VsBetterSqlite3.toFixed(2)}x better-sqlite3`,
-  );
-  context.print(
-    `the sqlite3 driver itself, without queue, 1000 rows a transaction: ${figures.ratios.sqlite3Ceiling1000VsBetterSqlite3.toFixed(2)}x better-sqlite3; ` +
-      `this storage reaches ${(figures.ratios.batch100VsSqlite3Ceiling * 100).toFixed(0)}% (batch 100) and ${(figures.ratios.batch1000VsSqlite3Ceiling * 100).toFixed(0)}% (batch 1000) of the driver at the same transaction size`,
   );
   context.print(`6-signal cycle: median ${figures.sixSignalCycleMs.median.toFixed(2)} ms, p95 ${figures.sixSignalCycleMs.p95.toFixed(2)} ms`);
   context.print(`targets: ${Object.entries(figures.targets).map(([k, v]) => `${k} ${v ? 'met' : 'NOT met'}`).join(', ')}`);

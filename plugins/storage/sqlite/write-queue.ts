@@ -1,4 +1,5 @@
 import { appendFile } from 'node:fs/promises';
+import { LRUCache } from 'lru-cache';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ArgoError, messageOf, type Logger, type ReasoningUpdate, type RunRecord, type Signal } from '../../../core';
 import { isBusy, type Connection, type Prepared } from './connection';
@@ -32,8 +33,10 @@ export interface WriteQueueOptions {
   readonly onCommit?: () => void;
 }
 
-/** Rows per multi-row INSERT: 16 columns × 500 rows stays far below SQLite's 32766 bound parameters. */
-const ROWS_PER_STATEMENT = 500;
+/** Rows per multi-row INSERT: 16 columns × 2,000 rows stays below SQLite's 32,766 bound parameters. */
+const ROWS_PER_STATEMENT = 2000;
+/** Prepared INSERTs kept, by row count: a flush writes whatever count waits, and each statement holds its whole program. */
+const PREPARED_KEPT = 8;
 /** Lock waits a batch may spend beyond the busy timeout before it counts as a failure. */
 const MAX_BUSY_RETRIES = 20;
 
@@ -43,9 +46,9 @@ function insertSql(rows: number): string {
 }
 
 /**
- * Group commit on one writer connection. A job leaves the queue only after the transaction
+ * Group commit on one writer connection. A job is settled only after the transaction
  * holding it has committed (never before, so a failed write loses nothing); its promise
- * resolves then. A batch is written when `batchSize` jobs wait, `flushMs` after its first
+ * resolves then, and until then it counts against `maxQueue`. A batch is written when `batchSize` jobs wait, `flushMs` after its first
  * job, or on `flush`. Lock errors are retried with backoff; other errors up to `maxRetries`
  * times, then each job of the batch is tried alone and the ones that still fail go to the
  * dead-letter file. Inserts are idempotent on the signal id, so a retried batch never
@@ -54,8 +57,13 @@ function insertSql(rows: number): string {
 export class WriteQueue {
   readonly #queue: Job[] = [];
   readonly #roomWaiters: (() => void)[] = [];
-  /** Multi-row INSERTs prepared once per row count: parsing 1,600 placeholders costs more than binding them. */
-  readonly #inserts = new Map<number, Promise<Prepared>>();
+  /** Multi-row INSERTs prepared once per row count: parsing thousands of placeholders costs more than binding them. */
+  readonly #inserts = new LRUCache<number, Promise<Prepared>>({
+    max: PREPARED_KEPT,
+    dispose: (statement) => void statement.then((prepared) => prepared.finalize()).catch(() => undefined),
+  });
+  /** Jobs taken from the queue whose batch has not committed yet. */
+  #inFlight = 0;
   #timer: NodeJS.Timeout | undefined;
   #draining: Promise<void> | undefined;
   #forced = 0;
@@ -68,15 +76,15 @@ export class WriteQueue {
     private readonly options: WriteQueueOptions,
   ) {}
 
-  /** Jobs waiting to be committed. */
+  /** Jobs waiting to be committed, including the ones being written. */
   get length(): number {
-    return this.#queue.length;
+    return this.#queue.length + this.#inFlight;
   }
 
   /** Queues a job; resolves when it is committed. Waits first while `maxQueue` jobs wait. */
   async enqueue(spec: JobSpec): Promise<void> {
     if (this.#closed) throw new ArgoError('ARGO_ERR_STORAGE_CLOSED', 'sqlite storage: a write arrived after close');
-    while (this.#queue.length >= this.options.maxQueue) await new Promise<void>((resolve) => this.#roomWaiters.push(resolve));
+    while (this.length >= this.options.maxQueue) await new Promise<void>((resolve) => this.#roomWaiters.push(resolve));
     return new Promise<void>((resolve, reject) => {
       this.#queue.push({ ...spec, enqueuedAt: Date.now(), resolve, reject });
       if (this.#queue.length >= this.options.batchSize) this.#kick();
@@ -102,7 +110,8 @@ export class WriteQueue {
     this.#closed = true;
     await this.flush();
     clearTimeout(this.#timer);
-    const prepared = await Promise.allSettled(this.#inserts.values());
+    const prepared = await Promise.allSettled([...this.#inserts.values()]);
+    this.#inserts.clear();
     await Promise.all(prepared.map((p) => (p.status === 'fulfilled' ? p.value.finalize() : undefined)));
   }
 
@@ -136,13 +145,27 @@ export class WriteQueue {
     });
   }
 
+  /**
+   * Writes batches while enough jobs wait. A batch that is one INSERT statement is issued
+   * while the one before it, also one statement, is still being written: binding its rows
+   * on this thread overlaps SQLite's work on the thread pool. Any other batch waits for the
+   * batch before it, so its transaction never shares the connection with another write.
+   */
   async #drain(): Promise<void> {
+    let previous: { readonly written: Promise<void>; readonly single: boolean } | undefined;
     while (this.#queue.length >= this.options.batchSize || (this.#forced > 0 && this.#queue.length > 0)) {
-      const batch = this.#queue.slice(0, this.options.batchSize);
-      await this.#commit(batch);
-      this.#queue.splice(0, batch.length);
-      for (const wake of this.#roomWaiters.splice(0, this.options.maxQueue - this.#queue.length)) wake();
+      const batch = this.#queue.splice(0, this.options.batchSize);
+      this.#inFlight += batch.length;
+      const single = isOneStatement(batch);
+      if (previous !== undefined && !(previous.single && single)) await previous.written;
+      const written = this.#commit(batch).finally(() => {
+        this.#inFlight -= batch.length;
+        for (const wake of this.#roomWaiters.splice(0, this.options.maxQueue - this.length)) wake();
+      });
+      await previous?.written;
+      previous = { written, single };
     }
+    await previous?.written;
   }
 
   async #commit(batch: readonly Job[]): Promise<void> {
@@ -175,44 +198,52 @@ export class WriteQueue {
     return Math.min(2000, this.options.retryBaseMs * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2);
   }
 
+  /** Issues the multi-row INSERTs for `signals`; the promises settle as each statement runs. */
+  async #insertAll(signals: readonly Signal[], storedAt: string): Promise<Promise<void>[]> {
+    const chunks: Signal[][] = [];
+    for (let start = 0; start < signals.length; start += ROWS_PER_STATEMENT) chunks.push(signals.slice(start, start + ROWS_PER_STATEMENT));
+    const inserts = await Promise.all(chunks.map((chunk) => this.#insert(chunk.length)));
+    return chunks.map((chunk, i) => inserts[i].run(chunk.flatMap((signal) => signalValues(signal, this.options.runId, storedAt))));
+  }
+
   async #write(batch: readonly Job[]): Promise<void> {
     const storedAt = new Date().toISOString();
     const signals = batch.flatMap((job) => (job.kind === 'signal' ? [job.signal] : []));
-    // The connection is serialized: issuing every statement of the transaction at once saves
-    // a round trip per statement, and COMMIT is only issued once all of them succeeded.
-    const chunks: Signal[][] = [];
-    for (let start = 0; start < signals.length; start += ROWS_PER_STATEMENT) chunks.push(signals.slice(start, start + ROWS_PER_STATEMENT));
-    // Prepared before BEGIN, so the statements below are issued in batch order.
-    const inserts = await Promise.all(chunks.map((chunk) => this.#insert(chunk.length)));
-    const statements: Promise<unknown>[] = [this.writer.exec('BEGIN IMMEDIATE')];
-    chunks.forEach((chunk, i) => statements.push(inserts[i].run(chunk.flatMap((signal) => signalValues(signal, this.options.runId, storedAt)))));
-    for (const job of batch) {
-      if (job.kind === 'update') {
-        statements.push(this.writer.run('UPDATE signals SET reasoning = ?, reasoning_status = ? WHERE id = ?', [job.update.reasoning, job.update.status, job.update.id]));
-      } else if (job.kind === 'run') {
-        const { id, configHash, startedAt, finishedAt, stats } = job.run;
-        statements.push(
-          this.writer.run(
-            `INSERT INTO runs (id, config_hash, started_at, finished_at, stats) VALUES (?, ?, ?, ?, ?)
-             ON CONFLICT(id) DO UPDATE SET finished_at = excluded.finished_at, stats = excluded.stats`,
-            [id, configHash, startedAt, finishedAt, JSON.stringify(stats)],
-          ),
-        );
-      }
+    if (isOneStatement(batch)) {
+      // One statement is its own transaction: atomic without BEGIN and COMMIT, two round trips saved.
+      await Promise.all(await this.#insertAll(signals, storedAt));
+      this.options.onCommit?.();
+      return;
     }
-    const failed = (await Promise.allSettled(statements)).find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed === undefined) {
-      try {
-        await this.writer.exec('COMMIT');
-        this.options.onCommit?.();
-        return;
-      } catch (error) {
-        await this.writer.exec('ROLLBACK').catch(() => undefined);
-        throw error;
-      }
+    // sqlite3 runs a prepared statement as soon as it is issued, beside the connection's own
+    // queue: issued before BEGIN had run, an INSERT could commit on its own. So BEGIN first.
+    await this.writer.exec('BEGIN IMMEDIATE');
+    try {
+      const statements = [...(await this.#insertAll(signals, storedAt)), ...batch.map((job) => this.#otherWrite(job))];
+      const failed = (await Promise.allSettled(statements)).find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed !== undefined) throw failed.reason;
+      await this.writer.exec('COMMIT');
+    } catch (error) {
+      await this.writer.exec('ROLLBACK').catch(() => undefined);
+      throw error;
     }
-    await this.writer.exec('ROLLBACK').catch(() => undefined);
-    throw failed.reason;
+    this.options.onCommit?.();
+  }
+
+  /** The statement for a reasoning update or a run record; signals are written by {@link WriteQueue.#insertAll}. */
+  #otherWrite(job: Job): Promise<unknown> {
+    if (job.kind === 'update') {
+      return this.writer.run('UPDATE signals SET reasoning = ?, reasoning_status = ? WHERE id = ?', [job.update.reasoning, job.update.status, job.update.id]);
+    }
+    if (job.kind === 'run') {
+      const { id, configHash, startedAt, finishedAt, stats } = job.run;
+      return this.writer.run(
+        `INSERT INTO runs (id, config_hash, started_at, finished_at, stats) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT(id) DO UPDATE SET finished_at = excluded.finished_at, stats = excluded.stats`,
+        [id, configHash, startedAt, finishedAt, JSON.stringify(stats)],
+      );
+    }
+    return Promise.resolve();
   }
 
   async #deadLetter(job: Job, error: unknown): Promise<void> {
@@ -232,4 +263,9 @@ export class WriteQueue {
       );
     }
   }
+}
+
+/** True when the batch is signals only, few enough for one multi-row INSERT. */
+function isOneStatement(batch: readonly Job[]): boolean {
+  return batch.length <= ROWS_PER_STATEMENT && batch.every((job) => job.kind === 'signal');
 }

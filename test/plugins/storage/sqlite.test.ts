@@ -2,12 +2,15 @@ import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import type sqlite3 from 'sqlite3';
 import { createLogger, validateOptions, type Storage } from '../../../core';
 import sqlite from '../../../plugins/storage/sqlite';
 import { Connection } from '../../../plugins/storage/sqlite/connection';
 import { SCHEMA_VERSION, migrate } from '../../../plugins/storage/sqlite/schema';
 import { WriteQueue } from '../../../plugins/storage/sqlite/write-queue';
 import { ROOT, argoErrorOf, makeSignal, tempDir } from '../../helpers';
+
+const QUEUE_OPTIONS = { runId: 'run-1', flushMs: 600000, maxQueue: 10000, maxRetries: 0, retryBaseMs: 1, logger: createLogger('silent') };
 
 type Opened = Storage & Required<Pick<Storage, 'flush' | 'updateReasoning'>>;
 
@@ -218,6 +221,47 @@ describe('sqlite storage batch order', () => {
     await storage.flush();
     await Promise.all(writes);
     expect((await storage.querySignals({}))[0]).to.include({ reasoning: 'written later', reasoningStatus: 'done' });
+    await storage.close();
+  });
+
+  it('runs every statement of a multi-statement batch after its BEGIN, never on its own', async () => {
+    // sqlite3 starts a prepared statement as soon as it is issued, beside the connection's
+    // queue; an INSERT issued together with BEGIN ran first in about 1 batch of 1,000 here.
+    const file = path.join(tempDir(), 'signals.db');
+    const writer = await Connection.open(file, 'readwrite', 1000);
+    await writer.all('PRAGMA journal_mode = WAL');
+    await migrate(writer, file);
+    const executed: string[] = [];
+    (writer as unknown as { db: sqlite3.Database }).db.on('trace', (sql) => executed.push(sql.slice(0, 6)));
+    const queue = new WriteQueue(writer, { ...QUEUE_OPTIONS, batchSize: 2, deadLetterFile: `${file}.dead-letter.jsonl` });
+    const writes: Promise<void>[] = [];
+    for (let i = 0; i < 5000; i++) {
+      writes.push(queue.enqueue({ kind: 'signal', signal: makeSignal(`s${i}`) }));
+      writes.push(queue.enqueue({ kind: 'update', update: { id: `s${i}`, reasoning: 'later', status: 'done' } }));
+    }
+    await Promise.all(writes);
+    await queue.close();
+    let open = false;
+    for (const [i, sql] of executed.entries()) {
+      if (sql === 'BEGIN ') open = true;
+      else if (sql === 'COMMIT') open = false;
+      else expect(open, `statement ${i} (${sql}…) ran outside its transaction`).to.equal(true);
+    }
+    expect(executed.filter((sql) => sql === 'COMMIT')).to.have.length(5000);
+    await writer.close();
+    expect(await count(file, "reasoning = 'later'")).to.equal(5000);
+  });
+
+  it('writes batches of many different sizes correctly while it keeps only a few prepared statements', async () => {
+    const file = path.join(tempDir(), 'signals.db');
+    const storage = await open(file, { batchSize: 50, flushMs: 600000 });
+    let next = 0;
+    for (let size = 1; size <= 20; size++) {
+      const writes = Array.from({ length: size }, () => storage.save(makeSignal(`s${next++}`)));
+      await storage.flush();
+      await Promise.all(writes);
+    }
+    expect(await count(file)).to.equal(next);
     await storage.close();
   });
 });
