@@ -58,10 +58,9 @@ export class WriteQueue {
   readonly #queue: Job[] = [];
   readonly #roomWaiters: (() => void)[] = [];
   /** Multi-row INSERTs prepared once per row count: parsing thousands of placeholders costs more than binding them. */
-  readonly #inserts = new LRUCache<number, Promise<Prepared>>({
-    max: PREPARED_KEPT,
-    dispose: (statement) => void statement.then((prepared) => prepared.finalize()).catch(() => undefined),
-  });
+  readonly #inserts = new LRUCache<number, Promise<Prepared>>({ max: PREPARED_KEPT, dispose: (statement) => this.#finalize(statement) });
+  /** Finalizations under way: the connection cannot close before they end. */
+  readonly #finalizing = new Set<Promise<void>>();
   /** Jobs taken from the queue whose batch has not committed yet. */
   #inFlight = 0;
   #timer: NodeJS.Timeout | undefined;
@@ -110,9 +109,15 @@ export class WriteQueue {
     this.#closed = true;
     await this.flush();
     clearTimeout(this.#timer);
-    const prepared = await Promise.allSettled([...this.#inserts.values()]);
     this.#inserts.clear();
-    await Promise.all(prepared.map((p) => (p.status === 'fulfilled' ? p.value.finalize() : undefined)));
+    await Promise.all(this.#finalizing);
+  }
+
+  #finalize(statement: Promise<Prepared>): void {
+    const done: Promise<void> = statement
+      .then((prepared) => prepared.finalize(), () => undefined)
+      .finally(() => this.#finalizing.delete(done));
+    this.#finalizing.add(done);
   }
 
   #insert(rows: number): Promise<Prepared> {
