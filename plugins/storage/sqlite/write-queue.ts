@@ -91,11 +91,11 @@ export class WriteQueue {
     });
   }
 
-  /** Writes every queued job now; resolves when the queue is empty. */
+  /** Writes every queued job now; resolves when none waits or is being written. */
   async flush(): Promise<void> {
     this.#forced++;
     try {
-      while (this.#queue.length > 0) {
+      while (this.length > 0) {
         this.#kick();
         await this.#draining;
       }

@@ -155,6 +155,24 @@ describe('sqlite storage', () => {
     await storage.close();
   });
 
+  it('closes only after a batch already being written has committed, even while it waits for a lock', async () => {
+    const file = path.join(tempDir(), 'signals.db');
+    const storage = await open(file, { busyTimeoutMs: 20, retryBaseMs: 10 });
+    const blocker = await Connection.open(file, 'readwrite', 1000);
+    await blocker.exec('BEGIN IMMEDIATE');
+    const saved = storage.save(makeSignal('a'));
+    void storage.flush();
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    const closed = storage.close();
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    await blocker.exec('COMMIT');
+    await blocker.close();
+    await closed;
+    await saved;
+    expect(await count(file)).to.equal(1);
+    expect(existsSync(`${file}.dead-letter.jsonl`)).to.equal(false);
+  });
+
   it('sends a write that keeps failing to the dead-letter file and stores the rest of its batch', async () => {
     const file = path.join(tempDir(), 'signals.db');
     const storage = await open(file, { batchSize: 3, maxRetries: 1, retryBaseMs: 1 });
