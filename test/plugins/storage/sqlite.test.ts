@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type sqlite3 from 'sqlite3';
 import { createLogger, validateOptions, type Storage } from '../../../core';
 import sqlite from '../../../plugins/storage/sqlite';
@@ -11,6 +12,13 @@ import { WriteQueue } from '../../../plugins/storage/sqlite/write-queue';
 import { ROOT, argoErrorOf, makeSignal, tempDir } from '../../helpers';
 
 const QUEUE_OPTIONS = { runId: 'run-1', flushMs: 600000, maxQueue: 10000, maxRetries: 0, retryBaseMs: 1, logger: createLogger('silent') };
+
+/** Takes the write lock on another connection and gives it back after `ms`. */
+async function holdWriteLock(file: string, ms: number): Promise<{ released: Promise<void> }> {
+  const blocker = await Connection.open(file, 'readwrite', 1000);
+  await blocker.exec('BEGIN IMMEDIATE');
+  return { released: sleep(ms).then(() => blocker.exec('COMMIT')).then(() => blocker.close()) };
+}
 
 type Opened = Storage & Required<Pick<Storage, 'flush' | 'updateReasoning'>>;
 
@@ -143,13 +151,10 @@ describe('sqlite storage', () => {
   it('retries through a lock held by another connection', async () => {
     const file = path.join(tempDir(), 'signals.db');
     const storage = await open(file, { busyTimeoutMs: 20, retryBaseMs: 10 });
-    const blocker = await Connection.open(file, 'readwrite', 1000);
-    await blocker.exec('BEGIN IMMEDIATE');
+    const lock = await holdWriteLock(file, 150);
     const saved = storage.save(makeSignal('a'));
     void storage.flush();
-    await new Promise((resolve) => setTimeout(resolve, 150));
-    await blocker.exec('COMMIT');
-    await blocker.close();
+    await lock.released;
     await saved;
     expect(await count(file)).to.equal(1);
     await storage.close();
@@ -158,16 +163,11 @@ describe('sqlite storage', () => {
   it('closes only after a batch already being written has committed, even while it waits for a lock', async () => {
     const file = path.join(tempDir(), 'signals.db');
     const storage = await open(file, { busyTimeoutMs: 20, retryBaseMs: 10 });
-    const blocker = await Connection.open(file, 'readwrite', 1000);
-    await blocker.exec('BEGIN IMMEDIATE');
+    const lock = await holdWriteLock(file, 150);
     const saved = storage.save(makeSignal('a'));
     void storage.flush();
-    await new Promise((resolve) => setTimeout(resolve, 30));
-    const closed = storage.close();
-    await new Promise((resolve) => setTimeout(resolve, 120));
-    await blocker.exec('COMMIT');
-    await blocker.close();
-    await closed;
+    await sleep(30);
+    await Promise.all([storage.close(), lock.released]);
     await saved;
     expect(await count(file)).to.equal(1);
     expect(existsSync(`${file}.dead-letter.jsonl`)).to.equal(false);
