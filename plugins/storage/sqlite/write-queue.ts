@@ -48,8 +48,8 @@ function insertSql(rows: number): string {
 /**
  * Group commit on one writer connection. A job is settled only after the transaction
  * holding it has committed (never before, so a failed write loses nothing); its promise
- * resolves then, and until then it counts against `maxQueue`. A batch is written when `batchSize` jobs wait, `flushMs` after its first
- * job, or on `flush`. Lock errors are retried with backoff; other errors up to `maxRetries`
+ * resolves then, and until then it counts against `maxQueue`. A batch is written when
+ * `batchSize` jobs wait, `flushMs` after its first job, or on `flush`. Lock errors are retried with backoff; other errors up to `maxRetries`
  * times, then each job of the batch is tried alone and the ones that still fail go to the
  * dead-letter file. Inserts are idempotent on the signal id, so a retried batch never
  * duplicates.
