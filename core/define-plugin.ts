@@ -52,6 +52,11 @@ export interface PluginContext<Options> {
   readonly instanceName: string;
   /** The id of the run the plugin is built for (storage records it with each signal). */
   readonly runId: string;
+  /**
+   * True when the plugin is built only to be read from (the `signals` and `runs` commands): a
+   * storage then creates, migrates and locks nothing, and works on a file it may not write.
+   */
+  readonly readOnly: boolean;
   /** The run's seed (`seed`), for plugins that draw random numbers. */
   readonly seed: number;
   /** The environment the configuration was loaded with: read secrets (an API key) by the name an option gives, never from process.env. */

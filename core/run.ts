@@ -51,6 +51,7 @@ async function instantiate<K extends PluginKind>(
   logger: Logger,
   runId: string,
   services: RunServices = {},
+  readOnly = false,
 ): Promise<PluginInstances[K]> {
   const { definition, options, key } = resolved;
   try {
@@ -59,6 +60,7 @@ async function instantiate<K extends PluginKind>(
       instanceName: 'config' in resolved ? (resolved as ResolvedSource).config.name : definition.name,
       logger: logger.child({ plugin: `${definition.kind}:${definition.name}` }),
       runId,
+      readOnly,
       seed: loaded.values.seed,
       resolvePath: (p: string) => path.resolve(loaded.baseDir, p),
       env: loaded.env,
@@ -73,9 +75,9 @@ async function instantiate<K extends PluginKind>(
   }
 }
 
-/** Builds only the storage plugin of `config`, for the query commands: no run is recorded. */
+/** Builds only the storage plugin of `config`, read-only, for the query commands: no run is recorded. */
 export function openStorage(config: LoadedConfig, logger: Logger): Promise<PluginInstances['storage']> {
-  return instantiate(config.slots.storage, config, logger, 'query');
+  return instantiate(config.slots.storage, config, logger, 'query', {}, true);
 }
 
 /** The worker stage each kind of offloadable plugin belongs to. */

@@ -29,6 +29,7 @@ function instanceOf<K extends PluginRef['kind']>(ref: PluginRef & { kind: K }): 
         logger: logger.child({ plugin: `${def.kind}:${def.name}`, worker: true }),
         instanceName: name,
         runId: 'worker',
+        readOnly: false,
         seed: ref.seed,
         env: ref.env ?? {},
         now: Date.now,

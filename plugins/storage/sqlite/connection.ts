@@ -1,3 +1,4 @@
+import { pathToFileURL } from 'node:url';
 import sqlite3 from 'sqlite3';
 
 /** A sqlite3 error: `code` is SQLITE_BUSY, SQLITE_NOTADB, SQLITE_CANTOPEN, … */
@@ -28,14 +29,17 @@ export class Connection {
   private constructor(private readonly db: sqlite3.Database) {}
 
   /**
-   * Opens `file` read-write (created when missing) or read-only, with a busy timeout. The
-   * connection runs its statements strictly in the order they are issued (sqlite3's
-   * serialized mode), so a transaction's statements can be issued without waiting for each.
+   * Opens `file` read-write (created when missing), read-only, or immutable: read-only without
+   * the WAL's shared-memory file, for a database in a folder this process cannot write (SQLite
+   * then assumes nobody changes the file while it is open). `db.run`, `db.exec` and `prepare`
+   * run in the order they are issued (sqlite3's serialized mode); a prepared statement's runs
+   * do not wait in that queue (see the write queue).
    */
-  static open(file: string, mode: 'readwrite' | 'readonly', busyTimeoutMs: number): Promise<Connection> {
-    const flags = mode === 'readonly' ? sqlite3.OPEN_READONLY : sqlite3.OPEN_READWRITE | sqlite3.OPEN_CREATE;
+  static open(file: string, mode: 'readwrite' | 'readonly' | 'immutable', busyTimeoutMs: number): Promise<Connection> {
+    const flags = { readwrite: sqlite3.OPEN_READWRITE | sqlite3.OPEN_CREATE, readonly: sqlite3.OPEN_READONLY, immutable: sqlite3.OPEN_READONLY | sqlite3.OPEN_URI }[mode];
+    const name = mode === 'immutable' ? `${pathToFileURL(file).href}?immutable=1` : file;
     return new Promise((resolve, reject) => {
-      const db = new sqlite3.Database(file, flags, (error) => {
+      const db = new sqlite3.Database(name, flags, (error) => {
         if (error) return reject(error);
         db.configure('busyTimeout', busyTimeoutMs);
         db.serialize();

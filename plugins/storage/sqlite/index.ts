@@ -1,10 +1,10 @@
 import genericPool from 'generic-pool';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { ArgoError, PLUGIN_API_VERSION, defineStoragePlugin, isArgoError, messageOf, type RunRecord, type SignalQuery } from '../../../core';
+import { ArgoError, PLUGIN_API_VERSION, defineStoragePlugin, isArgoError, messageOf, type RunRecord, type SignalQuery, type Storage } from '../../../core';
 import { Checkpointer } from './checkpointer';
 import { Connection, type SqliteError } from './connection';
-import { migrate } from './schema';
+import { assertReadable, migrate } from './schema';
 import { rowToSignal, type SignalRow } from './signal-rows';
 import { WriteQueue } from './write-queue';
 
@@ -21,13 +21,37 @@ interface SqliteOptions {
   pool: { readers: number; idleMs: number };
 }
 
-function openError(file: string, error: unknown): ArgoError {
+function openError(file: string, error: unknown, access: 'reading' | 'writing'): ArgoError {
   const code = (error as SqliteError).code;
   const why =
     code === 'SQLITE_NOTADB'
       ? 'is not a SQLite database'
-      : `cannot be opened for writing (${messageOf(error)}); is its folder read-only?`;
+      : `cannot be opened for ${access} (${messageOf(error)})${access === 'writing' ? '; is its folder read-only?' : ''}`;
   return new ArgoError('ARGO_ERR_STORAGE_OPEN', `storage.path: ${file} ${why}`, { cause: error });
+}
+
+/**
+ * How a query-only storage opens `file`: read-only, or immutable when SQLite cannot open it
+ * read-only (a WAL database whose shared-memory file is gone, in a folder this process
+ * cannot write). Creates, migrates and locks nothing.
+ */
+async function readMode(file: string, busyTimeoutMs: number): Promise<'readonly' | 'immutable'> {
+  if (!existsSync(file)) throw new ArgoError('ARGO_ERR_STORAGE_OPEN', `storage.path: ${file} does not exist (nothing has been stored there yet)`);
+  for (const mode of ['readonly', 'immutable'] as const) {
+    let connection: Connection | undefined;
+    try {
+      connection = await Connection.open(file, mode, busyTimeoutMs);
+      await assertReadable(connection, file);
+      return mode;
+    } catch (error) {
+      if (isArgoError(error)) throw error;
+      const code = (error as SqliteError).code ?? '';
+      if (mode === 'immutable' || !/^SQLITE_(READONLY|CANTOPEN)/.test(code)) throw openError(file, error, 'reading');
+    } finally {
+      await connection?.close().catch(() => undefined);
+    }
+  }
+  throw new Error('unreachable: the immutable attempt returns or throws');
 }
 
 /** Opens the writer: creates the file, turns on WAL, checks and migrates the schema. */
@@ -35,7 +59,7 @@ async function openWriter(file: string, options: SqliteOptions): Promise<Connect
   try {
     mkdirSync(path.dirname(file), { recursive: true });
   } catch (error) {
-    throw openError(file, error);
+    throw openError(file, error, 'writing');
   }
   let writer: Connection | undefined;
   try {
@@ -47,7 +71,7 @@ async function openWriter(file: string, options: SqliteOptions): Promise<Connect
     return writer;
   } catch (error) {
     await writer?.close().catch(() => undefined);
-    throw isArgoError(error) ? error : openError(file, error);
+    throw isArgoError(error) ? error : openError(file, error, 'writing');
   }
 }
 
@@ -62,6 +86,34 @@ function signalsSql(query: SignalQuery): { sql: string; params: unknown[] } {
   const limit = query.limit === undefined ? '' : 'LIMIT ?';
   if (query.limit !== undefined) params.push(query.limit);
   return { sql: `SELECT * FROM signals ${filter} ORDER BY as_of, symbol ${limit}`, params };
+}
+
+/** The query side of the storage: a bounded pool of connections opened in `mode`. */
+function openQueries(file: string, options: SqliteOptions, mode: 'readonly' | 'immutable'): Pick<Storage, 'querySignals' | 'queryRuns' | 'close'> {
+  const readers = genericPool.createPool(
+    { create: () => Connection.open(file, mode, options.busyTimeoutMs), destroy: (connection) => connection.close() },
+    { max: options.pool.readers, min: 0, idleTimeoutMillis: options.pool.idleMs, evictionRunIntervalMillis: Math.max(1000, options.pool.idleMs) },
+  );
+  let closed: Promise<void> | undefined;
+  return {
+    async querySignals(query) {
+      const { sql, params } = signalsSql(query);
+      const rows = await readers.use((reader) => reader.all<SignalRow>(sql, params));
+      return rows.map(rowToSignal);
+    },
+    async queryRuns() {
+      const rows = await readers.use((reader) =>
+        reader.all<{ id: string; config_hash: string; started_at: string; finished_at: string; stats: string }>('SELECT * FROM runs ORDER BY started_at DESC'),
+      );
+      return rows.map(
+        (row): RunRecord => ({ id: row.id, configHash: row.config_hash, startedAt: row.started_at, finishedAt: row.finished_at, stats: JSON.parse(row.stats) }),
+      );
+    },
+    close() {
+      closed ??= readers.drain().then(() => readers.clear());
+      return closed;
+    },
+  };
 }
 
 /**
@@ -93,44 +145,32 @@ export default defineStoragePlugin<SqliteOptions>({
       idleMs: { doc: 'An idle reader is closed after this many ms.', format: 'nat', default: 30000 },
     },
   },
-  async create({ options, resolvePath, runId, logger }) {
+  async create({ options, resolvePath, runId, logger, readOnly }) {
     if (options.batchSize < 1 || options.maxQueue < options.batchSize || options.pool.readers < 1) {
       throw new ArgoError('ARGO_ERR_PLUGIN_OPTIONS', 'storage: batchSize and pool.readers must be at least 1, and maxQueue at least batchSize');
     }
     const file = resolvePath(options.path);
+    if (readOnly) {
+      const refuse = () => Promise.reject(new ArgoError('ARGO_ERR_STORAGE_WRITE', `sqlite storage: ${file} is open read-only, for queries; nothing is written`));
+      return { ...openQueries(file, options, await readMode(file, options.busyTimeoutMs)), save: refuse, saveRun: refuse };
+    }
     const writer = await openWriter(file, options);
+    const queries = openQueries(file, options, 'readonly');
     const checkpointer = await Checkpointer.open(file, options.busyTimeoutMs, logger);
     const queue = new WriteQueue(writer, { ...options, runId, deadLetterFile: `${file}.dead-letter.jsonl`, logger, onCommit: () => checkpointer.request() });
-    const readers = genericPool.createPool(
-      { create: () => Connection.open(file, 'readonly', options.busyTimeoutMs), destroy: (connection) => connection.close() },
-      { max: options.pool.readers, min: 0, idleTimeoutMillis: options.pool.idleMs, evictionRunIntervalMillis: Math.max(1000, options.pool.idleMs) },
-    );
     let closed: Promise<void> | undefined;
     return {
+      ...queries,
       save: (signal) => queue.enqueue({ kind: 'signal', signal }),
       saveRun: (run) => queue.enqueue({ kind: 'run', run }),
       updateReasoning: async (updates) => {
         await Promise.all(updates.map((update) => queue.enqueue({ kind: 'update', update })));
       },
       flush: () => queue.flush(),
-      async querySignals(query) {
-        const { sql, params } = signalsSql(query);
-        const rows = await readers.use((reader) => reader.all<SignalRow>(sql, params));
-        return rows.map(rowToSignal);
-      },
-      async queryRuns() {
-        const rows = await readers.use((reader) =>
-          reader.all<{ id: string; config_hash: string; started_at: string; finished_at: string; stats: string }>('SELECT * FROM runs ORDER BY started_at DESC'),
-        );
-        return rows.map(
-          (row): RunRecord => ({ id: row.id, configHash: row.config_hash, startedAt: row.started_at, finishedAt: row.finished_at, stats: JSON.parse(row.stats) }),
-        );
-      },
       close() {
         closed ??= (async () => {
           await queue.close();
-          await readers.drain();
-          await readers.clear();
+          await queries.close();
           await checkpointer.close();
           await writer.close();
         })();

@@ -39,8 +39,7 @@ const MIGRATIONS: readonly string[] = [
 /** The schema version this code writes. */
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
-/** Brings the database at `file` up to {@link SCHEMA_VERSION}, each step in its own transaction. */
-export async function migrate(connection: Connection, file: string): Promise<void> {
+async function versionOf(connection: Connection, file: string): Promise<number> {
   const [{ user_version: version }] = await connection.all<{ user_version: number }>('PRAGMA user_version');
   if (version > SCHEMA_VERSION) {
     throw new ArgoError(
@@ -48,7 +47,24 @@ export async function migrate(connection: Connection, file: string): Promise<voi
       `storage.path: ${file} has schema version ${version}, this argo-signals writes version ${SCHEMA_VERSION}; use a newer argo-signals or another file`,
     );
   }
+  return version;
+}
+
+/** Brings the database at `file` up to {@link SCHEMA_VERSION}, each step in its own transaction. */
+export async function migrate(connection: Connection, file: string): Promise<void> {
+  const version = await versionOf(connection, file);
   for (let step = version; step < SCHEMA_VERSION; step++) {
     await connection.exec(`BEGIN IMMEDIATE; ${MIGRATIONS[step]} PRAGMA user_version = ${step + 1}; COMMIT;`);
+  }
+}
+
+/** Refuses, without changing it, a database this code cannot read as it is: from a newer version, or not yet migrated. */
+export async function assertReadable(connection: Connection, file: string): Promise<void> {
+  const version = await versionOf(connection, file);
+  if (version < SCHEMA_VERSION) {
+    throw new ArgoError(
+      'ARGO_ERR_STORAGE_SCHEMA',
+      `storage.path: ${file} has schema version ${version}, older than ${SCHEMA_VERSION}, and a query does not migrate it; run argo-signals on it once with write access`,
+    );
   }
 }

@@ -1,0 +1,99 @@
+import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { Connection } from '../../plugins/storage/sqlite/connection';
+import { ROOT, runCli, tempDir } from '../helpers';
+
+/** A folder whose data/argo-signals.db holds a two-month replay of the generated demo symbols. */
+function replayedFolder(): string {
+  const dir = tempDir();
+  const { code, stderr } = runCli(['replay', '--from', '2024-11-01', '--to', '2024-12-31'], { cwd: dir });
+  expect(code, stderr).to.equal(0);
+  return dir;
+}
+
+function json<T>(args: readonly string[], cwd: string): T {
+  const { code, stdout, stderr } = runCli(args, { cwd });
+  expect(code, stderr).to.equal(0);
+  return JSON.parse(stdout) as T;
+}
+
+type Stored = { symbol: string; asOf: string; reasoningStatus: string };
+
+describe('query commands: signals and runs', () => {
+  let dir: string;
+  let db: string;
+  before(() => {
+    dir = replayedFolder();
+    db = path.join(dir, 'data', 'argo-signals.db');
+  });
+
+  it('lists the stored signals in date order and the run that wrote them', () => {
+    const all = json<Stored[]>(['signals', '--json'], dir);
+    expect(all.length).to.be.greaterThan(10);
+    const dates = all.map((s) => s.asOf);
+    expect(dates).to.deep.equal([...dates].sort());
+    const runs = json<{ stats: { signals: number }; configHash: string }[]>(['runs', '--db', db, '--json'], dir);
+    expect(runs).to.have.length(1);
+    expect(runs[0].stats.signals).to.equal(all.length);
+    expect(runs[0].configHash).to.match(/^[0-9a-f]{16}$/);
+  });
+
+  it('filters by symbol, date range and limit', () => {
+    const all = json<Stored[]>(['signals', '--db', db, '--json'], dir);
+    const symbol = all[0].symbol;
+    const bySymbol = json<Stored[]>(['signals', '--db', db, '--symbol', symbol, '--json'], dir);
+    expect(bySymbol.length).to.equal(all.filter((s) => s.symbol === symbol).length).and.be.greaterThan(0);
+    expect(bySymbol.every((s) => s.symbol === symbol)).to.equal(true);
+    const december = json<Stored[]>(['signals', '--db', db, '--from', '2024-12-01', '--to', '2024-12-31', '--json'], dir);
+    expect(december.length).to.equal(all.filter((s) => s.asOf >= '2024-12-01').length).and.be.greaterThan(0);
+    expect(json<Stored[]>(['signals', '--db', db, '--limit', '3', '--json'], dir)).to.deep.equal(all.slice(0, 3));
+    const table = runCli(['signals', '--db', db, '--limit', '2'], { cwd: dir });
+    expect(table.stdout).to.match(/symbol\s+asOf\s+action/);
+  });
+
+  it('reads a database in a folder the user cannot write, changing nothing', () => {
+    const shelf = path.join(tempDir(), 'archive');
+    mkdirSync(shelf);
+    copyFileSync(db, path.join(shelf, 'old.db'));
+    chmodSync(path.join(shelf, 'old.db'), 0o444);
+    chmodSync(shelf, 0o555);
+    chmodSync(path.dirname(shelf), 0o755);
+    // Root ignores permissions, so the CLI runs as nobody there.
+    const asUser = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+    const result = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'argo-signals.js'), 'signals', '--db', path.join(shelf, 'old.db'), '--json'], {
+      cwd: shelf,
+      encoding: 'utf8',
+      ...asUser,
+    });
+    expect(result.status, result.stderr).to.equal(0);
+    expect(JSON.parse(result.stdout)).to.have.length(json<Stored[]>(['signals', '--db', db, '--json'], dir).length);
+    expect(readdirSync(shelf)).to.deep.equal(['old.db']);
+  });
+
+  it('refuses, without creating or migrating it, a database that is missing or was never written', async () => {
+    const empty = tempDir();
+    const missing = runCli(['signals', '--set', 'storage.path=nothing/here.db'], { cwd: empty });
+    expect(missing.code).to.equal(2);
+    expect(missing.stderr).to.contain('ARGO_ERR_STORAGE_OPEN').and.contain(path.join(empty, 'nothing', 'here.db')).and.contain('does not exist');
+    expect(existsSync(path.join(empty, 'nothing'))).to.equal(false);
+
+    const blank = path.join(empty, 'blank.db');
+    const connection = await Connection.open(blank, 'readwrite', 1000);
+    await connection.close();
+    const unmigrated = runCli(['runs', '--db', blank], { cwd: empty });
+    expect(unmigrated.code).to.equal(2);
+    expect(unmigrated.stderr).to.contain('ARGO_ERR_STORAGE_SCHEMA').and.contain('schema version 0');
+    const reader = await Connection.open(blank, 'readonly', 1000);
+    expect(await reader.all("SELECT name FROM sqlite_master WHERE type = 'table'")).to.deep.equal([]);
+    await reader.close();
+  });
+
+  it('leaves the database as a later run finds it: the run still writes to it', () => {
+    const { code, stderr } = runCli(['run'], { cwd: dir });
+    expect(code, stderr).to.equal(0);
+    expect(json<unknown[]>(['runs', '--json'], dir)).to.have.length(2);
+    expect(readFileSync(db).subarray(0, 15).toString()).to.equal('SQLite format 3');
+  });
+});
