@@ -1,6 +1,6 @@
 import { createWriteStream, existsSync, mkdirSync, readFileSync, type WriteStream } from 'node:fs';
 import path from 'node:path';
-import { ArgoError, PLUGIN_API_VERSION, defineStoragePlugin, messageOf, type RunRecord, type Signal } from '../../core';
+import { ArgoError, PLUGIN_API_VERSION, defineStoragePlugin, messageOf, queryOnlyStorage, type RunRecord, type Signal, type SignalQuery } from '../../core';
 import { filterSignals } from './signal-filter';
 
 interface JsonlOptions {
@@ -50,9 +50,18 @@ export default defineStoragePlugin<JsonlOptions>({
     path: { doc: 'Signals file, relative to the config file.', format: String, default: 'data/signals.jsonl' },
     runsPath: { doc: 'Runs file, relative to the config file.', format: String, default: 'data/runs.jsonl' },
   },
-  create({ options, resolvePath }) {
+  create({ options, resolvePath, readOnly }) {
     const signalsFile = resolvePath(options.path);
     const runsFile = resolvePath(options.runsPath);
+    const queries = {
+      async querySignals(query: SignalQuery) {
+        return filterSignals(latestById(readLines<Signal>(signalsFile)).values(), query);
+      },
+      async queryRuns() {
+        return readLines<RunRecord>(runsFile).reverse();
+      },
+    };
+    if (readOnly) return queryOnlyStorage(signalsFile, queries);
     let stored: Map<string, Signal>;
     try {
       stored = latestById(readLines<Signal>(signalsFile));
@@ -81,12 +90,7 @@ export default defineStoragePlugin<JsonlOptions>({
       async saveRun(run) {
         await append(runs, run, runsFile);
       },
-      async querySignals(query) {
-        return filterSignals(latestById(readLines<Signal>(signalsFile)).values(), query);
-      },
-      async queryRuns() {
-        return readLines<RunRecord>(runsFile).reverse();
-      },
+      ...queries,
       async close() {
         await Promise.all([signals, runs].map((stream) => new Promise<void>((resolve) => stream.end(resolve))));
       },

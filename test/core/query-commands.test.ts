@@ -3,7 +3,9 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '../../plugins/storage/sqlite/connection';
-import { ROOT, runCli, tempDir } from '../helpers';
+import { createLogger, validateOptions } from '../../core';
+import sqlite from '../../plugins/storage/sqlite';
+import { ROOT, argoErrorOf, makeSignal, runCli, tempDir } from '../helpers';
 
 /** A folder whose data/argo-signals.db holds a two-month replay of the generated demo symbols. */
 function replayedFolder(): string {
@@ -88,6 +90,21 @@ describe('query commands: signals and runs', () => {
     const reader = await Connection.open(blank, 'readonly', 1000);
     expect(await reader.all("SELECT name FROM sqlite_master WHERE type = 'table'")).to.deep.equal([]);
     await reader.close();
+  });
+
+  it('refuses writes through a storage opened for queries, naming the file, and creates no jsonl file', async () => {
+    const options = validateOptions(sqlite, { path: db }, 'storage');
+    const storage = await sqlite.create({ options, resolvePath: (p: string) => p, runId: 'query', readOnly: true, logger: createLogger('silent') } as never);
+    const error = await argoErrorOf(() => storage.save(makeSignal('x')));
+    expect(error.code).to.equal('ARGO_ERR_STORAGE_WRITE');
+    expect(error.message).to.contain(db).and.contain('read-only');
+    await storage.close();
+
+    const empty = tempDir();
+    const jsonl = runCli(['signals', '--set', 'storage.plugin=jsonl', '--json'], { cwd: empty });
+    expect(jsonl.code, jsonl.stderr).to.equal(0);
+    expect(JSON.parse(jsonl.stdout)).to.deep.equal([]);
+    expect(readdirSync(empty)).to.deep.equal([]);
   });
 
   it('leaves the database as a later run finds it: the run still writes to it', () => {

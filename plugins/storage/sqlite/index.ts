@@ -1,7 +1,7 @@
 import genericPool from 'generic-pool';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { ArgoError, PLUGIN_API_VERSION, defineStoragePlugin, isArgoError, messageOf, type RunRecord, type SignalQuery, type Storage } from '../../../core';
+import { ArgoError, PLUGIN_API_VERSION, defineStoragePlugin, isArgoError, messageOf, queryOnlyStorage, type RunRecord, type SignalQuery, type Storage } from '../../../core';
 import { Checkpointer } from './checkpointer';
 import { Connection, type SqliteError } from './connection';
 import { assertReadable, migrate } from './schema';
@@ -150,10 +150,7 @@ export default defineStoragePlugin<SqliteOptions>({
       throw new ArgoError('ARGO_ERR_PLUGIN_OPTIONS', 'storage: batchSize and pool.readers must be at least 1, and maxQueue at least batchSize');
     }
     const file = resolvePath(options.path);
-    if (readOnly) {
-      const refuse = () => Promise.reject(new ArgoError('ARGO_ERR_STORAGE_WRITE', `sqlite storage: ${file} is open read-only, for queries; nothing is written`));
-      return { ...openQueries(file, options, await readMode(file, options.busyTimeoutMs)), save: refuse, saveRun: refuse };
-    }
+    if (readOnly) return queryOnlyStorage(file, openQueries(file, options, await readMode(file, options.busyTimeoutMs)));
     const writer = await openWriter(file, options);
     const queries = openQueries(file, options, 'readonly');
     const checkpointer = await Checkpointer.open(file, options.busyTimeoutMs, logger);
