@@ -37,21 +37,21 @@ function openError(file: string, error: unknown, access: 'reading' | 'writing'):
  */
 async function readMode(file: string, busyTimeoutMs: number): Promise<'readonly' | 'immutable'> {
   if (!existsSync(file)) throw new ArgoError('ARGO_ERR_STORAGE_OPEN', `storage.path: ${file} does not exist (nothing has been stored there yet)`);
-  for (const mode of ['readonly', 'immutable'] as const) {
-    let connection: Connection | undefined;
+  const probe = async <M extends 'readonly' | 'immutable'>(mode: M): Promise<M> => {
+    const connection = await Connection.open(file, mode, busyTimeoutMs);
     try {
-      connection = await Connection.open(file, mode, busyTimeoutMs);
       await assertReadable(connection, file);
       return mode;
-    } catch (error) {
-      if (isArgoError(error)) throw error;
-      const code = (error as SqliteError).code ?? '';
-      if (mode === 'immutable' || !/^SQLITE_(READONLY|CANTOPEN)/.test(code)) throw openError(file, error, 'reading');
     } finally {
-      await connection?.close().catch(() => undefined);
+      await connection.close().catch(() => undefined);
     }
-  }
-  throw new Error('unreachable: the immutable attempt returns or throws');
+  };
+  const fail = (error: unknown): never => {
+    throw isArgoError(error) ? error : openError(file, error, 'reading');
+  };
+  return probe('readonly').catch((error: unknown) =>
+    /^SQLITE_(READONLY|CANTOPEN)/.test((error as SqliteError).code ?? '') ? probe('immutable').catch(fail) : fail(error),
+  );
 }
 
 /** Opens the writer: creates the file, turns on WAL, checks and migrates the schema. */
