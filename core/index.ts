@@ -72,6 +72,7 @@ export { TOKENS } from './tokens';
 export { main, type Benchmark, type BenchmarkContext, type CliEnvironment } from './cli/main';
 export { configurationReference } from './config-doc';
 export { WriteTracker } from './write-tracker';
+export { InFlight } from './in-flight';
 export { queryOnlyStorage } from './query-only-storage';
 export { runAbTest, type AbOptions, type AbReport, type ArmReport, type ArmSpec, type MetricDifference } from './ab-lab';
 export { renderAbReport } from './ab-report-html';

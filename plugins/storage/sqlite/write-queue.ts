@@ -1,7 +1,7 @@
 import { appendFile } from 'node:fs/promises';
 import { LRUCache } from 'lru-cache';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ArgoError, messageOf, type Logger, type ReasoningUpdate, type RunRecord, type Signal } from '../../../core';
+import { ArgoError, InFlight, messageOf, type Logger, type ReasoningUpdate, type RunRecord, type Signal } from '../../../core';
 import { isBusy, type Connection, type Prepared } from './connection';
 import { SIGNAL_COLUMNS, signalValues } from './signal-rows';
 
@@ -58,9 +58,9 @@ export class WriteQueue {
   readonly #queue: Job[] = [];
   readonly #roomWaiters: (() => void)[] = [];
   /** Multi-row INSERTs prepared once per row count: parsing thousands of placeholders costs more than binding them. */
-  readonly #inserts = new LRUCache<number, Promise<Prepared>>({ max: PREPARED_KEPT, dispose: (statement) => this.#finalize(statement) });
+  readonly #inserts = new LRUCache<number, Promise<Prepared>>({ max: PREPARED_KEPT, dispose: (statement) => this.#finalizing.track(statement.then((prepared) => prepared.finalize())) });
   /** Finalizations under way: the connection cannot close before they end. */
-  readonly #finalizing = new Set<Promise<void>>();
+  readonly #finalizing = new InFlight();
   /** Jobs taken from the queue whose batch has not committed yet. */
   #inFlight = 0;
   #timer: NodeJS.Timeout | undefined;
@@ -110,14 +110,7 @@ export class WriteQueue {
     await this.flush();
     clearTimeout(this.#timer);
     this.#inserts.clear();
-    await Promise.all(this.#finalizing);
-  }
-
-  #finalize(statement: Promise<Prepared>): void {
-    const done: Promise<void> = statement
-      .then((prepared) => prepared.finalize(), () => undefined)
-      .finally(() => this.#finalizing.delete(done));
-    this.#finalizing.add(done);
+    await this.#finalizing.idle();
   }
 
   #insert(rows: number): Promise<Prepared> {
