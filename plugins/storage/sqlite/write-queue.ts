@@ -58,7 +58,10 @@ export class WriteQueue {
   readonly #queue: Job[] = [];
   readonly #roomWaiters: (() => void)[] = [];
   /** Multi-row INSERTs prepared once per row count: parsing thousands of placeholders costs more than binding them. */
-  readonly #inserts = new LRUCache<number, Promise<Prepared>>({ max: PREPARED_KEPT, dispose: (statement) => this.#finalizing.track(statement.then((prepared) => prepared.finalize())) });
+  readonly #inserts = new LRUCache<number, Promise<Prepared>>({
+    max: PREPARED_KEPT,
+    dispose: (statement) => this.#finalizing.track(statement.then((prepared) => prepared.finalize())),
+  });
   /** Finalizations under way: the connection cannot close before they end. */
   readonly #finalizing = new InFlight();
   /** Jobs taken from the queue whose batch has not committed yet. */
