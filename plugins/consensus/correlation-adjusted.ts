@@ -67,9 +67,14 @@ export default defineConsensusPlugin<CorrelationOptions>({
     minOverlap: { doc: 'Evaluations two sources must share before their correlation counts.', format: 'nat', default: 20 },
   },
   create({ options }) {
-    const adjust = (opinions: readonly WeightedOpinion[], history: OpinionHistory | undefined): WeightedOpinion[] => {
-      if (history === undefined) return [...opinions];
-      const discount = discounts(history, options.minOverlap);
+    // With a multi-wave early exit, one evaluation asks for the partial consensus and the bound
+    // after each wave and then the final consensus, all with one history object (an immutable
+    // copy): its discounts are computed once.
+    const discountsOf = new WeakMap<OpinionHistory, Map<string, number>>();
+    const adjust = (opinions: readonly WeightedOpinion[], history: OpinionHistory | undefined): readonly WeightedOpinion[] => {
+      if (history === undefined) return opinions;
+      let discount = discountsOf.get(history);
+      if (discount === undefined) discountsOf.set(history, (discount = discounts(history, options.minOverlap)));
       return opinions.map((o) => ({ ...o, weight: o.weight / (discount.get(o.source) ?? 1) }));
     };
     return {
