@@ -4,12 +4,13 @@
  * (later ones win), validated strictly.
  */
 import convict from 'convict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { PluginDefinition, PluginKind } from './define-plugin';
 import { ArgoError, messageOf } from './errors';
 import { AUTO_MARKET_DATA, PLUGIN_SLOTS, engineSchema, type EngineConfig, type PluginSlot, type SourceConfig } from './config-schema';
 import { resolvePlugin, validateOptions } from './plugin-loader';
+import { ValueError, assertNoPrototypeKeys, assertShallow, isLeaf, leavesOf, nodeAt, readLeaf, readTree, type ReadTreeOptions } from './config-values';
 import type { PluginRegistry } from './plugin-registry';
 import { hashOf } from './stable-hash';
 
@@ -66,9 +67,14 @@ export interface LoadedConfig {
 
 type Schema = Record<string, any>;
 
+/** The largest config file read: a real one is a few KB, and a huge one is an attack on the parser. */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
+
 function readConfigFile(file: string): unknown {
   let text: string;
   try {
+    const size = statSync(file).size;
+    if (size > MAX_CONFIG_BYTES) throw new Error(`it is ${size} bytes, more than the ${MAX_CONFIG_BYTES} a config file may have`);
     text = readFileSync(file, 'utf8');
   } catch (error) {
     throw new ArgoError('ARGO_ERR_CONFIG_FILE', `cannot read config file ${file}: ${messageOf(error)}`, { cause: error });
@@ -76,6 +82,7 @@ function readConfigFile(file: string): unknown {
   try {
     const parsed: unknown = JSON.parse(text);
     if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('the top level must be an object');
+    assertShallow(parsed, 'the document');
     return parsed;
   } catch (error) {
     throw new ArgoError('ARGO_ERR_CONFIG_FILE', `config file ${file} is not a valid JSON object: ${messageOf(error)}`, { cause: error });
@@ -88,32 +95,19 @@ function parseSet(pair: string): [string, string] {
   return [pair.slice(0, at).trim(), pair.slice(at + 1)];
 }
 
-function isLeaf(node: unknown): boolean {
-  return typeof node === 'object' && node !== null && 'default' in node;
+/** The environment variable of a key: `ARGO_` and the key in upper snake case, unless the leaf names its own. */
+function envName(dotted: string, leaf: Schema): string {
+  return leaf.env ?? `ARGO_${dotted.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/\./g, '_').toUpperCase()}`;
 }
 
-function envName(dotted: string): string {
-  return `ARGO_${dotted.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/\./g, '_').toUpperCase()}`;
-}
-
-/** A copy of `schema` in which every leaf without an `env` gets `ARGO_<PATH>`. */
-function withEnvNames(schema: Schema, prefix = ''): Schema {
-  const out: Schema = {};
-  for (const [key, node] of Object.entries(schema)) {
-    const dotted = prefix === '' ? key : `${prefix}.${key}`;
-    out[key] = isLeaf(node) ? { env: envName(dotted), ...node } : withEnvNames(node, dotted);
-  }
-  return out;
-}
-
-function nodeAt(schema: Schema, dotted: string): Schema {
+function mountPoint(schema: Schema, dotted: string): Schema {
   let node = schema;
   for (const part of dotted.split('.')) node = node[part] ??= {};
   return node;
 }
 
 function mountFragment(schema: Schema, slot: PluginSlot, def: PluginDefinition): void {
-  const node = nodeAt(schema, slot.mount);
+  const node = mountPoint(schema, slot.mount);
   for (const [key, fragment] of Object.entries(def.options ?? {})) {
     if (key in node) {
       throw new ArgoError(
@@ -129,16 +123,40 @@ function valueAt(values: unknown, dotted: string): any {
   return dotted.split('.').reduce<any>((node, part) => (node === undefined || node === null ? undefined : node[part]), values);
 }
 
-/** Builds a convict instance from `schema` and applies every input in precedence order. */
-function build(schema: Schema, input: ConfigInput, fileValues: unknown, label: string): convict.Config<any> {
+/** A value for the key `dotted`, read by its schema node (a leaf, or a section given as an object). */
+function readAt(schema: Schema, dotted: string, value: unknown, where: string, options: ReadTreeOptions): unknown {
+  const node = nodeAt(schema, dotted);
+  if (node === undefined) {
+    if (options.undeclared === 'refuse') throw new ValueError(`${where}: ${dotted} is not a declared key`);
+    return value;
+  }
+  return isLeaf(node) ? readLeaf(value, node, where) : readTree(value, node, dotted, options);
+}
+
+/**
+ * Builds a convict instance from `schema` and applies every input in precedence order: file,
+ * environment, `--set`, programmatic values. Each value is read strictly by its key's schema
+ * (see config-values.ts) before convict sees it; convict then checks ranges and formats.
+ */
+function build(schema: Schema, input: ConfigInput, fileValues: unknown, label: string, options: ReadTreeOptions): convict.Config<any> {
   try {
-    const config = convict(withEnvNames(schema), { env: { ...(input.env ?? {}) } as NodeJS.ProcessEnv, args: [] });
-    if (fileValues !== undefined) config.load(fileValues);
-    for (const pair of input.sets ?? []) {
-      const [key, value] = parseSet(pair);
-      config.set(key, value);
+    const config = convict(schema, { env: {}, args: [] });
+    if (fileValues !== undefined) {
+      assertNoPrototypeKeys(fileValues);
+      config.load(readTree(fileValues, schema, '', options));
     }
-    for (const [key, value] of Object.entries(input.values ?? {})) config.set(key, value);
+    for (const [dotted, leaf] of leavesOf(schema)) {
+      const name = envName(dotted, leaf);
+      const text = input.env?.[name];
+      if (text !== undefined) config.set(dotted, readLeaf(text, leaf, `${name} (${dotted})`));
+    }
+    for (const pair of input.sets ?? []) {
+      const [key, text] = parseSet(pair);
+      config.set(key, readAt(schema, key, text, `--set ${key}`, options));
+    }
+    for (const [key, value] of Object.entries(input.values ?? {})) {
+      config.set(key, readAt(schema, key, value, key, options));
+    }
     return config;
   } catch (error) {
     if (error instanceof ArgoError) throw error;
@@ -161,7 +179,7 @@ export function loadConfig(registry: PluginRegistry, input: ConfigInput = {}): L
   const fileValues = file === null ? undefined : readConfigFile(file);
   const label = file === null ? 'config' : `config (${file})`;
 
-  const firstPass = build(engineSchema(), input, fileValues, label);
+  const firstPass = build(engineSchema(), input, fileValues, label, { undeclared: 'keep' });
   try {
     firstPass.validate({ allowed: 'warn', output: () => undefined });
   } catch (error) {
@@ -176,7 +194,7 @@ export function loadConfig(registry: PluginRegistry, input: ConfigInput = {}): L
     return { slot, definition };
   });
 
-  const config = build(schema, input, fileValues, label);
+  const config = build(schema, input, fileValues, label, { undeclared: 'refuse' });
   try {
     config.validate({ allowed: 'strict' });
   } catch (error) {

@@ -3,6 +3,7 @@
  * {@link PLUGIN_SLOTS} by the config loader; source options are validated per entry.
  */
 import convict from 'convict';
+import type { ValueKind } from './config-values';
 import type { PluginKind } from './define-plugin';
 import { LOG_LEVELS } from './logger';
 import { SYMBOL_PATTERN } from './symbols';
@@ -109,6 +110,7 @@ const SOURCE_KEYS = ['name', 'plugin', 'weight', 'timeoutMs', 'options', 'simula
 /** Checks the `sources` list and fills each entry's defaults in place. */
 function checkSources(value: unknown): void {
   if (!Array.isArray(value)) throw new Error('must be a list of source entries');
+  if (value.length === 0) throw new Error('must name at least one source: with none, no symbol can get a signal');
   const names = new Set<string>();
   value.forEach((raw: unknown, i) => {
     const at = `sources[${i}]`;
@@ -157,17 +159,17 @@ convict.addFormat({
   coerce: (value: string) => value.split(',').map((s) => s.trim()).filter((s) => s !== ''),
 });
 
-/** A convict format function that says what it accepts, for the configuration reference. */
-function described<F extends (value: unknown) => void>(description: string, check: F): F & { description: string } {
-  return Object.assign(check, { description });
+/** A convict format function that says what it accepts, for the configuration reference, and which kind of value the strict reader reads for it. */
+function described<F extends (value: unknown) => void>(description: string, valueKind: ValueKind, check: F): F & { description: string; valueKind: ValueKind } {
+  return Object.assign(check, { description, valueKind });
 }
 
 function numberIn(min: number, max: number) {
-  return described(`number ${min}..${max}`, (value: unknown) => assertNumberIn(value, min, max, 'value'));
+  return described(`number ${min}..${max}`, 'number', (value: unknown) => assertNumberIn(value, min, max, 'value'));
 }
 
 function integerIn(min: number, max: number) {
-  return described(`integer ${min}..${max}`, (value: unknown) => {
+  return described(`integer ${min}..${max}`, 'integer', (value: unknown) => {
     assertNumberIn(value, min, max, 'value');
     if (!Number.isInteger(value)) throw new Error(`must be an integer, was ${value}`);
   });

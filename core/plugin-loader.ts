@@ -1,5 +1,6 @@
 import convict from 'convict';
 import path from 'node:path';
+import { readTree } from './config-values';
 import type { PluginDefinition, PluginKind } from './define-plugin';
 import { ArgoError, isArgoError, messageOf } from './errors';
 import type { PluginRegistry } from './plugin-registry';
@@ -77,12 +78,14 @@ export function resolvePlugin<K extends PluginKind>(
 
 /**
  * Validates `raw` against the definition's option schema and returns the options with
- * defaults filled in. Unknown options and wrong types fail with the config key at fault.
+ * defaults filled in. Values are read strictly (config-values.ts); unknown options and wrong
+ * types fail with the config key at fault.
  */
 export function validateOptions(def: PluginDefinition, raw: unknown, key: string): Record<string, unknown> {
   try {
-    const config = convict((def.options ?? {}) as convict.Schema<Record<string, unknown>>, { env: {}, args: [] });
-    config.load(raw ?? {});
+    const schema = (def.options ?? {}) as convict.Schema<Record<string, unknown>>;
+    const config = convict(schema, { env: {}, args: [] });
+    config.load(readTree(raw ?? {}, schema, key, { undeclared: 'refuse' }));
     config.validate({ allowed: 'strict' });
     return config.getProperties();
   } catch (error) {
