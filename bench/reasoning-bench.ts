@@ -1,4 +1,5 @@
 import {
+  SecretRedactor,
   CycleStats,
   DeferredReasoner,
   ReasoningService,
@@ -81,7 +82,7 @@ async function measureMode(context: BenchmarkContext, explainer: Explainer, expl
   const config = loadConfig(context.registry, { values: { 'reasoning.mode': mode, 'reasoning.maxWaitMs': maxWaitMs } }).values;
   const stats = new CycleStats();
   const cache = mode === 'sync' ? null : await build<ReasoningCache>(context, 'reasoning-cache', 'memory');
-  const service = new ReasoningService(explainer, { name: explainerName, version: '1.0.0', options: {} }, cache, config, stats, logger);
+  const service = new ReasoningService(explainer, { name: explainerName, version: '1.0.0', options: {} }, cache, config, stats, logger, new SecretRedactor());
   const storage = { updateReasoning: async () => undefined } as unknown as Storage;
   const deferred = new DeferredReasoner(service, storage, config.reasoning.deferred.concurrency, stats, logger);
   if (warm) for (let start = 0; start + CYCLE <= requests.length; start += CYCLE) await Promise.all(requests.slice(start, start + CYCLE).map((r) => service.reason(r)));

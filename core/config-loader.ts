@@ -12,6 +12,7 @@ import { AUTO_MARKET_DATA, PLUGIN_SLOTS, engineSchema, type EngineConfig, type P
 import { resolvePlugin, validateOptions } from './plugin-loader';
 import { ValueError, assertNoPrototypeKeys, assertShallow, isLeaf, leavesOf, nodeAt, readLeaf, readTree, type ReadTreeOptions } from './config-values';
 import type { PluginRegistry } from './plugin-registry';
+import { SecretRedactor } from './secret-redactor';
 import { hashOf } from './stable-hash';
 
 /** Where configuration values come from, lowest precedence first. */
@@ -24,6 +25,8 @@ export interface ConfigInput {
   readonly sets?: readonly string[];
   /** Programmatic values by dotted key, applied last (A/B arms, tests). */
   readonly values?: Readonly<Record<string, unknown>>;
+  /** Where the secrets plugins read are registered; one is made when absent. The CLI passes its own, which also redacts its output. */
+  readonly secrets?: SecretRedactor;
 }
 
 /** A plugin selected by config, with its validated options. */
@@ -63,6 +66,8 @@ export interface LoadedConfig {
   readonly hash: string;
   /** The environment the values were read with; plugins read secrets from it by name. */
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** The secrets plugins have read from `env` so far, kept out of logs, messages and storage. */
+  readonly secrets: SecretRedactor;
 }
 
 type Schema = Record<string, any>;
@@ -216,5 +221,5 @@ export function loadConfig(registry: PluginRegistry, input: ConfigInput = {}): L
     return { definition, options: validateOptions(definition, entry.options, `${key}.options`), key, config: entry };
   });
 
-  return { values, schema, baseDir, file, slots, sources, hash: hashOf(values), env: input.env ?? {} };
+  return { values, schema, baseDir, file, slots, sources, hash: hashOf(values), env: input.env ?? {}, secrets: input.secrets ?? new SecretRedactor() };
 }

@@ -27,7 +27,7 @@ export interface StatsReport {
   /** Signals acknowledged as stored, and signals the storage failed to store. */
   storage: { acknowledged: number; failed: number };
   /** Reasoning texts by how they were made: explained now, deferred to the background, fallbacks after an explainer failure. */
-  reasoning: { explained: number; deferred: number; completedInBackground: number; fallbacks: number };
+  reasoning: { explained: number; deferred: number; completedInBackground: number; fallbacks: number; secretsRefused: number };
   /** Each stage on the worker pool: the mode in force (auto: what it chose, null while sampling), items and chunks sent, chunks failed and retried inline. */
   workers: Record<WorkerStage, WorkerStageCounters>;
   /** Each cache of the run, null when it is off. */
@@ -92,6 +92,8 @@ export class CycleStats {
   reasoningDeferred = 0;
   reasoningCompletedInBackground = 0;
   reasoningFallbacks = 0;
+  /** Explainer answers refused because they contained a secret (also counted as fallbacks). */
+  reasoningSecretsRefused = 0;
   readonly workers = workerCounters();
   /** Report functions of the run's caches, set by whoever owns them. */
   readonly caches: { reasoning?: () => CacheReport; consensus?: () => CacheReport } = {};
@@ -163,6 +165,7 @@ export class CycleStats {
         deferred: this.reasoningDeferred,
         completedInBackground: this.reasoningCompletedInBackground,
         fallbacks: this.reasoningFallbacks,
+        secretsRefused: this.reasoningSecretsRefused,
       },
       workers: workerCounters(this.workers),
       caches: { reasoning: this.caches.reasoning?.() ?? null, consensus: this.caches.consensus?.() ?? null },

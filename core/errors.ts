@@ -51,6 +51,10 @@ export const ERROR_CODES = {
     exitCode: 1,
     description: 'A source answered with a direction other than LONG, SHORT or NEUTRAL, or a confidence outside 0..100 or NaN.',
   },
+  ARGO_ERR_EXPLAINER_SECRET: {
+    exitCode: 1,
+    description: "An explainer's answer contained a secret it was given (an API key echoed back); the fallback text is stored instead and the refusal counted.",
+  },
   ARGO_ERR_USAGE: { exitCode: 2, description: 'The command line is wrong: an unknown command or option, or a missing argument.' },
   ARGO_ERR_USAGE_SYMBOL: {
     exitCode: 2,

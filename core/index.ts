@@ -83,3 +83,4 @@ export { type CacheReport } from './cycle-stats';
 export { cachedConsensus, type ConsensusCacheConfig } from './consensus-cache';
 export { OpinionHistories, historyOf, type OpinionHistory } from './opinion-history';
 export { ExpiringKeyv, lruKeyv } from './expiring-keyv';
+export { REDACTED, SecretRedactor } from './secret-redactor';

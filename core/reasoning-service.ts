@@ -6,10 +6,11 @@ import pLimit from 'p-limit';
 import type { EngineConfig } from './config-schema';
 import type { CycleStats } from './cycle-stats';
 import type { ReasoningStatus, Signal } from './domain';
-import { messageOf } from './errors';
+import { ArgoError, messageOf } from './errors';
 import { InFlight } from './in-flight';
 import type { Logger } from './logger';
 import type { ExplainRequest, Explainer, ReasoningCache, Storage } from './plugin-contracts';
+import type { SecretRedactor } from './secret-redactor';
 import { hashOf } from './stable-hash';
 
 /** The explainer's identity: part of every cache key, so another explainer, version or options never reads old texts. */
@@ -83,6 +84,7 @@ export class ReasoningService {
     private readonly config: EngineConfig,
     private readonly stats: CycleStats,
     private readonly logger: Logger,
+    private readonly secrets: SecretRedactor,
   ) {
     this.#explainerHash = hashOf(identity.options, 8);
     if (cache !== null) {
@@ -127,6 +129,10 @@ export class ReasoningService {
     try {
       const text = await this.explainer.explain(request);
       if (typeof text !== 'string' || text === '') throw new Error(`the explainer returned ${JSON.stringify(text)} instead of a text`);
+      if (this.secrets.reveals(text)) {
+        this.stats.reasoningSecretsRefused++;
+        throw new ArgoError('ARGO_ERR_EXPLAINER_SECRET', `explainer "${this.identity.name}" answered with a text that contains a secret it was given; the text is not stored`);
+      }
       this.stats.reasoningExplained++;
       return { text, status: 'done' };
     } catch (error) {

@@ -63,7 +63,7 @@ async function instantiate<K extends PluginKind>(
       readOnly,
       seed: loaded.values.seed,
       resolvePath: (p: string) => path.resolve(loaded.baseDir, p),
-      env: loaded.env,
+      env: loaded.secrets.watch(loaded.env),
       now: services.now ?? Date.now,
     });
   } catch (error) {
@@ -181,6 +181,7 @@ export class Run {
         config.values,
         stats,
         logger,
+        config.secrets,
       );
       if (pool !== null && preload.length > 0) {
         await pool.warm(preload).catch((error: unknown) => {
@@ -192,6 +193,7 @@ export class Run {
       const child = rootContainer.createChildContainer();
       child.register(TOKENS.Config, { useValue: config.values });
       child.register(TOKENS.Logger, { useValue: logger });
+      child.register(TOKENS.Secrets, { useValue: config.secrets });
       child.register(TOKENS.MarketData, { useValue: marketData });
       child.register(TOKENS.Sources, { useValue: sources });
       child.register(TOKENS.Consensus, { useValue: consensus });

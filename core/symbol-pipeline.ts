@@ -18,6 +18,7 @@ import type { DeferredReasoner, ReasoningService } from './reasoning-service';
 import { callSource, type RunSource } from './source-caller';
 import { seededRandom } from './seeded-random';
 import { hashOf } from './stable-hash';
+import type { SecretRedactor } from './secret-redactor';
 import { TOKENS } from './tokens';
 import type { WriteTracker } from './write-tracker';
 
@@ -72,6 +73,7 @@ export class SymbolPipeline {
     @inject(TOKENS.Storage) private readonly storage: Storage,
     @inject(TOKENS.Writes) private readonly writes: WriteTracker,
     @inject(TOKENS.Logger) private readonly logger: Logger,
+    @inject(TOKENS.Secrets) private readonly secrets: SecretRedactor,
   ) {
     this.#byName = new Map(sources.map((source) => [source.config.name, source]));
     this.#infos = sources.map(({ config: { name, weight, timeoutMs } }) => ({ name, weight, timeoutMs }));
@@ -234,7 +236,8 @@ export class SymbolPipeline {
     const { now: reasoning, later } = await this.reasoning.forSignal(request);
     stats.time('reasoning', performance.now() - started);
 
-    const sources = this.#inConfigOrder(outcomes);
+    // A source's error may quote a secret it was given (a server echoing its key); the signal keeps the message without it.
+    const sources = this.#inConfigOrder(outcomes).map((o) => (o.ok || !this.secrets.active ? o : { ...o, message: this.secrets.redact(o.message) }));
     const identity = sources.map((o) => (o.ok ? [o.source, o.opinion.direction, o.opinion.confidence] : [o.source, o.failure]));
     const signal: Signal = {
       id: hashOf({ symbol, asOf, action, confidence: consensus.confidence, identity }),

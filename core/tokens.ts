@@ -18,6 +18,8 @@ export const TOKENS = {
   Reasoning: Symbol('argo.Reasoning'),
   /** The run's {@link DeferredReasoner} (idle unless `reasoning.mode` is deferred). */
   Deferred: Symbol('argo.Deferred'),
+  /** The run's {@link SecretRedactor}. */
+  Secrets: Symbol('argo.Secrets'),
   /** The run's {@link WriteTracker}. */
   Writes: Symbol('argo.Writes'),
 } as const;

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -88,4 +88,17 @@ export async function replaySignals(values: Record<string, unknown>, from = '200
 /** Signals without the measured latencies of real sources, which differ between any two runs. */
 export function comparable(signals: readonly Signal[]) {
   return signals.map((s) => ({ ...s, sources: s.sources.map(({ latencyMs: _, ...rest }) => rest) }));
+}
+
+/** Runs the CLI in a child process without blocking this one (a test's own HTTP server keeps answering meanwhile). */
+export function runCliAsync(args: readonly string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'argo-signals.js'), ...args], {
+    cwd: options.cwd ?? tempDir(),
+    env: { ...process.env, ...options.env },
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk) => (stdout += chunk));
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
 }

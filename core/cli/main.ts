@@ -20,6 +20,7 @@ import { ArgoError, isArgoError, messageOf } from '../errors';
 import { errorsReference } from '../errors-doc';
 import { createLogger } from '../logger';
 import { PluginRegistry } from '../plugin-registry';
+import { SecretRedactor } from '../secret-redactor';
 import { Run, openStorage } from '../run';
 import { assertIsoDate, assertSymbol } from '../symbols';
 import { formatAbReport, formatRunTable, formatRuns, formatSignals, formatStats } from './format';
@@ -100,8 +101,12 @@ function withConfigFlags(command: Command): Command {
 
 /** Runs the CLI with `argv` (without node and script) and resolves to the exit code. */
 export async function main(argv: readonly string[], environment: CliEnvironment): Promise<number> {
-  const out = environment.stdout ?? ((text: string) => process.stdout.write(text));
-  const err = environment.stderr ?? ((text: string) => process.stderr.write(text));
+  // Every secret a plugin reads is registered here, and nothing this command prints shows it.
+  const secrets = new SecretRedactor();
+  const rawOut = environment.stdout ?? ((text: string) => process.stdout.write(text));
+  const rawErr = environment.stderr ?? ((text: string) => process.stderr.write(text));
+  const out = (text: string) => rawOut(secrets.redact(text));
+  const err = (text: string) => rawErr(secrets.redact(text));
   const println = (line: string) => out(`${line}\n`);
   const registry = new PluginRegistry();
   for (const plugin of environment.plugins) registry.register(plugin);
@@ -111,6 +116,7 @@ export async function main(argv: readonly string[], environment: CliEnvironment)
     env: environment.env ?? process.env,
     sets: [...flags.set, ...(flags.symbols === undefined ? [] : [`symbols=${symbolList(flags.symbols)}`])],
     values,
+    secrets,
   });
 
   let interruptedBy: NodeJS.Signals | undefined;
@@ -118,7 +124,7 @@ export async function main(argv: readonly string[], environment: CliEnvironment)
   // usual, so every signal produced is written before the process exits.
   const withRun = async <T>(input: ConfigInput, body: (run: Run) => Promise<T>): Promise<T> => {
     const config = loadConfig(registry, input);
-    const run = await Run.create(config, createLogger(config.values.log.level));
+    const run = await Run.create(config, createLogger(config.values.log.level, secrets));
     const stop = (signal: NodeJS.Signals) => {
       interruptedBy = signal;
       err(`argo-signals: ${signal} received, writing pending signals before exit\n`);
@@ -187,7 +193,7 @@ export async function main(argv: readonly string[], environment: CliEnvironment)
       Object.assign(values, { 'storage.plugin': 'sqlite', 'storage.path': file });
     }
     const config = loadConfig(registry, configInput(flags, values));
-    const storage = await openStorage(config, createLogger(config.values.log.level));
+    const storage = await openStorage(config, createLogger(config.values.log.level, secrets));
     try {
       return await body(storage);
     } finally {
@@ -247,7 +253,7 @@ export async function main(argv: readonly string[], environment: CliEnvironment)
       to,
       arms,
       baseline: flags.baseline,
-      logger: createLogger(logLevel),
+      logger: createLogger(logLevel, secrets),
       onCycle: (arm, date, cyclesPerArm) => {
         progress ??= progressBar(cyclesPerArm * arms.length, Boolean(process.stderr.isTTY) && !flags.json);
         progress.tick(`${arm} ${date}`);

@@ -1,6 +1,6 @@
 import pLimit from 'p-limit';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ArgoError, PLUGIN_API_VERSION, defineExplainerPlugin, messageOf, type ExplainRequest } from '../../core';
+import { ArgoError, PLUGIN_API_VERSION, SecretRedactor, defineExplainerPlugin, messageOf, type ExplainRequest } from '../../core';
 
 interface LlmOptions {
   baseUrl: string;
@@ -41,7 +41,8 @@ function prompt(request: ExplainRequest): string {
 /**
  * Reasoning from any OpenAI-compatible chat-completions endpoint. The API key is read from
  * the environment variable named by `apiKeyEnv`, sent only in the Authorization header, and
- * scrubbed from every error message; it is never logged or stored.
+ * redacted in every form from every error message; an answer that echoes it is refused by the
+ * core (the fallback text is stored).
  */
 export default defineExplainerPlugin<LlmOptions>({
   name: 'llm',
@@ -69,8 +70,13 @@ export default defineExplainerPlugin<LlmOptions>({
       throw new ArgoError('ARGO_ERR_PLUGIN_OPTIONS', 'reasoning.options: the llm explainer needs baseUrl and model');
     }
     const url = `${options.baseUrl.replace(/\/+$/, '')}/chat/completions`;
-    const apiKey = env[options.apiKeyEnv];
-    const scrub = (text: string) => (apiKey ? text.split(apiKey).join('***') : text);
+    // Reading the key through ctx.env registers it with the run's redactor, which keeps it out of
+    // logs, output and stored texts; this explainer's own redactor also cleans its messages
+    // before they are cut, so no truncated copy of the key survives either.
+    const apiKey = env[options.apiKeyEnv]?.trim() || undefined;
+    const secrets = new SecretRedactor();
+    if (apiKey !== undefined) secrets.add(apiKey);
+    const excerpt = (body: string) => secrets.redact(body).slice(0, 200);
     const limit = pLimit(Math.max(1, options.maxConcurrency));
 
     async function once(request: ExplainRequest): Promise<string> {
@@ -92,18 +98,18 @@ export default defineExplainerPlugin<LlmOptions>({
         });
       } catch (error) {
         const timedOut = (error as Error).name === 'TimeoutError';
-        throw new RetryableError(timedOut ? `no answer within ${options.timeoutMs} ms` : `request failed: ${scrub(messageOf(error))}`);
+        throw new RetryableError(timedOut ? `no answer within ${options.timeoutMs} ms` : `request failed: ${secrets.redact(messageOf(error))}`);
       }
       const body = await response.text().catch(() => '');
-      if (response.status === 429 || response.status >= 500) throw new RetryableError(`HTTP ${response.status}: ${scrub(body.slice(0, 200))}`);
-      if (!response.ok) throw new Error(`HTTP ${response.status}: ${scrub(body.slice(0, 200))}`);
+      if (response.status === 429 || response.status >= 500) throw new RetryableError(`HTTP ${response.status}: ${excerpt(body)}`);
+      if (!response.ok) throw new Error(`HTTP ${response.status}: ${excerpt(body)}`);
       let text: unknown;
       try {
         text = (JSON.parse(body) as { choices?: { message?: { content?: unknown } }[] }).choices?.[0]?.message?.content;
       } catch {
         text = undefined;
       }
-      if (typeof text !== 'string' || text.trim() === '') throw new Error(`malformed answer (no choices[0].message.content): ${scrub(body.slice(0, 200))}`);
+      if (typeof text !== 'string' || text.trim() === '') throw new Error(`malformed answer (no choices[0].message.content): ${excerpt(body)}`);
       return text.trim();
     }
 

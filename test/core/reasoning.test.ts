@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import {
+  SecretRedactor,
   CycleStats,
   ReasoningService,
   createLogger,
@@ -105,7 +106,7 @@ describe('reasoning service', () => {
   it('keys by symbol, action, confidence bucket and regime, and by the explainer name, version and options', () => {
     const stats = new CycleStats();
     const service = (version: string, options: unknown, bucket = 5) =>
-      new ReasoningService({ explain: () => '' }, { name: 'template', version, options }, null, config({ 'reasoning.cache.bucket': bucket }), stats, logger);
+      new ReasoningService({ explain: () => '' }, { name: 'template', version, options }, null, config({ 'reasoning.cache.bucket': bucket }), stats, logger, new SecretRedactor());
     const a = service('1.0.0', { topSources: 3 });
     expect(a.keyOf(request())).to.equal(a.keyOf(request({ consensus: { ...request().consensus, confidence: 84.9 } })));
     expect(a.keyOf(request())).to.not.equal(a.keyOf(request({ consensus: { ...request().consensus, confidence: 85 } })));
@@ -118,7 +119,7 @@ describe('reasoning service', () => {
   it('calls the explainer once for concurrent identical questions and serves the cache afterwards', async () => {
     const stats = new CycleStats();
     const { state, explainer } = countingExplainer(20);
-    const service = new ReasoningService(explainer, { name: 'x', version: '1.0.0', options: {} }, await memory({}, Date.now), config(), stats, logger);
+    const service = new ReasoningService(explainer, { name: 'x', version: '1.0.0', options: {} }, await memory({}, Date.now), config(), stats, logger, new SecretRedactor());
     const answers = await Promise.all(Array.from({ length: 5 }, () => service.reason(request())));
     expect(state.calls).to.equal(1);
     expect(new Set(answers.map((a) => a.text)).size).to.equal(1);
@@ -131,7 +132,7 @@ describe('reasoning service', () => {
     const stats = new CycleStats();
     const { state, explainer } = countingExplainer();
     state.fail = true;
-    const service = new ReasoningService(explainer, { name: 'x', version: '1.0.0', options: {} }, await memory({}, Date.now), config(), stats, logger);
+    const service = new ReasoningService(explainer, { name: 'x', version: '1.0.0', options: {} }, await memory({}, Date.now), config(), stats, logger, new SecretRedactor());
     const answer = await service.reason(request());
     expect(answer.status).to.equal('fallback');
     expect(answer.text).to.contain('BUY AAPL').and.contain('82.0%').and.contain('trend +50.0 pts');
