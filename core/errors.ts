@@ -65,7 +65,15 @@ export const ERROR_CODES = {
   ARGO_ERR_DATA_HEADER: { exitCode: 1, description: 'A CSV file lacks a header naming the date, open, high, low, close and volume columns.' },
   ARGO_ERR_STORAGE_OPEN: {
     exitCode: 2,
-    description: 'The storage file cannot be opened for writing: a read-only folder, or a file that is not a SQLite database.',
+    description: "The storage file cannot be opened: a read-only folder or file, a file that is not a SQLite database or is corrupt, or another application's database.",
+  },
+  ARGO_ERR_STORAGE_BUSY: {
+    exitCode: 1,
+    description: 'The database stayed locked by another connection for longer than storage.busyTimeoutMs while it was being opened.',
+  },
+  ARGO_ERR_STORAGE_FULL: {
+    exitCode: 1,
+    description: 'The disk is full (or over quota, or read-only): writing stopped at once, without retries; the message says how many signals were not stored.',
   },
   ARGO_ERR_STORAGE_SCHEMA: { exitCode: 2, description: 'The database was written by a newer version of argo-signals (its schema version is higher).' },
   ARGO_ERR_STORAGE_WRITE: {

@@ -1,9 +1,9 @@
 import genericPool from 'generic-pool';
-import { existsSync, mkdirSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { ArgoError, PLUGIN_API_VERSION, defineStoragePlugin, isArgoError, messageOf, queryOnlyStorage, type RunRecord, type SignalQuery, type Storage } from '../../../core';
 import { Checkpointer } from './checkpointer';
-import { Connection, type SqliteError } from './connection';
+import { Connection, isDiskFull, type SqliteError } from './connection';
 import { assertReadable, migrate } from './schema';
 import { rowToSignal, type SignalRow } from './signal-rows';
 import { WriteQueue } from './write-queue';
@@ -21,12 +21,32 @@ interface SqliteOptions {
   pool: { readers: number; idleMs: number };
 }
 
-function openError(file: string, error: unknown, access: 'reading' | 'writing'): ArgoError {
-  const code = (error as SqliteError).code;
+/** True when this process may create files in `folder` (a missing one counts as not writable). */
+function writable(folder: string): boolean {
+  try {
+    accessSync(folder, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The error for a database that cannot be opened, naming the cause SQLite or the file system gave, not a guess. */
+function openError(file: string, error: unknown, access: 'reading' | 'writing', busyTimeoutMs: number): ArgoError {
+  const code = (error as SqliteError).code ?? '';
+  const detail = messageOf(error);
+  if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') {
+    return new ArgoError('ARGO_ERR_STORAGE_BUSY', `storage.path: ${file} stayed locked by another connection for storage.busyTimeoutMs (${busyTimeoutMs} ms) while opening it for ${access} (${detail})`, { cause: error });
+  }
+  if (isDiskFull(error)) return new ArgoError('ARGO_ERR_STORAGE_FULL', `storage.path: ${file} cannot be opened for ${access}: the disk is full (${detail})`, { cause: error });
   const why =
     code === 'SQLITE_NOTADB'
       ? 'is not a SQLite database'
-      : `cannot be opened for ${access} (${messageOf(error)})${access === 'writing' ? '; is its folder read-only?' : ''}`;
+      : code === 'SQLITE_CORRUPT'
+        ? `is a corrupt SQLite database (${detail})`
+        : access === 'writing' && (code === 'SQLITE_READONLY' || code === 'EACCES' || code === 'EROFS' || !writable(path.dirname(file)))
+          ? `cannot be written: its folder or the file is read-only for this user (${detail})`
+          : `cannot be opened for ${access} (${detail})`;
   return new ArgoError('ARGO_ERR_STORAGE_OPEN', `storage.path: ${file} ${why}`, { cause: error });
 }
 
@@ -47,7 +67,7 @@ async function readMode(file: string, busyTimeoutMs: number): Promise<'readonly'
     }
   };
   const fail = (error: unknown): never => {
-    throw isArgoError(error) ? error : openError(file, error, 'reading');
+    throw isArgoError(error) ? error : openError(file, error, 'reading', busyTimeoutMs);
   };
   return probe('readonly').catch((error: unknown) =>
     /^SQLITE_(READONLY|CANTOPEN)/.test((error as SqliteError).code ?? '') ? probe('immutable').catch(fail) : fail(error),
@@ -59,7 +79,7 @@ async function openWriter(file: string, options: SqliteOptions): Promise<Connect
   try {
     mkdirSync(path.dirname(file), { recursive: true });
   } catch (error) {
-    throw openError(file, error, 'writing');
+    throw openError(file, error, 'writing', options.busyTimeoutMs);
   }
   let writer: Connection | undefined;
   try {
@@ -71,7 +91,7 @@ async function openWriter(file: string, options: SqliteOptions): Promise<Connect
     return writer;
   } catch (error) {
     await writer?.close().catch(() => undefined);
-    throw isArgoError(error) ? error : openError(file, error, 'writing');
+    throw isArgoError(error) ? error : openError(file, error, 'writing', options.busyTimeoutMs);
   }
 }
 

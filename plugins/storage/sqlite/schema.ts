@@ -50,11 +50,37 @@ async function versionOf(connection: Connection, file: string): Promise<number> 
   return version;
 }
 
-/** Brings the database at `file` up to {@link SCHEMA_VERSION}, each step in its own transaction. */
+/** Refuses a database that holds another application's tables and no argo-signals schema: this code would add its tables to it. */
+async function assertOurs(connection: Connection, file: string): Promise<void> {
+  const tables = await connection.all<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name");
+  if (tables.length > 0) {
+    const names = tables.slice(0, 5).map((t) => t.name).join(', ');
+    throw new ArgoError(
+      'ARGO_ERR_STORAGE_OPEN',
+      `storage.path: ${file} is another application's SQLite database (tables ${names}${tables.length > 5 ? ', …' : ''}, no argo-signals schema); name a new file`,
+    );
+  }
+}
+
+/**
+ * Brings the database at `file` up to {@link SCHEMA_VERSION}, each step in its own write
+ * transaction that reads the version again once it holds the lock: another process may have
+ * migrated the file while this one waited (two runs creating one new database at once).
+ */
 export async function migrate(connection: Connection, file: string): Promise<void> {
-  const version = await versionOf(connection, file);
-  for (let step = version; step < SCHEMA_VERSION; step++) {
-    await connection.exec(`BEGIN IMMEDIATE; ${MIGRATIONS[step]} PRAGMA user_version = ${step + 1}; COMMIT;`);
+  if ((await versionOf(connection, file)) === SCHEMA_VERSION) return;
+  for (;;) {
+    await connection.exec('BEGIN IMMEDIATE');
+    try {
+      const version = await versionOf(connection, file);
+      if (version === 0) await assertOurs(connection, file);
+      if (version < SCHEMA_VERSION) await connection.exec(`${MIGRATIONS[version]} PRAGMA user_version = ${version + 1};`);
+      await connection.exec('COMMIT');
+      if (version + 1 >= SCHEMA_VERSION) return;
+    } catch (error) {
+      await connection.exec('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
   }
 }
 

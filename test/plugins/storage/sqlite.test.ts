@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -207,6 +207,56 @@ describe('sqlite storage', () => {
     const error = await argoErrorOf(() => open(file));
     expect(error.code).to.equal('ARGO_ERR_STORAGE_SCHEMA');
     expect(error.message).to.contain(`schema version ${SCHEMA_VERSION + 1}`);
+  });
+
+  it('lets several processes create one new database at once: each migrates inside its write lock, none fails', async () => {
+    const child = path.join(ROOT, 'test', 'fixtures', 'open-storage-child.js');
+    for (let round = 0; round < 5; round++) {
+      const file = path.join(tempDir(), 'shared.db');
+      const startAt = String(Date.now() + 1500);
+      const exits = await Promise.all(
+        Array.from({ length: 4 }, () => {
+          const proc = spawn(process.execPath, [child, file, '5000', startAt]);
+          let stderr = '';
+          proc.stderr.on('data', (chunk) => (stderr += chunk));
+          return new Promise<string>((resolve) => proc.on('close', (code) => resolve(`${code} ${stderr}`)));
+        }),
+      );
+      expect(exits, `round ${round}`).to.deep.equal(['0 ', '0 ', '0 ', '0 ']);
+      const reader = await Connection.open(file, 'readonly', 1000);
+      const [{ user_version: version }] = await reader.all<{ user_version: number }>('PRAGMA user_version');
+      await reader.close();
+      expect(version).to.equal(SCHEMA_VERSION);
+    }
+  });
+
+  it('names a lock as the cause when the database stays locked while it opens, not a read-only folder', async () => {
+    const file = path.join(tempDir(), 'locked.db');
+    await (await open(file)).close();
+    const blocker = await Connection.open(file, 'readwrite', 1000);
+    await blocker.exec('PRAGMA journal_mode = DELETE; BEGIN EXCLUSIVE');
+    try {
+      const error = await argoErrorOf(() => open(file, { busyTimeoutMs: 1 }));
+      expect(error.code).to.equal('ARGO_ERR_STORAGE_BUSY');
+      expect(error.message).to.contain(file).and.contain('locked by another connection').and.not.contain('read-only');
+    } finally {
+      await blocker.exec('COMMIT');
+      await blocker.close();
+    }
+  });
+
+  it("refuses another application's database instead of adding its tables to it, changing nothing", async () => {
+    const file = path.join(tempDir(), 'other-app.db');
+    const other = await Connection.open(file, 'readwrite', 1000);
+    await other.exec("CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT); INSERT INTO customers (name) VALUES ('ada')");
+    await other.close();
+    const error = await argoErrorOf(() => open(file));
+    expect(error.code).to.equal('ARGO_ERR_STORAGE_OPEN');
+    expect(error.message).to.contain(file).and.contain("another application's SQLite database").and.contain('customers');
+    const reader = await Connection.open(file, 'readonly', 1000);
+    const tables = await reader.all<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'");
+    await reader.close();
+    expect(tables.map((t) => t.name)).to.deep.equal(['customers']);
   });
 
   it('refuses a read-only folder at start with exit code 2, writing nothing', () => {
