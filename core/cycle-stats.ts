@@ -25,7 +25,7 @@ export interface StatsReport {
   /** Early-exited symbols fetched in full anyway (`earlyExit.shadowRate`), and how many of them would have become signals. */
   shadow: { checked: number; missed: number; missRate: number | null; sourceCalls: number };
   /** Signals acknowledged as stored, and signals the storage failed to store. */
-  storage: { acknowledged: number; failed: number };
+  storage: { acknowledged: number; failed: number; stoppedBy: string | null };
   /** Reasoning texts by how they were made: explained now, deferred to the background, fallbacks after an explainer failure. */
   reasoning: { explained: number; deferred: number; completedInBackground: number; fallbacks: number; secretsRefused: number };
   /** Each stage on the worker pool: the mode in force (auto: what it chose, null while sampling), items and chunks sent, chunks failed and retried inline. */
@@ -85,6 +85,8 @@ export class CycleStats {
   malformedRows = 0;
   storageAcknowledged = 0;
   storageFailed = 0;
+  /** The error that made storage stop taking writes (a full disk), if one did. */
+  storageStoppedBy: string | null = null;
   shadowChecked = 0;
   shadowMissed = 0;
   shadowSourceCalls = 0;
@@ -159,7 +161,7 @@ export class CycleStats {
         missRate: this.shadowChecked === 0 ? null : this.shadowMissed / this.shadowChecked,
         sourceCalls: this.shadowSourceCalls,
       },
-      storage: { acknowledged: this.storageAcknowledged, failed: this.storageFailed },
+      storage: { acknowledged: this.storageAcknowledged, failed: this.storageFailed, stoppedBy: this.storageStoppedBy },
       reasoning: {
         explained: this.reasoningExplained,
         deferred: this.reasoningDeferred,

@@ -75,6 +75,10 @@ export const ERROR_CODES = {
     exitCode: 1,
     description: 'The disk is full (or over quota, or read-only): writing stopped at once, without retries; the message says how many signals were not stored.',
   },
+  ARGO_ERR_STORAGE_CORRUPT: {
+    exitCode: 1,
+    description: 'A JSON-lines file (jsonl storage, a recording) has a line that is not JSON before its last line; a torn last line is dropped and counted instead.',
+  },
   ARGO_ERR_STORAGE_SCHEMA: { exitCode: 2, description: 'The database was written by a newer version of argo-signals (its schema version is higher).' },
   ARGO_ERR_STORAGE_WRITE: {
     exitCode: 1,

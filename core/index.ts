@@ -84,3 +84,5 @@ export { cachedConsensus, type ConsensusCacheConfig } from './consensus-cache';
 export { OpinionHistories, historyOf, type OpinionHistory } from './opinion-history';
 export { ExpiringKeyv, lruKeyv } from './expiring-keyv';
 export { REDACTED, SecretRedactor } from './secret-redactor';
+export { JsonLinesAppender, readJsonLines, type JsonLines } from './json-lines';
+export { isDiskFull, writeError } from './disk-full';

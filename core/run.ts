@@ -20,7 +20,7 @@ import type { SymbolResult } from './symbol-pipeline';
 import { assertSymbol } from './symbols';
 import { DeferredReasoner, ReasoningService, requestOfSignal } from './reasoning-service';
 import { TOKENS } from './tokens';
-import { WriteTracker } from './write-tracker';
+import { WriteTracker, storageFailure } from './write-tracker';
 
 /** Options of a replay. */
 export interface ReplayOptions {
@@ -267,7 +267,8 @@ export class Run {
       // A cycle of synchronous sources never leaves the microtask queue; yielding once per
       // cycle lets timers, I/O and signal handlers (SIGTERM) in between.
       await new Promise((resolve) => setImmediate(resolve));
-      if (this.#stopRequested) break;
+      // A full disk stops the replay: later signals could not be stored either.
+      if (this.#stopRequested || this.stats.storageStoppedBy !== null) break;
       const items: CycleItem[] = [];
       series.forEach((s, i) => {
         while (cursors[i] < s.bars.length && s.bars[cursors[i]].date < date) cursors[i]++;
@@ -288,6 +289,7 @@ export class Run {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    let failure: unknown;
     try {
       await this.container.resolve<WriteTracker>(TOKENS.Writes).settle(0);
       const deferred = this.container.resolve<DeferredReasoner>(TOKENS.Deferred);
@@ -302,10 +304,17 @@ export class Run {
       });
       await this.storage.flush?.();
       await saved;
-    } finally {
-      const closed = await Promise.allSettled(this.closers.map((close) => close()));
-      const failed = closed.find((c): c is PromiseRejectedResult => c.status === 'rejected');
-      if (failed) throw new ArgoError('ARGO_ERR_STORAGE_WRITE', `closing the run failed: ${messageOf(failed.reason)}`, { cause: failed.reason });
+    } catch (error) {
+      failure = error;
     }
+    const closed = await Promise.allSettled(this.closers.map((close) => close()));
+    const failed = closed.find((c): c is PromiseRejectedResult => c.status === 'rejected');
+    if (failure === undefined && failed === undefined) return;
+    // After a full disk the run record and the last checkpoint fail too; the disk is what to report.
+    const cause = failure ?? failed!.reason;
+    throw (
+      storageFailure(this.stats.report(), cause) ??
+      (isArgoError(cause) ? cause : new ArgoError('ARGO_ERR_STORAGE_WRITE', `closing the run failed: ${messageOf(cause)}`, { cause }))
+    );
   }
 }

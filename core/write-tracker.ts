@@ -1,5 +1,5 @@
-import type { CycleStats } from './cycle-stats';
-import { messageOf } from './errors';
+import type { CycleStats, StatsReport } from './cycle-stats';
+import { ArgoError, isArgoError, messageOf } from './errors';
 import { InFlight } from './in-flight';
 import type { Logger } from './logger';
 import type { Storage } from './plugin-contracts';
@@ -28,6 +28,7 @@ export class WriteTracker {
       },
       (error: unknown) => {
         this.stats.storageFailed++;
+        if (isArgoError(error, 'ARGO_ERR_STORAGE_FULL')) this.stats.storageStoppedBy ??= error.message;
         this.logger.error({ signal: id, err: messageOf(error) }, 'signal not stored');
         return false;
       },
@@ -43,4 +44,21 @@ export class WriteTracker {
       if (this.#pending.size > limit) await this.#pending.any();
     }
   }
+}
+
+/**
+ * The error a run ends with when signals were not stored, null when all were: a full disk
+ * (ARGO_ERR_STORAGE_FULL, the run stopped at once) or other failed writes (ARGO_ERR_STORAGE_WRITE).
+ */
+export function storageFailure(stats: StatsReport, cause?: unknown): ArgoError | null {
+  const { acknowledged, failed, stoppedBy } = stats.storage;
+  if (stoppedBy !== null) {
+    return new ArgoError(
+      'ARGO_ERR_STORAGE_FULL',
+      `writing stopped because the disk is full: ${failed} of ${acknowledged + failed} signals were not stored (${acknowledged} were, and stay); first failure: ${stoppedBy.replace(/^ARGO_ERR_STORAGE_FULL: /, '')}`,
+      { cause },
+    );
+  }
+  if (failed > 0) return new ArgoError('ARGO_ERR_STORAGE_WRITE', `${failed} of ${acknowledged + failed} signals were not stored (see the log and the dead-letter file)`, { cause });
+  return null;
 }

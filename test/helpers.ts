@@ -102,3 +102,12 @@ export function runCliAsync(args: readonly string[], options: { cwd?: string; en
   child.stderr.on('data', (chunk) => (stderr += chunk));
   return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
 }
+
+/** A small tmpfs mounted for a full-disk test, or why there cannot be one here (not root, no mount). */
+export function mountTmpfs(sizeKb: number): { dir: string; unmount: () => void } | string {
+  if (process.getuid?.() !== 0) return 'mounting a small tmpfs needs root';
+  const dir = tempDir();
+  const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${sizeKb}k`, 'tmpfs', dir], { encoding: 'utf8' });
+  if (mounted.status !== 0) return `mount -t tmpfs failed: ${(mounted.stderr || String(mounted.error)).trim()}`;
+  return { dir, unmount: () => void spawnSync('umount', ['-l', dir]) };
+}

@@ -5,7 +5,7 @@
  */
 import 'reflect-metadata';
 import { Command, CommanderError, Option } from 'commander';
-import { createWriteStream, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,6 +15,10 @@ import { renderAbReport } from '../ab-report-html';
 import { configurationReference } from '../config-doc';
 import type { StatsReport } from '../cycle-stats';
 import type { PluginDefinition } from '../define-plugin';
+import type { Signal } from '../domain';
+import { writeError } from '../disk-full';
+import { InFlight } from '../in-flight';
+import { JsonLinesAppender } from '../json-lines';
 import type { Storage } from '../plugin-contracts';
 import { ArgoError, isArgoError, messageOf } from '../errors';
 import { errorsReference } from '../errors-doc';
@@ -23,6 +27,7 @@ import { PluginRegistry } from '../plugin-registry';
 import { SecretRedactor } from '../secret-redactor';
 import { Run, openStorage } from '../run';
 import { assertIsoDate, assertSymbol } from '../symbols';
+import { storageFailure } from '../write-tracker';
 import { formatAbReport, formatRunTable, formatRuns, formatSignals, formatStats } from './format';
 import { progressBar } from './progress';
 
@@ -86,9 +91,8 @@ function dateRange(flags: { from: string; to: string }): { from: string; to: str
 }
 
 function assertAllStored(stats: StatsReport): void {
-  if (stats.storage.failed > 0) {
-    throw new ArgoError('ARGO_ERR_STORAGE_WRITE', `${stats.storage.failed} of ${stats.signals} signals were not stored (see the log and the dead-letter file)`);
-  }
+  const failure = storageFailure(stats);
+  if (failure !== null) throw failure;
 }
 
 function withConfigFlags(command: Command): Command {
@@ -166,21 +170,29 @@ export async function main(argv: readonly string[], environment: CliEnvironment)
   ).action(async (flags: ConfigFlags & { from: string; to: string; data?: string; out?: string }) => {
     const { from, to } = dateRange(flags);
     const values = flags.data === undefined ? {} : { 'data.dir': path.resolve(flags.data) };
-    let outFile: ReturnType<typeof createWriteStream> | undefined;
-    if (flags.out !== undefined) {
-      await mkdir(path.dirname(path.resolve(flags.out)), { recursive: true });
-      outFile = createWriteStream(flags.out);
-    }
-    const report = await withRun(configInput(flags, values), (run) =>
-      run.replay({
-        from,
-        to,
-        onResult: (result) => {
-          if (result.signal !== null) outFile?.write(`${JSON.stringify(result.signal)}\n`);
-        },
-      }),
-    );
-    if (outFile !== undefined) await new Promise<void>((resolve, reject) => outFile!.end((e?: Error | null) => (e ? reject(e) : resolve())));
+    const outPath = flags.out === undefined ? undefined : path.resolve(flags.out);
+    const outFile = outPath === undefined ? undefined : await JsonLinesAppender.open(outPath).catch((error: unknown) => Promise.reject(writeError(outPath, '--out', error)));
+    // Lines are appended without waiting for each; the first failed one stops the replay at its next result.
+    const outWrites = new InFlight();
+    let outFailure: ArgoError | undefined;
+    const writeOut = (signal: Signal) =>
+      outWrites.track(outFile!.append(signal).catch((error: unknown) => (outFailure ??= writeError(outPath!, `--out: signal ${signal.id}`, error))));
+    const report = await withRun(configInput(flags, values), async (run) => {
+      try {
+        return await run.replay({
+          from,
+          to,
+          onResult: (result) => {
+            if (outFailure !== undefined) throw outFailure;
+            if (result.signal !== null && outFile !== undefined) writeOut(result.signal);
+          },
+        });
+      } finally {
+        await outWrites.idle();
+        await outFile?.close();
+        if (outFailure !== undefined) throw outFailure;
+      }
+    });
     println(flags.json ? JSON.stringify(report.stats, null, 2) : formatStats(report.stats));
     assertAllStored(report.stats);
   });

@@ -1,27 +1,20 @@
-import { createWriteStream, existsSync, mkdirSync, readFileSync, type WriteStream } from 'node:fs';
-import path from 'node:path';
-import { ArgoError, PLUGIN_API_VERSION, defineStoragePlugin, messageOf, queryOnlyStorage, type RunRecord, type Signal, type SignalQuery } from '../../core';
+import {
+  JsonLinesAppender,
+  PLUGIN_API_VERSION,
+  defineStoragePlugin,
+  queryOnlyStorage,
+  readJsonLines,
+  writeError,
+  type Logger,
+  type RunRecord,
+  type Signal,
+  type SignalQuery,
+} from '../../core';
 import { filterSignals } from './signal-filter';
 
 interface JsonlOptions {
   path: string;
   runsPath: string;
-}
-
-function readLines<T>(file: string): T[] {
-  if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line) => JSON.parse(line) as T);
-}
-
-function append(stream: WriteStream, value: unknown, file: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    stream.write(`${JSON.stringify(value)}\n`, (error) =>
-      error ? reject(new ArgoError('ARGO_ERR_STORAGE_WRITE', `cannot append to ${file}: ${messageOf(error)}`, { cause: error })) : resolve(),
-    );
-  });
 }
 
 /** The signals of a file, one per id: a later line for an id (a reasoning update) replaces the earlier one, in place. */
@@ -31,50 +24,55 @@ function latestById(lines: readonly Signal[]): Map<string, Signal> {
   return byId;
 }
 
-function openAppend(file: string): WriteStream {
-  mkdirSync(path.dirname(file), { recursive: true });
-  return createWriteStream(file, { flags: 'a' });
+/** The values of `file`, a torn last line (a crash or a full disk) dropped and logged. */
+function readValues<T>(file: string, logger: Logger): T[] {
+  const { values, tornLines } = readJsonLines<T>(file);
+  if (tornLines > 0) logger.warn({ file, tornLines }, 'dropped a torn last line (an interrupted write); every acknowledged line is intact');
+  return values;
 }
 
 /**
  * Appends one JSON line per signal and per run; a signal id already in the file is not
  * written again. A reasoning update appends the signal again with its new text: readers keep
- * the last line of each id, so the file stays append-only.
+ * the last line of each id, so the file stays append-only. Lines are written whole or not at
+ * all; a full disk fails the write at once with ARGO_ERR_STORAGE_FULL.
  */
 export default defineStoragePlugin<JsonlOptions>({
   name: 'jsonl',
-  version: '1.0.0',
+  version: '1.1.0',
   apiVersion: `^${PLUGIN_API_VERSION}`,
   description: 'One JSON line per signal (idempotent on id; a reasoning update appends the signal again) and per run, appended to files.',
   options: {
     path: { doc: 'Signals file, relative to the config file.', format: String, default: 'data/signals.jsonl' },
     runsPath: { doc: 'Runs file, relative to the config file.', format: String, default: 'data/runs.jsonl' },
   },
-  create({ options, resolvePath, readOnly }) {
+  async create({ options, resolvePath, readOnly, logger }) {
     const signalsFile = resolvePath(options.path);
     const runsFile = resolvePath(options.runsPath);
     const queries = {
       async querySignals(query: SignalQuery) {
-        return filterSignals(latestById(readLines<Signal>(signalsFile)).values(), query);
+        return filterSignals(latestById(readValues<Signal>(signalsFile, logger)).values(), query);
       },
       async queryRuns() {
-        return readLines<RunRecord>(runsFile).reverse();
+        return readValues<RunRecord>(runsFile, logger).reverse();
       },
     };
     if (readOnly) return queryOnlyStorage(signalsFile, queries);
-    let stored: Map<string, Signal>;
-    try {
-      stored = latestById(readLines<Signal>(signalsFile));
-    } catch (error) {
-      throw new ArgoError('ARGO_ERR_STORAGE_WRITE', `storage.path: ${signalsFile} is not a JSON-lines file: ${messageOf(error)}`, { cause: error });
-    }
-    const signals = openAppend(signalsFile);
-    const runs = openAppend(runsFile);
+    const stored = latestById(readValues<Signal>(signalsFile, logger));
+    const signals = await JsonLinesAppender.open(signalsFile);
+    const runs = await JsonLinesAppender.open(runsFile);
+    const append = (appender: JsonLinesAppender, file: string, value: unknown, what: string) =>
+      appender.append(value).catch((error: unknown) => {
+        throw writeError(file, what, error);
+      });
     return {
       async save(signal) {
         if (stored.has(signal.id)) return;
         stored.set(signal.id, signal);
-        await append(signals, signal, signalsFile);
+        await append(signals, signalsFile, signal, `signal ${signal.id}`).catch((error: unknown) => {
+          stored.delete(signal.id);
+          throw error;
+        });
       },
       async updateReasoning(updates) {
         const writes: Promise<void>[] = [];
@@ -83,16 +81,16 @@ export default defineStoragePlugin<JsonlOptions>({
           if (signal === undefined) continue;
           const updated: Signal = { ...signal, reasoning, reasoningStatus: status };
           stored.set(id, updated);
-          writes.push(append(signals, updated, signalsFile));
+          writes.push(append(signals, signalsFile, updated, `the reasoning of signal ${id}`));
         }
         await Promise.all(writes);
       },
       async saveRun(run) {
-        await append(runs, run, runsFile);
+        await append(runs, runsFile, run, `run ${run.id}`);
       },
       ...queries,
       async close() {
-        await Promise.all([signals, runs].map((stream) => new Promise<void>((resolve) => stream.end(resolve))));
+        await Promise.all([signals.close(), runs.close()]);
       },
     };
   },

@@ -1,6 +1,5 @@
 import { pathToFileURL } from 'node:url';
 import sqlite3 from 'sqlite3';
-import { messageOf } from '../../../core';
 
 /** A sqlite3 error: `code` is SQLITE_BUSY, SQLITE_NOTADB, SQLITE_CANTOPEN, … */
 export type SqliteError = Error & { code?: string };
@@ -9,15 +8,6 @@ export type SqliteError = Error & { code?: string };
 export function isBusy(error: unknown): boolean {
   const code = (error as SqliteError | null)?.code;
   return code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED';
-}
-
-/**
- * True for the errors no retry cures because the disk cannot take more: SQLite's FULL, and the
- * file system's ENOSPC, EDQUOT and EROFS (a journal or dead-letter write).
- */
-export function isDiskFull(error: unknown): boolean {
-  const code = (error as SqliteError | null)?.code;
-  return code === 'SQLITE_FULL' || code === 'ENOSPC' || code === 'EDQUOT' || code === 'EROFS' || /SQLITE_FULL|database or disk is full/.test(messageOf(error));
 }
 
 /** A prepared statement: parsed once, run many times. */

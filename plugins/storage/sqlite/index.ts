@@ -1,9 +1,9 @@
 import genericPool from 'generic-pool';
 import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { ArgoError, PLUGIN_API_VERSION, defineStoragePlugin, isArgoError, messageOf, queryOnlyStorage, type RunRecord, type SignalQuery, type Storage } from '../../../core';
+import { ArgoError, PLUGIN_API_VERSION, defineStoragePlugin, isArgoError, isDiskFull, messageOf, queryOnlyStorage, type RunRecord, type SignalQuery, type Storage } from '../../../core';
 import { Checkpointer } from './checkpointer';
-import { Connection, isDiskFull, type SqliteError } from './connection';
+import { Connection, type SqliteError } from './connection';
 import { assertReadable, migrate } from './schema';
 import { rowToSignal, type SignalRow } from './signal-rows';
 import { WriteQueue } from './write-queue';

@@ -1,7 +1,8 @@
-import { appendFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { LRUCache } from 'lru-cache';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ArgoError, InFlight, messageOf, type Logger, type ReasoningUpdate, type RunRecord, type Signal } from '../../../core';
+import { ArgoError, InFlight, JsonLinesAppender, isDiskFull, messageOf, type Logger, type ReasoningUpdate, type RunRecord, type Signal } from '../../../core';
 import { isBusy, type Connection, type Prepared } from './connection';
 import { SIGNAL_COLUMNS, signalValues } from './signal-rows';
 
@@ -178,6 +179,8 @@ export class WriteQueue {
         for (const job of batch) job.resolve();
         return;
       } catch (error) {
+        // A full disk stays full: retrying only delays the error (24 s a year of replay, before).
+        if (isDiskFull(error)) return this.#deadLetter(batch, error);
         if (isBusy(error) && busy < MAX_BUSY_RETRIES) {
           await sleep(this.#backoff(++busy));
           continue;
@@ -188,7 +191,7 @@ export class WriteQueue {
           await sleep(this.#backoff(failures));
           continue;
         }
-        if (batch.length === 1) return this.#deadLetter(batch[0], error);
+        if (batch.length === 1) return this.#deadLetter(batch, error);
         for (const job of batch) await this.#commit([job]);
         return;
       }
@@ -252,20 +255,35 @@ export class WriteQueue {
     return Promise.resolve();
   }
 
-  async #deadLetter(job: Job, error: unknown): Promise<void> {
-    const line = JSON.stringify({ failedAt: new Date().toISOString(), error: messageOf(error), ...job.spec });
-    const file = this.options.deadLetterFile;
-    try {
-      await appendFile(file, `${line}\n`);
-      this.deadLettered++;
-      this.options.logger.error({ err: messageOf(error), file }, 'sqlite write dead-lettered');
-      job.reject(new ArgoError('ARGO_ERR_STORAGE_WRITE', `sqlite storage: ${job.spec.kind} not stored (${messageOf(error)}); written to ${file}`, { cause: error }));
-    } catch (fileError) {
-      job.reject(
-        new ArgoError('ARGO_ERR_STORAGE_WRITE', `sqlite storage: ${job.spec.kind} not stored (${messageOf(error)}) and not dead-lettered to ${file}: ${messageOf(fileError)}`, {
-          cause: error,
-        }),
-      );
+  /**
+   * Writes the failed jobs to the dead-letter file, or, when that cannot be written (it sits
+   * on the full disk), to one in the temporary folder; rejects each job with where they went.
+   */
+  async #deadLetter(jobs: readonly Job[], error: unknown): Promise<void> {
+    const failedAt = new Date().toISOString();
+    const tried: string[] = [];
+    let written: string | undefined;
+    for (const file of [this.options.deadLetterFile, path.join(tmpdir(), `argo-signals-dead-letter-${this.options.runId}.jsonl`)]) {
+      try {
+        const appender = await JsonLinesAppender.open(file);
+        try {
+          await Promise.all(jobs.map((job) => appender.append({ failedAt, error: messageOf(error), ...job.spec })));
+        } finally {
+          await appender.close();
+        }
+        written = file;
+        break;
+      } catch (fileError) {
+        tried.push(`${file}: ${messageOf(fileError)}`);
+      }
+    }
+    if (written !== undefined) this.deadLettered += jobs.length;
+    const where = written === undefined ? `and could not be written to a dead-letter file (${tried.join('; ')})` : `written to ${written}`;
+    this.options.logger.error({ err: messageOf(error), jobs: jobs.length, deadLetter: written ?? null }, 'sqlite writes not stored');
+    const full = isDiskFull(error);
+    for (const job of jobs) {
+      const message = full ? `sqlite storage: the disk is full (${messageOf(error)}); ${job.spec.kind} not stored, ${where}` : `sqlite storage: ${job.spec.kind} not stored (${messageOf(error)}); ${where}`;
+      job.reject(new ArgoError(full ? 'ARGO_ERR_STORAGE_FULL' : 'ARGO_ERR_STORAGE_WRITE', message, { cause: error }));
     }
   }
 }

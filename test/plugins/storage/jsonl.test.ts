@@ -1,12 +1,14 @@
 import { expect } from 'chai';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Storage } from '../../../core';
+import { createLogger, type Storage } from '../../../core';
 import jsonl from '../../../plugins/storage/jsonl';
 import { argoErrorOf, createRun, makeSignal, tempDir } from '../../helpers';
 
 function open(dir: string, signals = 'signals.jsonl', runs = 'runs.jsonl'): Promise<Storage> {
-  return Promise.resolve(jsonl.create({ options: { path: signals, runsPath: runs }, resolvePath: (p: string) => path.join(dir, p) } as never) as Storage);
+  return Promise.resolve(
+    jsonl.create({ options: { path: signals, runsPath: runs }, resolvePath: (p: string) => path.join(dir, p), logger: createLogger('silent') } as never) as Storage,
+  );
 }
 
 
@@ -62,9 +64,33 @@ describe('jsonl storage', () => {
 
   it('refuses a signals file that is not JSON lines, naming it', async () => {
     const dir = tempDir();
-    writeFileSync(path.join(dir, 'signals.jsonl'), 'not json\n');
+    writeFileSync(path.join(dir, 'signals.jsonl'), `${JSON.stringify(makeSignal('a'))}\nnot json\n${JSON.stringify(makeSignal('b'))}\n`);
     const error = await argoErrorOf(() => open(dir));
-    expect(error.code).to.equal('ARGO_ERR_STORAGE_WRITE');
-    expect(error.message).to.contain('signals.jsonl');
+    expect(error.code).to.equal('ARGO_ERR_STORAGE_CORRUPT');
+    expect(error.message).to.contain('signals.jsonl').and.contain('line 2');
+  });
+
+  it('drops a torn last line (a crash or a full disk), queries the rest, and appends after it without gluing lines together', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'signals.jsonl');
+    const torn = JSON.stringify(makeSignal('c')).slice(0, 50);
+    writeFileSync(file, `${JSON.stringify(makeSignal('a'))}\n${JSON.stringify(makeSignal('b', 'CAT'))}\n${torn}`);
+    const reader = await open(dir);
+    expect((await reader.querySignals({})).map((s) => s.id)).to.deep.equal(['a', 'b']);
+    await reader.save(makeSignal('c', 'DE'));
+    await reader.close();
+    const lines = readFileSync(file, 'utf8').split('\n');
+    expect(lines.pop()).to.equal('');
+    expect(lines.map((line) => JSON.parse(line).id)).to.deep.equal(['a', 'b', 'c']);
+  });
+
+  it('completes a whole last line that only lacks its newline instead of dropping it', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'signals.jsonl');
+    writeFileSync(file, JSON.stringify(makeSignal('a')));
+    const storage = await open(dir);
+    await storage.save(makeSignal('b'));
+    await storage.close();
+    expect(readFileSync(file, 'utf8').trim().split('\n').map((line) => JSON.parse(line).id)).to.deep.equal(['a', 'b']);
   });
 });

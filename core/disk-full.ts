@@ -1,0 +1,16 @@
+import { ArgoError, messageOf } from './errors';
+
+/**
+ * True for the write errors no retry cures because the disk cannot take more: the file
+ * system's ENOSPC, EDQUOT and EROFS, and SQLite's SQLITE_FULL.
+ */
+export function isDiskFull(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT' || code === 'EROFS' || code === 'SQLITE_FULL' || /SQLITE_FULL|database or disk is full/.test(messageOf(error));
+}
+
+/** The error for a write to `file` that failed: ARGO_ERR_STORAGE_FULL when the disk is full, ARGO_ERR_STORAGE_WRITE otherwise. */
+export function writeError(file: string, what: string, error: unknown): ArgoError {
+  if (isDiskFull(error)) return new ArgoError('ARGO_ERR_STORAGE_FULL', `${file}: the disk is full (${messageOf(error)}); ${what} not written`, { cause: error });
+  return new ArgoError('ARGO_ERR_STORAGE_WRITE', `${file}: ${what} not written: ${messageOf(error)}`, { cause: error });
+}
