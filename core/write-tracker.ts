@@ -28,7 +28,9 @@ export class WriteTracker {
       },
       (error: unknown) => {
         this.stats.storageFailed++;
-        if (isArgoError(error, 'ARGO_ERR_STORAGE_FULL')) this.stats.storageStoppedBy ??= error.message;
+        // After a full disk every write fails alike: the first is logged, the rest are counted.
+        if (this.stats.storageStoppedBy !== null) return false;
+        if (isArgoError(error, 'ARGO_ERR_STORAGE_FULL')) this.stats.storageStoppedBy = error.message;
         this.logger.error({ signal: id, err: messageOf(error) }, 'signal not stored');
         return false;
       },

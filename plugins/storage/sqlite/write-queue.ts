@@ -1,3 +1,4 @@
+import { rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { LRUCache } from 'lru-cache';
@@ -71,6 +72,7 @@ export class WriteQueue {
   #draining: Promise<void> | undefined;
   #forced = 0;
   #closed = false;
+  #diskFull = false;
   /** Jobs written to the dead-letter file. */
   deadLettered = 0;
 
@@ -275,12 +277,17 @@ export class WriteQueue {
         break;
       } catch (fileError) {
         tried.push(`${file}: ${messageOf(fileError)}`);
+        // An empty file left on the full disk would look like a dead letter holding nothing.
+        if ((await stat(file).catch(() => null))?.size === 0) await rm(file, { force: true });
       }
     }
     if (written !== undefined) this.deadLettered += jobs.length;
     const where = written === undefined ? `and could not be written to a dead-letter file (${tried.join('; ')})` : `written to ${written}`;
-    this.options.logger.error({ err: messageOf(error), jobs: jobs.length, deadLetter: written ?? null }, 'sqlite writes not stored');
     const full = isDiskFull(error);
+    // Once the disk is full every batch fails alike: the first is logged at error level.
+    const level = full && this.#diskFull ? 'debug' : 'error';
+    this.#diskFull ||= full;
+    this.options.logger[level]({ err: messageOf(error), jobs: jobs.length, deadLetter: written ?? null }, 'sqlite writes not stored');
     for (const job of jobs) {
       const message = full ? `sqlite storage: the disk is full (${messageOf(error)}); ${job.spec.kind} not stored, ${where}` : `sqlite storage: ${job.spec.kind} not stored (${messageOf(error)}); ${where}`;
       job.reject(new ArgoError(full ? 'ARGO_ERR_STORAGE_FULL' : 'ARGO_ERR_STORAGE_WRITE', message, { cause: error }));
