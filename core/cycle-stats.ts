@@ -22,6 +22,8 @@ export interface StatsReport {
   rejections: Record<string, number>;
   sourceCalls: CallCounts & { bySource: Record<string, CallCounts> };
   malformedRows: number;
+  /** Symbols whose market data had no usable bar (not evaluated). */
+  symbolsWithoutBars: string[];
   /** Early-exited symbols fetched in full anyway (`earlyExit.shadowRate`), and how many of them would have become signals. */
   shadow: { checked: number; missed: number; missRate: number | null; sourceCalls: number };
   /** Signals acknowledged as stored, and signals the storage failed to store. */
@@ -83,6 +85,7 @@ export class CycleStats {
   symbolsEvaluated = 0;
   signals = 0;
   malformedRows = 0;
+  readonly symbolsWithoutBars: string[] = [];
   storageAcknowledged = 0;
   storageFailed = 0;
   /** The error that made storage stop taking writes (a full disk), if one did. */
@@ -155,6 +158,7 @@ export class CycleStats {
       rejections: Object.fromEntries([...this.rejections.entries()].sort(([a], [b]) => a.localeCompare(b))),
       sourceCalls: { ...total, bySource },
       malformedRows: this.malformedRows,
+      symbolsWithoutBars: [...this.symbolsWithoutBars],
       shadow: {
         checked: this.shadowChecked,
         missed: this.shadowMissed,

@@ -86,3 +86,4 @@ export { ExpiringKeyv, lruKeyv } from './expiring-keyv';
 export { REDACTED, SecretRedactor } from './secret-redactor';
 export { JsonLinesAppender, readJsonLines, type JsonLines } from './json-lines';
 export { isDiskFull, writeError } from './disk-full';
+export { excerpt } from './text-excerpt';

@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { ArgoError } from './errors';
+import { excerpt } from './text-excerpt';
 
 /** What {@link readJsonLines} found. */
 export interface JsonLines<T> {
@@ -31,7 +32,7 @@ export function readJsonLines<T>(file: string): JsonLines<T> {
       values.push(JSON.parse(line) as T);
     } catch (error) {
       if (i === lines.length - 1) tornLines++;
-      else throw new ArgoError('ARGO_ERR_STORAGE_CORRUPT', `${file}: line ${i + 1} is not JSON (${JSON.stringify(line.slice(0, 40))}…)`, { cause: error });
+      else throw new ArgoError('ARGO_ERR_STORAGE_CORRUPT', `${file}: line ${i + 1} is not JSON (${excerpt(line)})`, { cause: error });
     }
   });
   return { values, tornLines };

@@ -228,11 +228,20 @@ export class Run {
   async #loadSeries(): Promise<BarSeries[]> {
     const marketData = this.container.resolve<PluginInstances['market-data']>(TOKENS.MarketData);
     const configured = this.config.values.symbols;
-    const symbols = configured.length > 0 ? configured : await marketData.symbols();
+    const symbols = [...new Set(configured.length > 0 ? configured : await marketData.symbols())];
+    const logger = this.container.resolve<Logger>(TOKENS.Logger);
+    if (configured.length > symbols.length) {
+      const twice = configured.filter((symbol, i) => configured.indexOf(symbol) !== i);
+      logger.warn({ symbols: [...new Set(twice)] }, 'symbols listed more than once are evaluated once');
+    }
     const series: BarSeries[] = [];
     for (const symbol of symbols) {
       const loaded = await marketData.load(assertSymbol(symbol, 'symbols'));
       this.stats.malformedRows += loaded.malformedRows;
+      if (loaded.bars.length === 0) {
+        this.stats.symbolsWithoutBars.push(symbol);
+        logger.warn({ symbol, malformedRows: loaded.malformedRows }, 'symbol has no bars (an empty or header-only file, or only malformed rows); it is not evaluated');
+      }
       this.#series.set(symbol, loaded);
       series.push(loaded);
     }

@@ -19,6 +19,7 @@ export function formatStats(stats: StatsReport): string {
     `rejections: ${rejections}`,
     `source calls: made ${calls.made}, skipped ${calls.skipped}, failed ${calls.failed} (timeouts ${calls.timeouts}, malformed ${calls.malformed})`,
     `malformed rows ${stats.malformedRows}; wall ${stats.time.wallMs.toFixed(0)} ms, virtual ${stats.time.virtualMs.toFixed(0)} ms`,
+    ...(stats.symbolsWithoutBars.length > 0 ? [`symbols without bars (not evaluated): ${stats.symbolsWithoutBars.join(', ')}`] : []),
   ].join('\n');
 }
 

@@ -1,7 +1,7 @@
 import { parse } from 'csv-parse/sync';
-import { readFile, readdir, stat } from 'node:fs/promises';
+import { readFile, readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { ArgoError, PLUGIN_API_VERSION, SYMBOL_PATTERN, defineMarketDataPlugin, isIsoDate, messageOf, type Bar } from '../../core';
+import { ArgoError, PLUGIN_API_VERSION, SYMBOL_PATTERN, defineMarketDataPlugin, excerpt, isArgoError, isIsoDate, messageOf, type Bar } from '../../core';
 
 interface CsvBarsOptions {
   dir: string;
@@ -20,7 +20,7 @@ function columnIndex(header: readonly string[], file: string): ColumnIndex {
   if (missing.length > 0) {
     throw new ArgoError(
       'ARGO_ERR_DATA_HEADER',
-      `${file}: the header ${JSON.stringify(header.join(','))} lacks ${missing.join(', ')} (expected date or timestamp, open, high, low, close, volume in any order)`,
+      `${file}: the header ${excerpt(header.join(','))} lacks ${missing.join(', ')} (expected date or timestamp, open, high, low, close, volume in any order)`,
     );
   }
   return index;
@@ -49,14 +49,14 @@ export function parseBarsCsv(text: string, file: string): { bars: Bar[]; malform
     // Price files rarely quote anything; splitting them directly is several times faster
     // than the full parser, which still handles every file that has a quote in it.
     rows = text.includes('"')
-      ? parse(text, { relax_column_count: true, skip_empty_lines: true, bom: true })
+      ? parse(text, { relax_column_count: true, skip_empty_lines: true, bom: true, record_delimiter: ['\r\n', '\n', '\r'] })
       : text
           .replace(/^\uFEFF/, '')
-          .split(/\r?\n/)
+          .split(/\r\n|\r|\n/)
           .filter((line) => line.trim() !== '')
           .map((line) => line.split(','));
   } catch (error) {
-    throw new ArgoError('ARGO_ERR_DATA_HEADER', `${file}: not a readable CSV file: ${messageOf(error)}`, { cause: error });
+    throw new ArgoError('ARGO_ERR_DATA_HEADER', `${file}: not a readable CSV file: ${excerpt(messageOf(error), 120)}`, { cause: error });
   }
   if (rows.length === 0) throw new ArgoError('ARGO_ERR_DATA_HEADER', `${file}: the file is empty (expected a header row)`);
   const index = columnIndex(rows[0], file);
@@ -85,6 +85,7 @@ export default defineMarketDataPlugin<CsvBarsOptions>({
     const dir = resolvePath(options.dir);
     const info = await stat(dir).catch(() => null);
     if (!info?.isDirectory()) throw new ArgoError('ARGO_ERR_DATA_NOT_FOUND', `data.dir: ${dir} is not a folder`);
+    const realDir = await realpath(dir);
     return {
       async symbols() {
         const files = await readdir(dir);
@@ -99,8 +100,15 @@ export default defineMarketDataPlugin<CsvBarsOptions>({
         if (path.dirname(file) !== dir) throw new ArgoError('ARGO_ERR_USAGE_SYMBOL', `symbol ${JSON.stringify(symbol)} would leave ${dir}`);
         let text: string;
         try {
-          text = await readFile(file, 'utf8');
+          // A symbolic link may point anywhere (/etc/passwd): only files really inside data.dir are read.
+          const real = await realpath(file);
+          const relative = path.relative(realDir, real);
+          if (relative.startsWith('..') || path.isAbsolute(relative)) {
+            throw new ArgoError('ARGO_ERR_DATA_OUTSIDE', `data.dir: ${file} is a symbolic link to a file outside ${dir}; it is not read`);
+          }
+          text = await readFile(real, 'utf8');
         } catch (error) {
+          if (isArgoError(error)) throw error;
           throw new ArgoError('ARGO_ERR_DATA_NOT_FOUND', `symbol ${symbol}: cannot read ${file}: ${messageOf(error)}`, { cause: error });
         }
         return { symbol, ...parseBarsCsv(text, file) };

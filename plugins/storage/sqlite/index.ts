@@ -1,9 +1,10 @@
 import genericPool from 'generic-pool';
 import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ArgoError, PLUGIN_API_VERSION, defineStoragePlugin, isArgoError, isDiskFull, messageOf, queryOnlyStorage, type RunRecord, type SignalQuery, type Storage } from '../../../core';
 import { Checkpointer } from './checkpointer';
-import { Connection, type SqliteError } from './connection';
+import { Connection, isBusy, type SqliteError } from './connection';
 import { assertReadable, migrate } from './schema';
 import { rowToSignal, type SignalRow } from './signal-rows';
 import { WriteQueue } from './write-queue';
@@ -74,6 +75,24 @@ async function readMode(file: string, busyTimeoutMs: number): Promise<'readonly'
   );
 }
 
+/**
+ * Runs `step` again while it fails with a lock error, for up to `busyTimeoutMs`. SQLite skips
+ * the busy handler where waiting could deadlock: two processes opening a new file at once
+ * both hold a shared lock and both ask for the exclusive one WAL mode needs, and one of them
+ * gets SQLITE_BUSY at once. Trying again once the other is done is what waiting would be.
+ */
+async function untilUnlocked(busyTimeoutMs: number, step: () => Promise<void>): Promise<void> {
+  const deadline = Date.now() + busyTimeoutMs;
+  for (;;) {
+    try {
+      return await step();
+    } catch (error) {
+      if (!isBusy(error) || Date.now() >= deadline) throw error;
+      await sleep(5 + Math.random() * 20);
+    }
+  }
+}
+
 /** Opens the writer: creates the file, turns on WAL, checks and migrates the schema. */
 async function openWriter(file: string, options: SqliteOptions): Promise<Connection> {
   try {
@@ -84,10 +103,13 @@ async function openWriter(file: string, options: SqliteOptions): Promise<Connect
   let writer: Connection | undefined;
   try {
     writer = await Connection.open(file, 'readwrite', options.busyTimeoutMs);
-    const [{ journal_mode: mode }] = await writer.all<{ journal_mode: string }>('PRAGMA journal_mode = WAL');
-    if (mode !== 'wal') throw Object.assign(new Error(`journal mode stayed "${mode}"`), { code: 'SQLITE_CANTOPEN' });
-    await writer.exec(`PRAGMA synchronous = ${options.synchronous}; PRAGMA wal_autocheckpoint = ${options.walMaxPages}`);
-    await migrate(writer, file);
+    const opened = writer;
+    await untilUnlocked(options.busyTimeoutMs, async () => {
+      const [{ journal_mode: mode }] = await opened.all<{ journal_mode: string }>('PRAGMA journal_mode = WAL');
+      if (mode !== 'wal') throw Object.assign(new Error(`journal mode stayed "${mode}"`), { code: 'SQLITE_CANTOPEN' });
+      await opened.exec(`PRAGMA synchronous = ${options.synchronous}; PRAGMA wal_autocheckpoint = ${options.walMaxPages}`);
+      await migrate(opened, file);
+    });
     return writer;
   } catch (error) {
     await writer?.close().catch(() => undefined);
