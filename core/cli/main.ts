@@ -26,6 +26,7 @@ import { createLogger } from '../logger';
 import { PluginRegistry } from '../plugin-registry';
 import { SecretRedactor } from '../secret-redactor';
 import { Run, openStorage } from '../run';
+import { readLeaf } from '../config-values';
 import { assertIsoDate, assertSymbol } from '../symbols';
 import { storageFailure } from '../write-tracker';
 import { formatAbReport, formatRunTable, formatRuns, formatSignals, formatStats } from './format';
@@ -61,6 +62,9 @@ interface ConfigFlags {
   json?: boolean;
 }
 
+/** The most signals one query returns: SQLite's LIMIT takes up to 2^63, but no terminal or program wants more than this at once. */
+const MAX_LIMIT = 1_000_000_000;
+
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
@@ -83,11 +87,24 @@ function parseArm(text: string): ArmSpec {
   return { name: name.trim(), sets };
 }
 
-function dateRange(flags: { from: string; to: string }): { from: string; to: string } {
-  const from = assertIsoDate(flags.from, '--from');
-  const to = assertIsoDate(flags.to, '--to');
-  if (from > to) throw new ArgoError('ARGO_ERR_USAGE_DATE', `--from ${from} is after --to ${to}`);
-  return { from, to };
+/** The dates of --from and --to, each optional here; refused when not a date or when --from is after --to (replay and signals alike). */
+function dateRange<F extends { from?: string; to?: string }>(flags: F): { from: F['from']; to: F['to'] } {
+  const from = flags.from === undefined ? undefined : assertIsoDate(flags.from, '--from');
+  const to = flags.to === undefined ? undefined : assertIsoDate(flags.to, '--to');
+  if (from !== undefined && to !== undefined && from > to) throw new ArgoError('ARGO_ERR_USAGE_DATE', `--from ${from} is after --to ${to}`);
+  return { from, to } as { from: F['from']; to: F['to'] };
+}
+
+/** A positive integer option, read by the same strict reader as config values (`1e3` is 1000; `16abc` and 1e20 are refused). */
+function positiveInteger(text: string, flag: string, max: number): number {
+  let value: number;
+  try {
+    value = readLeaf(text, { format: 'nat', default: 1 }, flag) as number;
+  } catch (error) {
+    throw new ArgoError('ARGO_ERR_USAGE', messageOf(error));
+  }
+  if (value < 1 || value > max) throw new ArgoError('ARGO_ERR_USAGE', `${flag} must be an integer 1..${max}, was ${text}`);
+  return value;
 }
 
 function assertAllStored(stats: StatsReport): void {
@@ -223,13 +240,10 @@ export async function main(argv: readonly string[], environment: CliEnvironment)
       .option('--to <date>', 'to this date, YYYY-MM-DD')
       .option('--limit <n>', 'at most this many'),
   ).action(async (flags: ConfigFlags & { db?: string; symbol?: string; from?: string; to?: string; limit?: string }) => {
-    const limit = flags.limit === undefined ? undefined : Number(flags.limit);
-    if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) throw new ArgoError('ARGO_ERR_USAGE', `--limit must be a positive integer, was ${flags.limit}`);
     const query = {
       symbol: flags.symbol === undefined ? undefined : assertSymbol(flags.symbol, '--symbol'),
-      from: flags.from === undefined ? undefined : assertIsoDate(flags.from, '--from'),
-      to: flags.to === undefined ? undefined : assertIsoDate(flags.to, '--to'),
-      limit,
+      ...dateRange(flags),
+      limit: flags.limit === undefined ? undefined : positiveInteger(flags.limit, '--limit', MAX_LIMIT),
     };
     const signals = await withStorage(flags, (storage) => storage.querySignals(query));
     println(flags.json ? JSON.stringify(signals, null, 2) : formatSignals(signals));
@@ -344,8 +358,7 @@ export async function main(argv: readonly string[], environment: CliEnvironment)
     .addOption(new Option('--runs <n>', 'runs per measurement; medians are reported').default('3'))
     .option('--json', 'print one JSON object')
     .action(async (name: string, flags: { data?: string; runs: string; json?: boolean }) => {
-      const runs = Number(flags.runs);
-      if (!Number.isInteger(runs) || runs < 1) throw new ArgoError('ARGO_ERR_USAGE', `--runs must be a positive integer, was ${flags.runs}`);
+      const runs = positiveInteger(flags.runs, '--runs', 1000);
       const figures = await environment.benchmarks[name]({
         registry,
         dataDir: flags.data === undefined ? undefined : path.resolve(flags.data),

@@ -55,6 +55,22 @@ describe('query commands: signals and runs', () => {
     expect(table.stdout).to.match(/symbol\s+asOf\s+action/);
   });
 
+  it('refuses a reversed date range and a limit out of range with exit 2, as replay does', () => {
+    const cases: [string[], string][] = [
+      [['signals', '--db', db, '--from', '2024-12-31', '--to', '2024-12-01'], 'ARGO_ERR_USAGE_DATE'],
+      [['replay', '--from', '2024-12-31', '--to', '2024-12-01'], 'ARGO_ERR_USAGE_DATE'],
+      [['signals', '--db', db, '--limit', '99999999999999999999'], 'ARGO_ERR_USAGE'],
+      [['signals', '--db', db, '--limit', '16abc'], 'ARGO_ERR_USAGE'],
+      [['signals', '--db', db, '--limit', '0'], 'ARGO_ERR_USAGE'],
+    ];
+    for (const [args, code] of cases) {
+      const result = runCli(args, { cwd: dir });
+      expect(result.code, args.join(' ')).to.equal(2);
+      expect(result.stderr, args.join(' ')).to.match(new RegExp(`^${code}: `)).and.not.contain('unexpected failure');
+    }
+    expect(json<Stored[]>(['signals', '--db', db, '--limit', '1e1', '--json'], dir)).to.have.length(10);
+  });
+
   it('reads a database in a folder the user cannot write, changing nothing', () => {
     const shelf = path.join(tempDir(), 'archive');
     mkdirSync(shelf);

@@ -196,7 +196,7 @@ export default defineStoragePlugin<SqliteOptions>({
     const writer = await openWriter(file, options);
     const queries = openQueries(file, options, 'readonly');
     const checkpointer = await Checkpointer.open(file, options.busyTimeoutMs, logger);
-    const queue = new WriteQueue(writer, { ...options, runId, deadLetterFile: `${file}.dead-letter.jsonl`, logger, onCommit: () => checkpointer.request() });
+    const queue = new WriteQueue(writer, { ...options, runId, deadLetterFile: `${file}.dead-letter.jsonl`, database: file, logger, onCommit: () => checkpointer.request() });
     let closed: Promise<void> | undefined;
     return {
       ...queries,

@@ -5,6 +5,7 @@ import { LRUCache } from 'lru-cache';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ArgoError, InFlight, JsonLinesAppender, isDiskFull, messageOf, type Logger, type ReasoningUpdate, type RunRecord, type Signal } from '../../../core';
 import { isBusy, type Connection, type Prepared } from './connection';
+import { writeLockHolders } from './lock-holder';
 import { SIGNAL_COLUMNS, signalValues } from './signal-rows';
 
 /** A write as handed to {@link WriteQueue.enqueue}: a new signal, a reasoning update, or a run record. */
@@ -30,6 +31,8 @@ export interface WriteQueueOptions {
   readonly maxRetries: number;
   readonly retryBaseMs: number;
   readonly deadLetterFile: string;
+  /** The database file, for saying who holds its lock while a write waits. */
+  readonly database: string;
   readonly logger: Logger;
   /** Called after every commit (the background checkpoint hangs on it). */
   readonly onCommit?: () => void;
@@ -39,6 +42,8 @@ export interface WriteQueueOptions {
 const ROWS_PER_STATEMENT = 2000;
 /** Prepared INSERTs kept, by row count: a flush writes whatever count waits, and each statement holds its whole program. */
 const PREPARED_KEPT = 8;
+/** How long a write waits before it says that it waits (a commit takes milliseconds; past this, another connection holds the lock). */
+const LOCK_WAIT_NOTICE_MS = 1000;
 /** Lock waits a batch may spend beyond the busy timeout before it counts as a failure. */
 const MAX_BUSY_RETRIES = 20;
 
@@ -176,6 +181,7 @@ export class WriteQueue {
     let failures = 0;
     let busy = 0;
     for (;;) {
+      const waiting = setTimeout(() => void this.#sayWaiting(), LOCK_WAIT_NOTICE_MS);
       try {
         await this.#write(batch);
         for (const job of batch) job.resolve();
@@ -196,8 +202,17 @@ export class WriteQueue {
         if (batch.length === 1) return this.#deadLetter(batch, error);
         for (const job of batch) await this.#commit([job]);
         return;
+      } finally {
+        clearTimeout(waiting);
       }
     }
+  }
+
+  /** Logs that a write has waited past {@link LOCK_WAIT_NOTICE_MS}, and who holds the lock when the system tells. */
+  async #sayWaiting(): Promise<void> {
+    const holders = await writeLockHolders(this.options.database);
+    const who = holders.length > 0 ? `held by ${holders.join(', ')}` : 'held by another connection (the system does not say which process)';
+    this.options.logger.warn({ database: this.options.database, holders }, `a write has waited over ${LOCK_WAIT_NOTICE_MS} ms for the write lock of ${this.options.database}, ${who}; still waiting`);
   }
 
   #backoff(attempt: number): number {

@@ -10,6 +10,8 @@ import { Connection } from '../../../plugins/storage/sqlite/connection';
 import { SCHEMA_VERSION, migrate } from '../../../plugins/storage/sqlite/schema';
 import { WriteQueue } from '../../../plugins/storage/sqlite/write-queue';
 import { ROOT, argoErrorOf, makeSignal, tempDir } from '../../helpers';
+import pino from 'pino';
+import { Writable } from 'node:stream';
 
 const QUEUE_OPTIONS = { runId: 'run-1', flushMs: 600000, maxQueue: 10000, maxRetries: 0, retryBaseMs: 1, logger: createLogger('silent') };
 
@@ -110,7 +112,7 @@ describe('sqlite storage', () => {
       maxQueue: 3,
       maxRetries: 0,
       retryBaseMs: 1,
-      deadLetterFile: `${file}.dead-letter.jsonl`,
+      deadLetterFile: `${file}.dead-letter.jsonl`, database: file,
       logger: createLogger('silent'),
     });
     const saves = Array.from({ length: 5 }, (_, i) => queue.enqueue({ kind: 'signal', signal: makeSignal(`s${i}`) }));
@@ -158,6 +160,22 @@ describe('sqlite storage', () => {
     await saved;
     expect(await count(file)).to.equal(1);
     await storage.close();
+  });
+
+  it('says after a second that a write waits for the lock, naming the process that holds it', async () => {
+    const file = path.join(tempDir(), 'signals.db');
+    let logged = '';
+    const logger = pino({ level: 'warn' }, new Writable({ write: (chunk, _enc, done) => ((logged += chunk), done()) }));
+    const options = validateOptions(sqlite, { path: file, busyTimeoutMs: 5000 }, 'storage');
+    const storage = (await sqlite.create({ options, resolvePath: (p: string) => p, runId: 'run-1', logger } as never)) as Opened;
+    const lock = await holdWriteLock(file, 2000);
+    const saved = storage.save(makeSignal('a'));
+    void storage.flush();
+    await lock.released;
+    await saved;
+    await storage.close();
+    expect(logged).to.contain('has waited over 1000 ms for the write lock').and.contain(`held by process ${process.pid}`);
+    expect(await count(file)).to.equal(1);
   });
 
   it('closes only after a batch already being written has committed, even while it waits for a lock', async () => {
@@ -301,7 +319,7 @@ describe('sqlite storage batch order', () => {
     await migrate(writer, file);
     const executed: string[] = [];
     (writer as unknown as { db: sqlite3.Database }).db.on('trace', (sql) => executed.push(sql.slice(0, 6)));
-    const queue = new WriteQueue(writer, { ...QUEUE_OPTIONS, batchSize: 2, deadLetterFile: `${file}.dead-letter.jsonl` });
+    const queue = new WriteQueue(writer, { ...QUEUE_OPTIONS, batchSize: 2, deadLetterFile: `${file}.dead-letter.jsonl`, database: file });
     const writes: Promise<void>[] = [];
     for (let i = 0; i < 5000; i++) {
       writes.push(queue.enqueue({ kind: 'signal', signal: makeSignal(`s${i}`) }));
