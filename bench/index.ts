@@ -1,5 +1,6 @@
 import type { Benchmark } from '../core';
 import { earlyExitBench } from './early-exit-bench';
+import { memoryBench } from './memory-bench';
 import { reasoningBench } from './reasoning-bench';
 import { replayBench } from './replay-bench';
 import { storageBench } from './storage-bench';
@@ -8,6 +9,7 @@ import { workersBench } from './workers-bench';
 /** The benchmarks `argo-signals bench <name>` can run. */
 export const benchmarks: Readonly<Record<string, Benchmark>> = {
   'early-exit': earlyExitBench,
+  memory: memoryBench,
   reasoning: reasoningBench,
   replay: replayBench,
   storage: storageBench,

@@ -95,3 +95,11 @@ export interface Signal extends PriceLevels {
   readonly contributions: Readonly<Record<string, number>>;
   readonly sources: readonly SourceOutcome[];
 }
+
+/** A symbol's full history as loaded by a market-data plugin, sorted by date, unique dates. */
+export interface BarSeries {
+  readonly symbol: string;
+  readonly bars: readonly Bar[];
+  /** Rows the market-data plugin skipped as malformed. */
+  readonly malformedRows: number;
+}

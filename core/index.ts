@@ -3,7 +3,8 @@
  */
 import 'reflect-metadata';
 
-export { BarView, indexAtOrBefore, type BarSeries } from './bar-view';
+export { BarView } from './bar-view';
+export { PackedSeries } from './packed-series';
 export { loadConfig, type ConfigInput, type LoadedConfig, type ResolvedPlugin, type ResolvedSource } from './config-loader';
 export { PLUGIN_SLOTS, engineSchema, type EngineConfig, type SimulateConfig, type SourceConfig } from './config-schema';
 export { CycleRunner, virtualCycleMs, type CycleItem } from './cycle-runner';
@@ -29,6 +30,7 @@ export {
   DIRECTION_SIGN,
   type Action,
   type Bar,
+  type BarSeries,
   type ConsensusResult,
   type Direction,
   type FailureKind,

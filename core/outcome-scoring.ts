@@ -2,7 +2,8 @@
  * How good a signal turned out: follow the bars after its date and see whether the target
  * or the stop came first. Used by the A/B lab on replays, never by the pipeline itself.
  */
-import { indexAtOrBefore, type BarSeries } from './bar-view';
+import type { BarSeries } from './domain';
+import { PackedSeries } from './packed-series';
 import type { Signal } from './domain';
 
 /** What became of a signal. `open`: no bar after its date to judge by. */
@@ -24,20 +25,21 @@ export interface SignalOutcome {
  * first is a win, the stop first a loss, both within one bar a loss (the bar's path is
  * unknown, so the worse case is taken), neither an expiry with the return at the last bar.
  */
-export function scoreSignal(signal: Signal, series: BarSeries, horizonDays: number): SignalOutcome {
-  const start = indexAtOrBefore(series.bars, signal.asOf);
+export function scoreSignal(signal: Signal, history: BarSeries | PackedSeries, horizonDays: number): SignalOutcome {
+  const series = history instanceof PackedSeries ? history : PackedSeries.of(history);
+  const start = series.indexAtOrBefore(signal.asOf);
   const side = signal.action === 'BUY' ? 1 : -1;
   const risk = Math.abs(signal.entry - signal.stop);
   const ret = (price: number) => (side * (price - signal.entry)) / signal.entry;
-  const last = Math.min(series.bars.length - 1, start + horizonDays);
+  const last = Math.min(series.length - 1, start + horizonDays);
   for (let i = start + 1; i <= last; i++) {
-    const bar = series.bars[i];
+    const bar = series.at(i);
     const stopped = side === 1 ? bar.low <= signal.stop : bar.high >= signal.stop;
     const reached = side === 1 ? bar.high >= signal.target : bar.low <= signal.target;
     if (stopped) return { kind: 'loss', bars: i - start, rMultiple: -1, return: ret(signal.stop) };
     if (reached) return { kind: 'win', bars: i - start, rMultiple: Math.abs(signal.target - signal.entry) / risk, return: ret(signal.target) };
   }
   if (last <= start) return { kind: 'open', bars: 0, rMultiple: 0, return: 0 };
-  const close = series.bars[last].close;
+  const close = series.at(last).close;
   return { kind: 'expired', bars: last - start, rMultiple: (side * (close - signal.entry)) / risk, return: ret(close) };
 }

@@ -2,10 +2,11 @@
  * The contract of each plugin kind: what the instance a plugin's factory returns must do.
  * One interface per kind; every member says who calls it and when.
  */
-import type { BarSeries, BarView } from './bar-view';
+import type { BarView } from './bar-view';
 import type { OpinionHistory } from './opinion-history';
 import type {
   Action,
+  BarSeries,
   ConsensusResult,
   Opinion,
   PriceLevels,

@@ -2,7 +2,8 @@ import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { container as rootContainer, type DependencyContainer } from 'tsyringe';
-import { BarView, type BarSeries } from './bar-view';
+import { BarView } from './bar-view';
+import { PackedSeries } from './packed-series';
 import type { LoadedConfig, ResolvedPlugin, ResolvedSource } from './config-loader';
 import { pooledConsensus } from '../workers/pooled-consensus';
 import { pooledExplainer } from '../workers/pooled-explainer';
@@ -29,11 +30,17 @@ export interface ReplayOptions {
   readonly to: string;
   /** Called with every result, in date then symbol order. */
   readonly onResult?: (result: SymbolResult) => void | Promise<void>;
+  /**
+   * Keep every result in the report (about 1.6 KB a symbol-day). Off by default: a replay
+   * streams its results to `onResult` and aggregates statistics as it goes, so its memory does
+   * not grow with the range.
+   */
+  readonly keepResults?: boolean;
   /** Called after each cycle with its date and the number of cycles in the replay (progress bars). */
   readonly onCycle?: (date: string, total: number) => void;
 }
 
-/** The outcome of a cycle or a replay: per-symbol results and the statistics. */
+/** The outcome of a cycle or a replay: per-symbol results (a replay's only with `keepResults`) and the statistics. */
 export interface RunReport {
   readonly results: SymbolResult[];
   readonly stats: StatsReport;
@@ -100,7 +107,9 @@ export class Run {
   readonly startedAt = new Date().toISOString();
   #closed = false;
   #stopRequested = false;
-  readonly #series = new Map<string, BarSeries>();
+  readonly #series = new Map<string, PackedSeries>();
+  /** One string per date for every series of the run. */
+  readonly #dates = new Map<string, string>();
 
   private constructor(
     readonly id: string,
@@ -225,7 +234,7 @@ export class Run {
     return this.#stopRequested;
   }
 
-  async #loadSeries(): Promise<BarSeries[]> {
+  async #loadSeries(): Promise<PackedSeries[]> {
     const marketData = this.container.resolve<PluginInstances['market-data']>(TOKENS.MarketData);
     const configured = this.config.values.symbols;
     const symbols = [...new Set(configured.length > 0 ? configured : await marketData.symbols())];
@@ -234,7 +243,7 @@ export class Run {
       const twice = configured.filter((symbol, i) => configured.indexOf(symbol) !== i);
       logger.warn({ symbols: [...new Set(twice)] }, 'symbols listed more than once are evaluated once');
     }
-    const series: BarSeries[] = [];
+    const series: PackedSeries[] = [];
     for (const symbol of symbols) {
       const loaded = await marketData.load(assertSymbol(symbol, 'symbols'));
       this.stats.malformedRows += loaded.malformedRows;
@@ -242,21 +251,22 @@ export class Run {
         this.stats.symbolsWithoutBars.push(symbol);
         logger.warn({ symbol, malformedRows: loaded.malformedRows }, 'symbol has no bars (an empty or header-only file, or only malformed rows); it is not evaluated');
       }
-      this.#series.set(symbol, loaded);
-      series.push(loaded);
+      const packed = PackedSeries.of(loaded, this.#dates);
+      this.#series.set(symbol, packed);
+      series.push(packed);
     }
     return series;
   }
 
   /** The full history of a symbol this run has loaded (for scoring outcomes after a replay). */
-  seriesOf(symbol: string): BarSeries | undefined {
+  seriesOf(symbol: string): PackedSeries | undefined {
     return this.#series.get(symbol);
   }
 
   /** One cycle, each symbol as of its latest bar. */
   async cycle(): Promise<RunReport> {
     const series = await this.#loadSeries();
-    const items = series.filter((s) => s.bars.length > 0).map((s) => ({ symbol: s.symbol, bars: BarView.upTo(s, s.bars.length - 1) }));
+    const items = series.filter((s) => s.length > 0).map((s) => ({ symbol: s.symbol, bars: BarView.upTo(s, s.length - 1) }));
     const results = await this.container.resolve(CycleRunner).run(items, this.stats);
     return { results, stats: this.stats.report() };
   }
@@ -265,9 +275,7 @@ export class Run {
   async replay(options: ReplayOptions): Promise<RunReport> {
     const started = performance.now();
     const series = await this.#loadSeries();
-    const dates = [...new Set(series.flatMap((s) => s.bars.map((bar) => bar.date)))]
-      .filter((date) => date >= options.from && date <= options.to)
-      .sort();
+    const dates = [...this.#dates.keys()].filter((date) => date >= options.from && date <= options.to).sort();
     const cursors = series.map(() => 0);
     const runner = this.container.resolve(CycleRunner);
     const results: SymbolResult[] = [];
@@ -280,11 +288,11 @@ export class Run {
       if (this.#stopRequested || this.stats.storageStoppedBy !== null) break;
       const items: CycleItem[] = [];
       series.forEach((s, i) => {
-        while (cursors[i] < s.bars.length && s.bars[cursors[i]].date < date) cursors[i]++;
-        if (cursors[i] < s.bars.length && s.bars[cursors[i]].date === date) items.push({ symbol: s.symbol, bars: BarView.upTo(s, cursors[i]) });
+        while (cursors[i] < s.length && s.date(cursors[i]) < date) cursors[i]++;
+        if (cursors[i] < s.length && s.date(cursors[i]) === date) items.push({ symbol: s.symbol, bars: BarView.upTo(s, cursors[i]) });
       });
       for (const result of await runner.run(items, this.stats, this.config.values.storage.maxPending)) {
-        results.push(result);
+        if (options.keepResults === true) results.push(result);
         await options.onResult?.(result);
       }
       options.onCycle?.(date, dates.length);

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { BarView, indexAtOrBefore } from '../../core';
+import { BarView, PackedSeries } from '../../core';
 import { syntheticBars } from '../../plugins/market-data/synthetic-bars';
 
 const dates = ['2020-01-01', '2020-01-02', '2020-01-03', '2020-01-06'];
@@ -17,8 +17,23 @@ describe('bar view', () => {
   });
 
   it('finds the last bar on or before a date', () => {
-    expect(indexAtOrBefore(series.bars, '2020-01-05')).to.equal(2);
-    expect(indexAtOrBefore(series.bars, '2019-12-31')).to.equal(-1);
-    expect(indexAtOrBefore(series.bars, '2021-01-01')).to.equal(3);
+    const packed = PackedSeries.of(series);
+    expect(packed.indexAtOrBefore('2020-01-05')).to.equal(2);
+    expect(packed.indexAtOrBefore('2019-12-31')).to.equal(-1);
+    expect(packed.indexAtOrBefore('2021-01-01')).to.equal(3);
+  });
+
+  it('gives the same bars and views from a packed series as from the bars it packed, sharing date strings between series', () => {
+    const dates = new Map<string, string>();
+    const packed = PackedSeries.of(series, dates);
+    const other = PackedSeries.of({ symbol: 'U', bars: syntheticBars('U', 2, series.bars.map((b) => b.date)), malformedRows: 0 }, dates);
+    expect(packed.length).to.equal(4);
+    expect(Array.from({ length: 4 }, (_, i) => packed.at(i))).to.deep.equal(series.bars);
+    expect(other.date(3)).to.equal(packed.date(3));
+    expect(dates.size).to.equal(4);
+    const view = BarView.upTo(packed, 2);
+    expect(view.tail(2)).to.deep.equal(series.bars.slice(1, 3));
+    expect(view.seriesKey).to.equal(BarView.upTo(packed, 3).seriesKey);
+    expect(() => view.at(3)).to.throw(RangeError);
   });
 });

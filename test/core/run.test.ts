@@ -18,7 +18,7 @@ describe('run', () => {
 
   it('replays only the days in range, each symbol on the days it has a bar', async () => {
     const run = await createRun({ values: { 'data.days': 100, 'data.endDate': '2024-12-31' } });
-    const report = await run.replay({ from: '2024-12-02', to: '2024-12-06' });
+    const report = await run.replay({ from: '2024-12-02', to: '2024-12-06', keepResults: true });
     await run.close();
     expect(report.stats.cycles).to.equal(5);
     expect(report.stats.symbolsEvaluated).to.equal(30);
