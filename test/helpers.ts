@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
@@ -110,4 +110,42 @@ export function mountTmpfs(sizeKb: number): { dir: string; unmount: () => void }
   const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${sizeKb}k`, 'tmpfs', dir], { encoding: 'utf8' });
   if (mounted.status !== 0) return `mount -t tmpfs failed: ${(mounted.stderr || String(mounted.error)).trim()}`;
   return { dir, unmount: () => void spawnSync('umount', ['-l', dir]) };
+}
+
+const NOBODY = { uid: 65534, gid: 65534 };
+let publicCopy: string | undefined;
+
+/**
+ * The CLI's bin script as a user other than root can run it: the checkout's own when `nobody`
+ * can read it, otherwise a copy of what the CLI needs (bin, dist, node_modules, package.json)
+ * in a world-readable temporary folder, made once per test process (a checkout inside /root or
+ * `mktemp -d` is private).
+ */
+function binForNobody(): string {
+  const bin = path.join(ROOT, 'bin', 'argo-signals.js');
+  const probe = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(path.join(ROOT, 'dist', 'plugins', 'index.js'))})`], { ...NOBODY, encoding: 'utf8' });
+  if (probe.status === 0) return bin;
+  if (publicCopy === undefined) {
+    const copy = mkdtempSync(path.join(tmpdir(), 'argo-public-'));
+    for (const entry of ['bin', 'dist', 'node_modules', 'package.json']) cpSync(path.join(ROOT, entry), path.join(copy, entry), { recursive: true });
+    const readable = spawnSync('chmod', ['-R', 'a+rX', copy]);
+    if (readable.status !== 0) throw new Error(`chmod -R a+rX ${copy} failed: ${readable.stderr}`);
+    process.once('exit', () => rmSync(copy, { recursive: true, force: true }));
+    publicCopy = copy;
+  }
+  return path.join(publicCopy, 'bin', 'argo-signals.js');
+}
+
+/**
+ * Runs the CLI as a user that folder permissions bind: `nobody` when the tests run as root
+ * (root ignores them), the current user otherwise.
+ */
+export function runCliAsUser(args: readonly string[], cwd: string) {
+  const asRoot = process.getuid?.() === 0;
+  const result = spawnSync(process.execPath, [asRoot ? binForNobody() : path.join(ROOT, 'bin', 'argo-signals.js'), ...args], {
+    cwd,
+    encoding: 'utf8',
+    ...(asRoot ? NOBODY : {}),
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }

@@ -1,11 +1,10 @@
 import { expect } from 'chai';
-import { spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '../../plugins/storage/sqlite/connection';
 import { createLogger, validateOptions } from '../../core';
 import sqlite from '../../plugins/storage/sqlite';
-import { ROOT, argoErrorOf, makeSignal, runCli, tempDir } from '../helpers';
+import { argoErrorOf, makeSignal, runCli, runCliAsUser, tempDir } from '../helpers';
 
 /** A folder whose data/argo-signals.db holds a two-month replay of the generated demo symbols. */
 function replayedFolder(): string {
@@ -78,14 +77,8 @@ describe('query commands: signals and runs', () => {
     chmodSync(path.join(shelf, 'old.db'), 0o444);
     chmodSync(shelf, 0o555);
     chmodSync(path.dirname(shelf), 0o755);
-    // Root ignores permissions, so the CLI runs as nobody there.
-    const asUser = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
-    const result = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'argo-signals.js'), 'signals', '--db', path.join(shelf, 'old.db'), '--json'], {
-      cwd: shelf,
-      encoding: 'utf8',
-      ...asUser,
-    });
-    expect(result.status, result.stderr).to.equal(0);
+    const result = runCliAsUser(['signals', '--db', path.join(shelf, 'old.db'), '--json'], shelf);
+    expect(result.code, result.stderr).to.equal(0);
     expect(JSON.parse(result.stdout)).to.have.length(json<Stored[]>(['signals', '--db', db, '--json'], dir).length);
     expect(readdirSync(shelf)).to.deep.equal(['old.db']);
   });

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -9,7 +9,7 @@ import sqlite from '../../../plugins/storage/sqlite';
 import { Connection } from '../../../plugins/storage/sqlite/connection';
 import { SCHEMA_VERSION, migrate } from '../../../plugins/storage/sqlite/schema';
 import { WriteQueue } from '../../../plugins/storage/sqlite/write-queue';
-import { ROOT, argoErrorOf, makeSignal, tempDir } from '../../helpers';
+import { ROOT, argoErrorOf, makeSignal, runCliAsUser, tempDir } from '../../helpers';
 import pino from 'pino';
 import { Writable } from 'node:stream';
 
@@ -283,14 +283,8 @@ describe('sqlite storage', () => {
     const readOnly = path.join(dir, 'ro');
     mkdirSync(readOnly);
     chmodSync(readOnly, 0o555);
-    // Root ignores folder permissions, so the CLI runs as nobody there.
-    const asUser = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
-    const result = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'argo-signals.js'), 'run', '--set', `storage.path=${path.join(readOnly, 'signals.db')}`], {
-      cwd: dir,
-      encoding: 'utf8',
-      ...asUser,
-    });
-    expect(result.status, result.stderr).to.equal(2);
+    const result = runCliAsUser(['run', '--set', `storage.path=${path.join(readOnly, 'signals.db')}`], dir);
+    expect(result.code, result.stderr).to.equal(2);
     expect(result.stderr).to.contain('ARGO_ERR_STORAGE_OPEN').and.contain(path.join(readOnly, 'signals.db'));
     expect(existsSync(path.join(readOnly, 'signals.db'))).to.equal(false);
   });
