@@ -5,6 +5,6 @@ const { main } = require('../dist/core/cli/main.js');
 const { builtinPlugins } = require('../dist/plugins/index.js');
 const { benchmarks } = require('../dist/bench/index.js');
 
-main(process.argv.slice(2), { plugins: builtinPlugins, benchmarks }).then((code) => {
+main(process.argv.slice(2), { plugins: builtinPlugins, benchmarks, exit: process.exit }).then((code) => {
   process.exitCode = code;
 });

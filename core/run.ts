@@ -16,6 +16,7 @@ import { CycleStats, WORKER_STAGES, type StatsReport, type WorkerStage } from '.
 import type { PluginInstances, PluginKind } from './define-plugin';
 import { ArgoError, isArgoError, messageOf } from './errors';
 import type { Logger } from './logger';
+import { InFlight } from './in-flight';
 import type { RunSource } from './source-caller';
 import type { SymbolResult } from './symbol-pipeline';
 import { assertSymbol } from './symbols';
@@ -150,7 +151,7 @@ export class Run {
           pooledSources !== null && resolved.definition.offloadable === true
             ? pooledSources.wrap(built, refOf('source', plugin, resolved.options, name))
             : built;
-        sources.push({ config: resolved.config, instance });
+        sources.push({ config: resolved.config, instance, abandoned: new InFlight() });
       }
       const inlineConsensus = await build(slots.consensus);
       const plainConsensus =
@@ -217,6 +218,17 @@ export class Run {
       await Promise.allSettled(closers.map((close) => close()));
       throw error;
     }
+  }
+
+  /**
+   * The sources whose calls are still running past their timeout (each ignored its
+   * AbortSignal), with how many: what would keep a finished process alive.
+   */
+  lingering(): { source: string; calls: number }[] {
+    return this.container
+      .resolve<RunSource[]>(TOKENS.Sources)
+      .filter((s) => s.abandoned.size > 0)
+      .map((s) => ({ source: s.config.name, calls: s.abandoned.size }));
   }
 
   /** The storage of this run, for queries. */

@@ -7,6 +7,7 @@ import type { BarView } from './bar-view';
 import type { SimulateConfig, SourceConfig } from './config-schema';
 import { DIRECTIONS, type Direction, type FailureKind, type Opinion, type SourceOutcome } from './domain';
 import { messageOf, type ErrorCode } from './errors';
+import { InFlight } from './in-flight';
 import type { Source } from './plugin-contracts';
 import { normalDraw, seededRandom } from './seeded-random';
 
@@ -14,6 +15,8 @@ import { normalDraw, seededRandom } from './seeded-random';
 export interface RunSource {
   readonly config: SourceConfig;
   readonly instance: Source;
+  /** Answers still pending after their timeout: a source that ignores its AbortSignal leaves them (and their sockets) running. */
+  readonly abandoned: InFlight;
 }
 
 class SourceTimeout extends Error {}
@@ -106,7 +109,13 @@ export async function callSource(source: RunSource, symbol: string, bars: BarVie
   };
   try {
     let answer: unknown = source.instance.opinion(request);
-    if (isPromiseLike(answer)) answer = await withTimeout(answer, timeoutMs, () => controller?.abort(new SourceTimeout()));
+    if (isPromiseLike(answer)) {
+      const pending = answer;
+      answer = await withTimeout(pending, timeoutMs, () => {
+        controller?.abort(new SourceTimeout());
+        source.abandoned.track(Promise.resolve(pending));
+      });
+    }
     const opinion = checkOpinion(answer);
     if (typeof opinion === 'string') return failure(name, 'malformed', 'ARGO_ERR_SOURCE_MALFORMED', opinion, latency());
     return { source: name, ok: true, opinion, latencyMs: latency() };

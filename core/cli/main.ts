@@ -53,6 +53,12 @@ export interface CliEnvironment {
   readonly env?: Readonly<Record<string, string | undefined>>;
   readonly stdout?: (text: string) => void;
   readonly stderr?: (text: string) => void;
+  /**
+   * Ends the process with the exit code; called instead of returning when a plugin left work
+   * running that would keep the process alive after the run closed (the bin script passes
+   * process.exit; an embedding program that omits it gets the code returned and the warning).
+   */
+  readonly exit?: (code: number) => void;
 }
 
 interface ConfigFlags {
@@ -141,6 +147,7 @@ export async function main(argv: readonly string[], environment: CliEnvironment)
   });
 
   let interruptedBy: NodeJS.Signals | undefined;
+  let leftRunning = false;
   // SIGINT and SIGTERM stop a replay after the cycle in progress; the run then closes as
   // usual, so every signal produced is written before the process exits.
   const withRun = async <T>(input: ConfigInput, body: (run: Run) => Promise<T>): Promise<T> => {
@@ -161,6 +168,10 @@ export async function main(argv: readonly string[], environment: CliEnvironment)
       throw error;
     } finally {
       process.off('SIGINT', stop).off('SIGTERM', stop);
+      for (const { source, calls } of run.lingering()) {
+        leftRunning = true;
+        err(`argo-signals: warning: source "${source}" ignored its AbortSignal: ${calls} call(s) still running after their timeout; exiting without waiting for them\n`);
+      }
     }
   };
 
@@ -369,20 +380,28 @@ export async function main(argv: readonly string[], environment: CliEnvironment)
       if (flags.json) println(JSON.stringify(figures, null, 2));
     });
 
+  let code: number;
   try {
     await program.parseAsync([...argv], { from: 'user' });
-    return interruptedBy === undefined ? 0 : 128 + os.constants.signals[interruptedBy];
+    code = interruptedBy === undefined ? 0 : 128 + os.constants.signals[interruptedBy];
   } catch (error) {
-    if (error instanceof CommanderError) {
-      if (error.exitCode === 0) return 0;
-      err(`ARGO_ERR_USAGE: ${error.message.replace(/^error: /, '')}\n`);
-      return 2;
-    }
-    if (isArgoError(error)) {
-      err(`${error.message}\n`);
-      return error.exitCode;
-    }
-    err(`argo-signals: unexpected failure: ${messageOf(error)}\n${error instanceof Error ? error.stack : ''}\n`);
-    return 1;
+    code = reportFailure(error, err);
   }
+  if (leftRunning) environment.exit?.(code);
+  return code;
+}
+
+/** Prints what ended the command and gives its exit code: 2 for usage and configuration, the error's own for a coded one, 1 otherwise. */
+function reportFailure(error: unknown, err: (text: string) => void): number {
+  if (error instanceof CommanderError) {
+    if (error.exitCode === 0) return 0;
+    err(`ARGO_ERR_USAGE: ${error.message.replace(/^error: /, '')}\n`);
+    return 2;
+  }
+  if (isArgoError(error)) {
+    err(`${error.message}\n`);
+    return error.exitCode;
+  }
+  err(`argo-signals: unexpected failure: ${messageOf(error)}\n${error instanceof Error ? error.stack : ''}\n`);
+  return 1;
 }

@@ -1,7 +1,9 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { ROOT, findRealData, runCli, tempDir, writeJson } from '../helpers';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ROOT, findRealData, runCli, runCliAsync, tempDir, writeJson } from '../helpers';
 
 describe('argo-signals CLI', () => {
   it('run prints a table of signals and exits 0', () => {
@@ -77,5 +79,30 @@ describe('argo-signals CLI', () => {
     const lines = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(lines).to.have.length(report.signals);
     expect(lines[0]).to.include.keys('id', 'symbol', 'asOf', 'action', 'direction', 'confidence', 'entry', 'stop', 'target', 'regime', 'reasoning', 'sources');
+  });
+
+  it('exits once the run is closed when a source ignores its AbortSignal, warning which source left calls running', async () => {
+    const server = createServer(() => undefined);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const dir = tempDir();
+      const config = writeJson(dir, 'deaf.json', {
+        symbols: ['ACME', 'BOLT'],
+        sources: [
+          { name: 'trend', plugin: 'technical-trend' },
+          { name: 'deaf', plugin: path.join(ROOT, 'test', 'fixtures', 'plugins', 'deaf-source.js'), timeoutMs: 100, options: { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/` } },
+        ],
+      });
+      const started = performance.now();
+      const result = await runCliAsync(['run', '--config', config, '--json'], { cwd: dir });
+      // The requests would hold the process for undici's 300 s header timeout.
+      expect(performance.now() - started).to.be.below(20000);
+      expect(result.code, result.stderr).to.equal(0);
+      expect(result.stderr).to.contain('source "deaf" ignored its AbortSignal: 2 call(s) still running');
+      expect(JSON.parse(result.stdout).stats.sourceCalls.timeouts).to.equal(2);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
   });
 });

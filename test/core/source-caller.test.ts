@@ -1,13 +1,13 @@
 import { expect } from 'chai';
 import path from 'node:path';
-import { BarView, callSource, simulateCall, type RunSource, type Source, type SourceConfig } from '../../core';
+import { BarView, InFlight, callSource, simulateCall, type RunSource, type Source, type SourceConfig } from '../../core';
 import { syntheticBars } from '../../plugins/market-data/synthetic-bars';
 import { ROOT } from '../helpers';
 
 const bars = BarView.upTo({ symbol: 'T', bars: syntheticBars('T', 1, ['2020-01-02', '2020-01-03']), malformedRows: 0 }, 1);
 
 function source(instance: Source, config: Partial<SourceConfig> = {}): RunSource {
-  return { config: { name: 's', plugin: 'test', weight: 1, timeoutMs: 50, options: {}, simulate: null, ...config }, instance };
+  return { config: { name: 's', plugin: 'test', weight: 1, timeoutMs: 50, options: {}, simulate: null, ...config }, instance, abandoned: new InFlight() };
 }
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
