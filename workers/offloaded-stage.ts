@@ -1,7 +1,7 @@
-import type { EngineConfig } from '../core/config-schema';
-import type { WorkerStage, WorkerStageCounters } from '../core/cycle-stats';
-import { messageOf } from '../core/errors';
-import type { Logger } from '../core/logger';
+import type { EngineConfig } from '../core/config/config-schema';
+import type { WorkerStage, WorkerStageCounters } from '../core/engine/cycle-stats';
+import { messageOf } from '../core/errors/errors';
+import type { Logger } from '../core/util/logger';
 
 /**
  * How a stage sends a chunk to the pool: one answer per item, in order (a promise may fail or

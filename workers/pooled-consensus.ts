@@ -1,5 +1,5 @@
-import type { ConsensusResult } from '../core/domain';
-import type { Consensus } from '../core/plugin-contracts';
+import type { ConsensusResult } from '../core/domain/domain';
+import type { Consensus } from '../core/plugin-system/plugin-contracts';
 import { OffloadedStage, type StageSetup } from './offloaded-stage';
 import type { ConsensusInput, PluginRef } from './task-types';
 import type { WorkerPool } from './worker-pool';

@@ -1,4 +1,4 @@
-import type { Explainer, ExplainRequest } from '../core/plugin-contracts';
+import type { Explainer, ExplainRequest } from '../core/plugin-system/plugin-contracts';
 import { OffloadedStage, type StageSetup } from './offloaded-stage';
 import type { PluginRef } from './task-types';
 import type { WorkerPool } from './worker-pool';

@@ -1,5 +1,5 @@
-import type { Opinion } from '../core/domain';
-import type { Source, SourceRequest } from '../core/plugin-contracts';
+import type { Opinion } from '../core/domain/domain';
+import type { Source, SourceRequest } from '../core/plugin-system/plugin-contracts';
 import { OffloadedStage, type StageSetup } from './offloaded-stage';
 import { INDICATOR_ITEM_FIELDS, type IndicatorAnswer, type PluginRef, type ShippedBars } from './task-types';
 import type { WorkerPool } from './worker-pool';

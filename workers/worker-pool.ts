@@ -1,6 +1,6 @@
 import path from 'node:path';
 import Piscina from 'piscina';
-import { InFlight } from '../core/in-flight';
+import { InFlight } from '../core/util/in-flight';
 import type { PluginRef, TaskResult, WorkerTask } from './task-types';
 
 /** Thread bounds of the pool (`workers.minThreads`, `workers.maxThreads`). */

@@ -1,8 +1,8 @@
-import type { AbReport } from '../ab-lab';
-import type { StatsReport } from '../cycle-stats';
-import type { Signal } from '../domain';
-import type { RunRecord } from '../plugin-contracts';
-import type { RunReport } from '../run';
+import type { AbReport } from '../lab/ab-lab';
+import type { StatsReport } from '../engine/cycle-stats';
+import type { Signal } from '../domain/domain';
+import type { RunRecord } from '../plugin-system/plugin-contracts';
+import type { RunReport } from '../engine/run';
 
 function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));

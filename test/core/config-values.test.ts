@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig, validateOptions } from '../../core';
-import { readLeaf } from '../../core/config-values';
+import { readLeaf } from '../../core/config/config-values';
 import { argoErrorOf, builtinRegistry, tempDir, writeJson } from '../helpers';
 
 /** One table of inputs and what the strict reader makes of them; `null` means refused. */

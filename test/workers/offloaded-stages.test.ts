@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { DEFAULT_SOURCES } from '../../core/config-schema';
+import { DEFAULT_SOURCES } from '../../core/config/config-schema';
 import { ROOT, argoErrorOf, comparable, createRun, replaySignals, tempDir, writeJson } from '../helpers';
 
 const FAULT_SOURCE = path.join(ROOT, 'test', 'fixtures', 'plugins', 'worker-fault-source.js');

@@ -1,4 +1,4 @@
-import { ArgoError } from './errors';
+import { ArgoError } from '../errors/errors';
 import type { Storage } from './plugin-contracts';
 
 /**

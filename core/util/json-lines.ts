@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { ArgoError } from './errors';
+import { ArgoError } from '../errors/errors';
 import { excerpt } from './text-excerpt';
 
 /** What {@link readJsonLines} found. */

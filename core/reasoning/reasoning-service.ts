@@ -3,15 +3,15 @@
  * flight for concurrent identical questions, and a fallback text when the explainer fails.
  */
 import pLimit from 'p-limit';
-import type { EngineConfig } from './config-schema';
-import type { CycleStats } from './cycle-stats';
-import type { ReasoningStatus, Signal } from './domain';
-import { ArgoError, messageOf } from './errors';
-import { InFlight } from './in-flight';
-import type { Logger } from './logger';
-import type { ExplainRequest, Explainer, ReasoningCache, Storage } from './plugin-contracts';
-import type { SecretRedactor } from './secret-redactor';
-import { hashOf } from './stable-hash';
+import type { EngineConfig } from '../config/config-schema';
+import type { CycleStats } from '../engine/cycle-stats';
+import type { ReasoningStatus, Signal } from '../domain/domain';
+import { ArgoError, messageOf } from '../errors/errors';
+import { InFlight } from '../util/in-flight';
+import type { Logger } from '../util/logger';
+import type { ExplainRequest, Explainer, ReasoningCache, Storage } from '../plugin-system/plugin-contracts';
+import type { SecretRedactor } from '../util/secret-redactor';
+import { hashOf } from '../util/stable-hash';
 
 /** The explainer's identity: part of every cache key, so another explainer, version or options never reads old texts. */
 export interface ExplainerIdentity {

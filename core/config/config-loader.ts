@@ -6,14 +6,14 @@
 import convict from 'convict';
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import type { PluginDefinition, PluginKind } from './define-plugin';
-import { ArgoError, messageOf } from './errors';
+import type { PluginDefinition, PluginKind } from '../plugin-system/define-plugin';
+import { ArgoError, messageOf } from '../errors/errors';
 import { AUTO_MARKET_DATA, PLUGIN_SLOTS, engineSchema, type EngineConfig, type PluginSlot, type SourceConfig } from './config-schema';
-import { resolvePlugin, validateOptions } from './plugin-loader';
+import { resolvePlugin, validateOptions } from '../plugin-system/plugin-loader';
 import { ValueError, assertNoPrototypeKeys, assertShallow, isLeaf, leavesOf, nodeAt, readLeaf, readTree, type ReadTreeOptions } from './config-values';
-import type { PluginRegistry } from './plugin-registry';
-import { SecretRedactor } from './secret-redactor';
-import { hashOf } from './stable-hash';
+import type { PluginRegistry } from '../plugin-system/plugin-registry';
+import { SecretRedactor } from '../util/secret-redactor';
+import { hashOf } from '../util/stable-hash';
 
 /** Where configuration values come from, lowest precedence first. */
 export interface ConfigInput {

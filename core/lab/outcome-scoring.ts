@@ -2,9 +2,9 @@
  * How good a signal turned out: follow the bars after its date and see whether the target
  * or the stop came first. Used by the A/B lab on replays, never by the pipeline itself.
  */
-import type { BarSeries } from './domain';
-import { PackedSeries } from './packed-series';
-import type { Signal } from './domain';
+import type { BarSeries } from '../domain/domain';
+import { PackedSeries } from '../domain/packed-series';
+import type { Signal } from '../domain/domain';
 
 /** What became of a signal. `open`: no bar after its date to judge by. */
 export type OutcomeKind = 'win' | 'loss' | 'expired' | 'open';

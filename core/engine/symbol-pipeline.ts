@@ -4,21 +4,21 @@
  */
 import 'reflect-metadata';
 import { inject, injectable } from 'tsyringe';
-import type { BarView } from './bar-view';
-import type { EngineConfig } from './config-schema';
+import type { BarView } from '../domain/bar-view';
+import type { EngineConfig } from '../config/config-schema';
 import type { CycleStats, Stage } from './cycle-stats';
-import { DIRECTIONS, type ConsensusResult, type Signal, type SourceOutcome, type WeightedOpinion } from './domain';
-import { ArgoError, messageOf } from './errors';
-import { InFlight } from './in-flight';
-import type { Logger } from './logger';
+import { DIRECTIONS, type ConsensusResult, type Signal, type SourceOutcome, type WeightedOpinion } from '../domain/domain';
+import { ArgoError, messageOf } from '../errors/errors';
+import { InFlight } from '../util/in-flight';
+import type { Logger } from '../util/logger';
 import { marketRegime, priceLevels } from './market-levels';
 import { OpinionHistories, type OpinionHistory } from './opinion-history';
-import type { Consensus, EarlyExitStrategy, ExplainRequest, SourceInfo, Storage } from './plugin-contracts';
-import type { DeferredReasoner, ReasoningService } from './reasoning-service';
+import type { Consensus, EarlyExitStrategy, ExplainRequest, SourceInfo, Storage } from '../plugin-system/plugin-contracts';
+import type { DeferredReasoner, ReasoningService } from '../reasoning/reasoning-service';
 import { callSource, type RunSource } from './source-caller';
-import { seededRandom } from './seeded-random';
-import { hashOf } from './stable-hash';
-import type { SecretRedactor } from './secret-redactor';
+import { seededRandom } from '../util/seeded-random';
+import { hashOf } from '../util/stable-hash';
+import type { SecretRedactor } from '../util/secret-redactor';
 import { TOKENS } from './tokens';
 import type { WriteTracker } from './write-tracker';
 

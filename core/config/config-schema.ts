@@ -4,9 +4,9 @@
  */
 import convict from 'convict';
 import type { ValueKind } from './config-values';
-import type { PluginKind } from './define-plugin';
-import { LOG_LEVELS } from './logger';
-import { SYMBOL_PATTERN } from './symbols';
+import type { PluginKind } from '../plugin-system/define-plugin';
+import { LOG_LEVELS } from '../util/logger';
+import { SYMBOL_PATTERN } from '../domain/symbols';
 
 /** How a simulated source behaves: seeded lognormal latency, failures and timeouts. */
 export interface SimulateConfig {

@@ -1,4 +1,4 @@
-import { ArgoError, messageOf } from './errors';
+import { ArgoError, messageOf } from '../errors/errors';
 
 /**
  * True for the write errors no retry cures because the disk cannot take more: the file

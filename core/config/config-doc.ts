@@ -3,8 +3,8 @@
  * the options of every registered plugin with the key they are mounted at.
  */
 import { PLUGIN_SLOTS, engineSchema } from './config-schema';
-import type { PluginDefinition } from './define-plugin';
-import type { PluginRegistry } from './plugin-registry';
+import type { PluginDefinition } from '../plugin-system/define-plugin';
+import type { PluginRegistry } from '../plugin-system/plugin-registry';
 
 type Schema = Record<string, any>;
 

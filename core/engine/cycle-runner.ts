@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { inject, injectable } from 'tsyringe';
-import type { BarView } from './bar-view';
-import type { EngineConfig } from './config-schema';
+import type { BarView } from '../domain/bar-view';
+import type { EngineConfig } from '../config/config-schema';
 import type { CycleStats } from './cycle-stats';
 import { SymbolPipeline, type SymbolResult } from './symbol-pipeline';
 import { TOKENS } from './tokens';

@@ -4,12 +4,12 @@
  * docs/performance.md); it pays for consensus plugins that do real work.
  */
 import type { CycleStats } from './cycle-stats';
-import { ExpiringKeyv, lruKeyv } from './expiring-keyv';
-import type { ConsensusResult, WeightedOpinion } from './domain';
+import { ExpiringKeyv, lruKeyv } from '../util/expiring-keyv';
+import type { ConsensusResult, WeightedOpinion } from '../domain/domain';
 import { createHash } from 'node:crypto';
 import type { OpinionHistory } from './opinion-history';
-import type { Consensus } from './plugin-contracts';
-import { hashOf } from './stable-hash';
+import type { Consensus } from '../plugin-system/plugin-contracts';
+import { hashOf } from '../util/stable-hash';
 
 /** How the consensus cache behaves (`consensus.cache.*`). */
 export interface ConsensusCacheConfig {

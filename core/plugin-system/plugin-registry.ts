@@ -1,6 +1,6 @@
 import semver from 'semver';
 import { PLUGIN_API_VERSION, PLUGIN_KINDS, type PluginDefinition, type PluginKind } from './define-plugin';
-import { ArgoError } from './errors';
+import { ArgoError } from '../errors/errors';
 
 const KEBAB_CASE = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
 

@@ -1,8 +1,8 @@
 import convict from 'convict';
 import path from 'node:path';
-import { readTree } from './config-values';
+import { readTree } from '../config/config-values';
 import type { PluginDefinition, PluginKind } from './define-plugin';
-import { ArgoError, isArgoError, messageOf } from './errors';
+import { ArgoError, isArgoError, messageOf } from '../errors/errors';
 import type { PluginRegistry } from './plugin-registry';
 
 /** Where a plugin is named: the config key, for messages, and the folder module paths are relative to. */

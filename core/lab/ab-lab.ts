@@ -4,15 +4,15 @@
  * calls, virtual latency, agreement of the signals, and how good the signals were.
  */
 import { bootstrapDifference, holm, quantile, type BootstrapDifference } from './ab-statistics';
-import { loadConfig, type ConfigInput } from './config-loader';
-import { virtualCycleMs } from './cycle-runner';
-import type { StatsReport } from './cycle-stats';
-import type { Signal } from './domain';
-import { ArgoError } from './errors';
-import type { Logger } from './logger';
+import { loadConfig, type ConfigInput } from '../config/config-loader';
+import { virtualCycleMs } from '../engine/cycle-runner';
+import type { StatsReport } from '../engine/cycle-stats';
+import type { Signal } from '../domain/domain';
+import { ArgoError } from '../errors/errors';
+import type { Logger } from '../util/logger';
 import { scoreSignal } from './outcome-scoring';
-import type { PluginRegistry } from './plugin-registry';
-import { Run } from './run';
+import type { PluginRegistry } from '../plugin-system/plugin-registry';
+import { Run } from '../engine/run';
 
 /** One arm: a name and the `key=value` settings it adds to the base configuration. */
 export interface ArmSpec {

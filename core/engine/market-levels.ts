@@ -3,8 +3,8 @@
  * fixed-size tail of the bars, so their cost does not grow with the history.
  */
 import { ATR } from 'trading-signals';
-import type { BarView } from './bar-view';
-import type { Action, PriceLevels, Regime } from './domain';
+import type { BarView } from '../domain/bar-view';
+import type { Action, PriceLevels, Regime } from '../domain/domain';
 
 /** How far stop and target sit from entry. */
 export interface LevelsConfig {

@@ -2,7 +2,7 @@
  * Statistics of the A/B lab: percentiles, a day-resampled bootstrap of differences, and the
  * Holm correction across arms.
  */
-import { seededRandom } from './seeded-random';
+import { seededRandom } from '../util/seeded-random';
 
 /** The `q` quantile (0..1) of `values` by linear interpolation; NaN for no values. */
 export function quantile(values: readonly number[], q: number): number {

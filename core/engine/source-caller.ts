@@ -3,13 +3,13 @@
  * timeout with an AbortSignal otherwise, and validation of what comes back. Never throws:
  * every problem becomes a failed {@link SourceOutcome}.
  */
-import type { BarView } from './bar-view';
-import type { SimulateConfig, SourceConfig } from './config-schema';
-import { DIRECTIONS, type Direction, type FailureKind, type Opinion, type SourceOutcome } from './domain';
-import { messageOf, type ErrorCode } from './errors';
-import { InFlight } from './in-flight';
-import type { Source } from './plugin-contracts';
-import { normalDraw, seededRandom } from './seeded-random';
+import type { BarView } from '../domain/bar-view';
+import type { SimulateConfig, SourceConfig } from '../config/config-schema';
+import { DIRECTIONS, type Direction, type FailureKind, type Opinion, type SourceOutcome } from '../domain/domain';
+import { messageOf, type ErrorCode } from '../errors/errors';
+import { InFlight } from '../util/in-flight';
+import type { Source } from '../plugin-system/plugin-contracts';
+import { normalDraw, seededRandom } from '../util/seeded-random';
 
 /** A configured source ready to be called: its config entry and its plugin instance. */
 export interface RunSource {

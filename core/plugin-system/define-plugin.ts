@@ -3,7 +3,7 @@
  * `define…Plugin` helpers. Built-ins are made the same way a third party makes one.
  */
 import type { Schema } from 'convict';
-import type { Logger } from './logger';
+import type { Logger } from '../util/logger';
 import type {
   Consensus,
   EarlyExitStrategy,

@@ -2,8 +2,8 @@
  * The contract of each plugin kind: what the instance a plugin's factory returns must do.
  * One interface per kind; every member says who calls it and when.
  */
-import type { BarView } from './bar-view';
-import type { OpinionHistory } from './opinion-history';
+import type { BarView } from '../domain/bar-view';
+import type { OpinionHistory } from '../engine/opinion-history';
 import type {
   Action,
   BarSeries,
@@ -15,7 +15,7 @@ import type {
   Signal,
   SourceOutcome,
   WeightedOpinion,
-} from './domain';
+} from '../domain/domain';
 
 /** What a source is asked: one symbol, as of one date, with the bars known by then. */
 export interface SourceRequest {

@@ -1,4 +1,4 @@
-import { DIRECTION_SIGN, type WeightedOpinion } from './domain';
+import { DIRECTION_SIGN, type WeightedOpinion } from '../domain/domain';
 
 /**
  * Earlier opinions of one symbol, compact so it crosses to a worker thread as one buffer:

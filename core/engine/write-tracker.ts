@@ -1,8 +1,8 @@
 import type { CycleStats, StatsReport } from './cycle-stats';
-import { ArgoError, isArgoError, messageOf } from './errors';
-import { InFlight } from './in-flight';
-import type { Logger } from './logger';
-import type { Storage } from './plugin-contracts';
+import { ArgoError, isArgoError, messageOf } from '../errors/errors';
+import { InFlight } from '../util/in-flight';
+import type { Logger } from '../util/logger';
+import type { Storage } from '../plugin-system/plugin-contracts';
 
 /**
  * The signals handed to storage and not yet acknowledged. The pipeline does not wait for

@@ -1,4 +1,4 @@
-import type { SourceOutcome } from './domain';
+import type { SourceOutcome } from '../domain/domain';
 
 /** The pipeline stages whose time is measured. */
 export type Stage = 'plan' | 'fetch' | 'consensus' | 'levels' | 'reasoning' | 'storage';

@@ -1,4 +1,4 @@
-import { ArgoError } from './errors';
+import { ArgoError } from '../errors/errors';
 
 /** Letters, digits, dots and dashes, starting with a letter or digit: never a path that leaves a folder. */
 export const SYMBOL_PATTERN = /^[A-Za-z0-9][A-Za-z0-9.-]{0,31}$/;
