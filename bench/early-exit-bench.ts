@@ -1,5 +1,7 @@
 import path from 'node:path';
-import { createLogger, runAbTest, type AbReport, type BenchmarkContext } from '../core';
+import type { BenchmarkContext } from '../core/cli/main';
+import { runAbTest, type AbReport } from '../core/lab/ab-lab';
+import { createLogger } from '../core/util/logger';
 import { median } from './median';
 import { SYNTHETIC_STAND_IN, findRealData } from './real-data';
 

@@ -1,4 +1,4 @@
-import { PLUGIN_API_VERSION, defineConsensusPlugin } from '../core';
+import { PLUGIN_API_VERSION, defineConsensusPlugin } from '../core/plugin-system/define-plugin';
 import weighted from '../plugins/consensus/weighted';
 
 /**

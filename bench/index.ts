@@ -1,4 +1,4 @@
-import type { Benchmark } from '../core';
+import type { Benchmark } from '../core/cli/main';
 import { earlyExitBench } from './early-exit-bench';
 import { memoryBench } from './memory-bench';
 import { reasoningBench } from './reasoning-bench';

@@ -4,7 +4,10 @@
  */
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { PluginRegistry, Run, createLogger, loadConfig } from '../core';
+import { loadConfig } from '../core/config/config-loader';
+import { Run } from '../core/engine/run';
+import { PluginRegistry } from '../core/plugin-system/plugin-registry';
+import { createLogger } from '../core/util/logger';
 import { builtinPlugins } from '../plugins';
 
 /** What the parent asks for. */

@@ -1,25 +1,16 @@
-import {
-  SecretRedactor,
-  CycleStats,
-  DeferredReasoner,
-  ReasoningService,
-  Run,
-  cachedConsensus,
-  createLogger,
-  loadConfig,
-  quantile,
-  requestOfSignal,
-  validateOptions,
-  type BenchmarkContext,
-  type Consensus,
-  type ExplainRequest,
-  type Explainer,
-  type PluginDefinition,
-  type ReasoningCache,
-  type Signal,
-  type Storage,
-  type WeightedOpinion,
-} from '../core';
+import type { BenchmarkContext } from '../core/cli/main';
+import { loadConfig } from '../core/config/config-loader';
+import type { Signal, WeightedOpinion } from '../core/domain/domain';
+import { cachedConsensus } from '../core/engine/consensus-cache';
+import { CycleStats } from '../core/engine/cycle-stats';
+import { Run } from '../core/engine/run';
+import { quantile } from '../core/lab/ab-statistics';
+import type { PluginDefinition } from '../core/plugin-system/define-plugin';
+import type { Consensus, ExplainRequest, Explainer, ReasoningCache, Storage } from '../core/plugin-system/plugin-contracts';
+import { validateOptions } from '../core/plugin-system/plugin-loader';
+import { DeferredReasoner, ReasoningService, requestOfSignal } from '../core/reasoning/reasoning-service';
+import { createLogger } from '../core/util/logger';
+import { SecretRedactor } from '../core/util/secret-redactor';
 import heavyConsensus from './heavy-consensus';
 import { median } from './median';
 import { SYNTHETIC_STAND_IN, findRealData } from './real-data';

@@ -1,4 +1,4 @@
-import type { BenchmarkContext } from '../core';
+import type { BenchmarkContext } from '../core/cli/main';
 import { SYNTHETIC_STAND_IN, findRealData } from './real-data';
 import { timedReplays } from './timed-replay';
 

@@ -1,4 +1,8 @@
-import { Run, createLogger, loadConfig, type BenchmarkContext, type StatsReport } from '../core';
+import type { BenchmarkContext } from '../core/cli/main';
+import { loadConfig } from '../core/config/config-loader';
+import type { StatsReport } from '../core/engine/cycle-stats';
+import { Run } from '../core/engine/run';
+import { createLogger } from '../core/util/logger';
 import { median } from './median';
 
 /**

@@ -1,5 +1,5 @@
 /** The built-in plugins, registered by the CLI through the same registry a third party's module goes into. */
-import type { PluginDefinition } from '../core';
+import type { PluginDefinition } from '../core/plugin-system/define-plugin';
 import csvBars from './market-data/csv-bars';
 import syntheticBars from './market-data/synthetic-bars';
 import correlationAdjusted from './consensus/correlation-adjusted';

@@ -3,7 +3,13 @@ import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import { ArgoError, PluginRegistry, Run, createLogger, loadConfig, type ConfigInput, type Signal, type StatsReport } from '../core';
+import { loadConfig, type ConfigInput } from '../core/config/config-loader';
+import type { Signal } from '../core/domain/domain';
+import type { StatsReport } from '../core/engine/cycle-stats';
+import { Run } from '../core/engine/run';
+import { ArgoError } from '../core/errors/errors';
+import { PluginRegistry } from '../core/plugin-system/plugin-registry';
+import { createLogger } from '../core/util/logger';
 import { builtinPlugins } from '../plugins';
 export { findRealData } from '../bench/real-data';
 

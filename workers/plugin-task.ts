@@ -4,7 +4,14 @@
  * stage's work through them. Default-exports one handler, as Piscina expects.
  */
 import path from 'node:path';
-import { BarView, PluginRegistry, createLogger, hashOf, messageOf, resolvePlugin, type Bar, type BarSeries, type ConsensusResult, type PluginInstances } from '../core';
+import { BarView } from '../core/domain/bar-view';
+import type { Bar, BarSeries, ConsensusResult } from '../core/domain/domain';
+import { messageOf } from '../core/errors/errors';
+import type { PluginInstances } from '../core/plugin-system/define-plugin';
+import { resolvePlugin } from '../core/plugin-system/plugin-loader';
+import { PluginRegistry } from '../core/plugin-system/plugin-registry';
+import { createLogger } from '../core/util/logger';
+import { hashOf } from '../core/util/stable-hash';
 import { builtinPlugins } from '../plugins';
 import { INDICATOR_ITEM_FIELDS, type IndicatorAnswer, type PluginRef, type ShippedBars, type WorkerTask } from './task-types';
 

@@ -2,7 +2,9 @@
  * What crosses the thread boundary: plugin references, tasks and their answers. Types and
  * constants only, so the main thread can use them without loading the worker's module.
  */
-import type { Bar, ConsensusResult, ExplainRequest, Opinion, OpinionHistory, WeightedOpinion } from '../core';
+import type { Bar, ConsensusResult, Opinion, WeightedOpinion } from '../core/domain/domain';
+import type { OpinionHistory } from '../core/engine/opinion-history';
+import type { ExplainRequest } from '../core/plugin-system/plugin-contracts';
 
 /** How a worker finds and builds a plugin: everything structured-clone-safe. */
 export interface PluginRef {

@@ -1,4 +1,6 @@
-import { PLUGIN_API_VERSION, defineConsensusPlugin, type OpinionHistory, type WeightedOpinion } from '../../core';
+import type { WeightedOpinion } from '../../core/domain/domain';
+import type { OpinionHistory } from '../../core/engine/opinion-history';
+import { PLUGIN_API_VERSION, defineConsensusPlugin } from '../../core/plugin-system/define-plugin';
 import { weightedMean, weightedMeanBound } from './weighted-mean';
 
 interface CorrelationOptions {

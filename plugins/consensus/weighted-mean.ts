@@ -1,4 +1,4 @@
-import { DIRECTION_SIGN as SIGN, type ConsensusResult, type WeightedOpinion } from '../../core';
+import { DIRECTION_SIGN as SIGN, type ConsensusResult, type WeightedOpinion } from '../../core/domain/domain';
 
 function totals(opinions: readonly WeightedOpinion[]): { score: number; weight: number } {
   let score = 0;

@@ -1,4 +1,4 @@
-import { PLUGIN_API_VERSION, defineConsensusPlugin } from '../../core';
+import { PLUGIN_API_VERSION, defineConsensusPlugin } from '../../core/plugin-system/define-plugin';
 import { weightedMean, weightedMeanBound } from './weighted-mean';
 
 /** Weighted consensus: the weighted mean of signed confidences over the sources that answered. */

@@ -1,4 +1,4 @@
-import { PLUGIN_API_VERSION, defineEarlyExitPlugin } from '../../core';
+import { PLUGIN_API_VERSION, defineEarlyExitPlugin } from '../../core/plugin-system/define-plugin';
 import { byWeight, pickSources } from './wave-order';
 
 interface StagedOptions {

@@ -1,4 +1,5 @@
-import { ArgoError, type SourceInfo } from '../../core';
+import { ArgoError } from '../../core/errors/errors';
+import type { SourceInfo } from '../../core/plugin-system/plugin-contracts';
 
 /** Sources by descending weight; ties keep their configured order. */
 export function byWeight(sources: readonly SourceInfo[]): SourceInfo[] {

@@ -1,6 +1,9 @@
 import pLimit from 'p-limit';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ArgoError, PLUGIN_API_VERSION, SecretRedactor, defineExplainerPlugin, messageOf, type ExplainRequest } from '../../core';
+import { ArgoError, messageOf } from '../../core/errors/errors';
+import { PLUGIN_API_VERSION, defineExplainerPlugin } from '../../core/plugin-system/define-plugin';
+import type { ExplainRequest } from '../../core/plugin-system/plugin-contracts';
+import { SecretRedactor } from '../../core/util/secret-redactor';
 
 interface LlmOptions {
   baseUrl: string;

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { PLUGIN_API_VERSION, defineExplainerPlugin, seededRandom } from '../../core';
+import { PLUGIN_API_VERSION, defineExplainerPlugin } from '../../core/plugin-system/define-plugin';
+import { seededRandom } from '../../core/util/seeded-random';
 import { templateReasoning } from './template';
 
 interface SimulatedLlmOptions {

@@ -1,4 +1,5 @@
-import { PLUGIN_API_VERSION, defineExplainerPlugin, type ExplainRequest } from '../../core';
+import { PLUGIN_API_VERSION, defineExplainerPlugin } from '../../core/plugin-system/define-plugin';
+import type { ExplainRequest } from '../../core/plugin-system/plugin-contracts';
 
 interface TemplateOptions {
   topSources: number;

@@ -1,7 +1,11 @@
 import { parse } from 'csv-parse/sync';
 import { readFile, readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { ArgoError, PLUGIN_API_VERSION, SYMBOL_PATTERN, defineMarketDataPlugin, excerpt, isArgoError, isIsoDate, messageOf, type Bar } from '../../core';
+import type { Bar } from '../../core/domain/domain';
+import { SYMBOL_PATTERN, isIsoDate } from '../../core/domain/symbols';
+import { ArgoError, isArgoError, messageOf } from '../../core/errors/errors';
+import { PLUGIN_API_VERSION, defineMarketDataPlugin } from '../../core/plugin-system/define-plugin';
+import { excerpt } from '../../core/util/text-excerpt';
 
 interface CsvBarsOptions {
   dir: string;

@@ -1,4 +1,8 @@
-import { ArgoError, PLUGIN_API_VERSION, defineMarketDataPlugin, isIsoDate, normalDraw, seededRandom, type Bar } from '../../core';
+import type { Bar } from '../../core/domain/domain';
+import { isIsoDate } from '../../core/domain/symbols';
+import { ArgoError } from '../../core/errors/errors';
+import { PLUGIN_API_VERSION, defineMarketDataPlugin } from '../../core/plugin-system/define-plugin';
+import { normalDraw, seededRandom } from '../../core/util/seeded-random';
 
 interface SyntheticBarsOptions {
   symbols: string[];

@@ -1,5 +1,6 @@
 import type Keyv from 'keyv';
-import { ExpiringKeyv, type ReasoningCache } from '../../core';
+import type { ReasoningCache } from '../../core/plugin-system/plugin-contracts';
+import { ExpiringKeyv } from '../../core/util/expiring-keyv';
 
 /** A reasoning cache over any Keyv store, texts expiring on the run's clock. */
 export function keyvReasoningCache(keyv: Keyv, ttlMs: number, now: () => number, evictions: () => number, close: () => Promise<void>): ReasoningCache {

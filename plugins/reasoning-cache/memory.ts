@@ -1,4 +1,5 @@
-import { PLUGIN_API_VERSION, defineReasoningCachePlugin, lruKeyv } from '../../core';
+import { PLUGIN_API_VERSION, defineReasoningCachePlugin } from '../../core/plugin-system/define-plugin';
+import { lruKeyv } from '../../core/util/expiring-keyv';
 import { keyvReasoningCache } from './keyv-reasoning-cache';
 
 interface MemoryCacheOptions {

@@ -2,7 +2,7 @@ import KeyvSqlite from '@keyv/sqlite';
 import Keyv from 'keyv';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { PLUGIN_API_VERSION, defineReasoningCachePlugin } from '../../core';
+import { PLUGIN_API_VERSION, defineReasoningCachePlugin } from '../../core/plugin-system/define-plugin';
 import { keyvReasoningCache } from './keyv-reasoning-cache';
 
 interface SqliteCacheOptions {

@@ -1,4 +1,6 @@
-import type { Bar, BarView, Opinion, Source } from '../../core';
+import type { BarView } from '../../core/domain/bar-view';
+import type { Bar, Opinion } from '../../core/domain/domain';
+import type { Source } from '../../core/plugin-system/plugin-contracts';
 
 /** An indicator fed one bar at a time, read as an opinion at the last bar fed. */
 export interface IncrementalIndicator {

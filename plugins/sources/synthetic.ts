@@ -1,4 +1,5 @@
-import { PLUGIN_API_VERSION, defineSourcePlugin, normalDraw, seededRandom } from '../../core';
+import { PLUGIN_API_VERSION, defineSourcePlugin } from '../../core/plugin-system/define-plugin';
+import { normalDraw, seededRandom } from '../../core/util/seeded-random';
 
 interface SyntheticOptions {
   followTrend: number;

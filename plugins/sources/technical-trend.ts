@@ -1,5 +1,5 @@
 import { SMA } from 'trading-signals';
-import { PLUGIN_API_VERSION, defineSourcePlugin } from '../../core';
+import { PLUGIN_API_VERSION, defineSourcePlugin } from '../../core/plugin-system/define-plugin';
 import { directionOf, incrementalSource, strength } from './incremental-indicator';
 
 interface TrendOptions {

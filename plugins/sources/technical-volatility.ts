@@ -1,5 +1,5 @@
 import { BollingerBands } from 'trading-signals';
-import { PLUGIN_API_VERSION, defineSourcePlugin } from '../../core';
+import { PLUGIN_API_VERSION, defineSourcePlugin } from '../../core/plugin-system/define-plugin';
 import { directionOf, incrementalSource } from './incremental-indicator';
 
 interface VolatilityOptions {

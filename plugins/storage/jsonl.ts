@@ -1,15 +1,10 @@
-import {
-  JsonLinesAppender,
-  PLUGIN_API_VERSION,
-  defineStoragePlugin,
-  queryOnlyStorage,
-  readJsonLines,
-  writeError,
-  type Logger,
-  type RunRecord,
-  type Signal,
-  type SignalQuery,
-} from '../../core';
+import type { Signal } from '../../core/domain/domain';
+import { PLUGIN_API_VERSION, defineStoragePlugin } from '../../core/plugin-system/define-plugin';
+import type { RunRecord, SignalQuery } from '../../core/plugin-system/plugin-contracts';
+import { queryOnlyStorage } from '../../core/plugin-system/query-only-storage';
+import { writeError } from '../../core/util/disk-full';
+import { JsonLinesAppender, readJsonLines } from '../../core/util/json-lines';
+import type { Logger } from '../../core/util/logger';
 import { filterSignals } from './signal-filter';
 
 interface JsonlOptions {

@@ -1,4 +1,6 @@
-import { PLUGIN_API_VERSION, defineStoragePlugin, type RunRecord, type Signal } from '../../core';
+import type { Signal } from '../../core/domain/domain';
+import { PLUGIN_API_VERSION, defineStoragePlugin } from '../../core/plugin-system/define-plugin';
+import type { RunRecord } from '../../core/plugin-system/plugin-contracts';
 import { filterSignals } from './signal-filter';
 
 /** Keeps signals and runs in memory for the life of the run: tests, demos, A/B arms. */

@@ -1,4 +1,5 @@
-import type { Signal, SignalQuery } from '../../core';
+import type { Signal } from '../../core/domain/domain';
+import type { SignalQuery } from '../../core/plugin-system/plugin-contracts';
 
 /** Applies a {@link SignalQuery} to signals held in memory: filter, order by date then symbol, limit. */
 export function filterSignals(signals: Iterable<Signal>, query: SignalQuery): Signal[] {

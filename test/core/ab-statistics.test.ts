@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { bootstrapDifference, holm, quantile } from '../../core';
+import { bootstrapDifference, holm, quantile } from '../../core/lab/ab-statistics';
 
 describe('A/B statistics', () => {
   it('interpolates quantiles', () => {

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { BarView, PackedSeries } from '../../core';
+import { BarView } from '../../core/domain/bar-view';
+import { PackedSeries } from '../../core/domain/packed-series';
 import { syntheticBars } from '../../plugins/market-data/synthetic-bars';
 
 const dates = ['2020-01-01', '2020-01-02', '2020-01-03', '2020-01-06'];

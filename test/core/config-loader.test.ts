@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import path from 'node:path';
-import { ArgoError, loadConfig } from '../../core';
+import { loadConfig } from '../../core/config/config-loader';
+import { ArgoError } from '../../core/errors/errors';
 import { ROOT, argoErrorOf, builtinRegistry, tempDir, writeJson } from '../helpers';
 
 async function codeOf(fn: () => unknown): Promise<string> {

@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { loadConfig, validateOptions } from '../../core';
+import { loadConfig } from '../../core/config/config-loader';
+import { validateOptions } from '../../core/plugin-system/plugin-loader';
 import { readLeaf } from '../../core/config/config-values';
 import { argoErrorOf, builtinRegistry, tempDir, writeJson } from '../helpers';
 

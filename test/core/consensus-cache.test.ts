@@ -1,5 +1,8 @@
 import { expect } from 'chai';
-import { CycleStats, cachedConsensus, type Consensus, type WeightedOpinion } from '../../core';
+import type { WeightedOpinion } from '../../core/domain/domain';
+import { cachedConsensus } from '../../core/engine/consensus-cache';
+import { CycleStats } from '../../core/engine/cycle-stats';
+import type { Consensus } from '../../core/plugin-system/plugin-contracts';
 import weighted from '../../plugins/consensus/weighted';
 
 function counting() {

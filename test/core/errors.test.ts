@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { ArgoError, ERROR_CODES } from '../../core';
+import { ArgoError, ERROR_CODES } from '../../core/errors/errors';
 import { ROOT, runCli } from '../helpers';
 
 describe('error registry', () => {

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
-import { loadConfig } from '../../core';
+import { loadConfig } from '../../core/config/config-loader';
 import { ROOT, builtinRegistry, findRealData } from '../helpers';
 
 const EXAMPLES = path.join(ROOT, 'config', 'examples');

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { OpinionHistories, historyOf, type Opinion, type WeightedOpinion } from '../../core';
+import type { Opinion, WeightedOpinion } from '../../core/domain/domain';
+import { OpinionHistories, historyOf } from '../../core/engine/opinion-history';
 
 const SOURCES = ['a', 'b', 'c'];
 

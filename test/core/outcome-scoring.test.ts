@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { scoreSignal, type Bar, type BarSeries } from '../../core';
+import type { Bar, BarSeries } from '../../core/domain/domain';
+import { scoreSignal } from '../../core/lab/outcome-scoring';
 import { makeSignal } from '../helpers';
 
 function series(bars: [number, number, number][]): BarSeries {

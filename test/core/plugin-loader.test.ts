@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { cpSync } from 'node:fs';
 import path from 'node:path';
-import { PLUGIN_API_VERSION, defineSourcePlugin, loadConfig } from '../../core';
+import { loadConfig } from '../../core/config/config-loader';
+import { PLUGIN_API_VERSION, defineSourcePlugin } from '../../core/plugin-system/define-plugin';
 import { ROOT, argoErrorOf, builtinRegistry, createRun, tempDir, writeJson } from '../helpers';
 
 const FIXTURES = path.join(ROOT, 'test', 'fixtures', 'plugins');

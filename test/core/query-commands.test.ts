@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '../../plugins/storage/sqlite/connection';
-import { createLogger, validateOptions } from '../../core';
+import { validateOptions } from '../../core/plugin-system/plugin-loader';
+import { createLogger } from '../../core/util/logger';
 import sqlite from '../../plugins/storage/sqlite';
 import { argoErrorOf, makeSignal, runCli, runCliAsUser, tempDir } from '../helpers';
 

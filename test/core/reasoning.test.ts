@@ -1,18 +1,14 @@
 import { expect } from 'chai';
 import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
-import {
-  SecretRedactor,
-  CycleStats,
-  ReasoningService,
-  createLogger,
-  loadConfig,
-  validateOptions,
-  type EngineConfig,
-  type ExplainRequest,
-  type Explainer,
-  type ReasoningCache,
-} from '../../core';
+import { loadConfig } from '../../core/config/config-loader';
+import type { EngineConfig } from '../../core/config/config-schema';
+import { CycleStats } from '../../core/engine/cycle-stats';
+import type { ExplainRequest, Explainer, ReasoningCache } from '../../core/plugin-system/plugin-contracts';
+import { validateOptions } from '../../core/plugin-system/plugin-loader';
+import { ReasoningService } from '../../core/reasoning/reasoning-service';
+import { createLogger } from '../../core/util/logger';
+import { SecretRedactor } from '../../core/util/secret-redactor';
 import memoryCache from '../../plugins/reasoning-cache/memory';
 import sqliteCache from '../../plugins/reasoning-cache/sqlite';
 import { Connection } from '../../plugins/storage/sqlite/connection';

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { TOKENS, type EngineConfig } from '../../core';
+import type { EngineConfig } from '../../core/config/config-schema';
+import { TOKENS } from '../../core/engine/tokens';
 import { createRun } from '../helpers';
 
 describe('run', () => {

@@ -5,7 +5,9 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { REDACTED, SecretRedactor, validateOptions, type ExplainRequest, type Explainer } from '../../core';
+import type { ExplainRequest, Explainer } from '../../core/plugin-system/plugin-contracts';
+import { validateOptions } from '../../core/plugin-system/plugin-loader';
+import { REDACTED, SecretRedactor } from '../../core/util/secret-redactor';
 import llm from '../../plugins/explainers/llm';
 import { ROOT, runCliAsync, tempDir, writeJson } from '../helpers';
 

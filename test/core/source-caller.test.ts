@@ -1,6 +1,10 @@
 import { expect } from 'chai';
 import path from 'node:path';
-import { BarView, InFlight, callSource, simulateCall, type RunSource, type Source, type SourceConfig } from '../../core';
+import type { SourceConfig } from '../../core/config/config-schema';
+import { BarView } from '../../core/domain/bar-view';
+import { callSource, simulateCall, type RunSource } from '../../core/engine/source-caller';
+import type { Source } from '../../core/plugin-system/plugin-contracts';
+import { InFlight } from '../../core/util/in-flight';
 import { syntheticBars } from '../../plugins/market-data/synthetic-bars';
 import { ROOT } from '../helpers';
 

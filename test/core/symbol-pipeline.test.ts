@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import path from 'node:path';
-import { ArgoError, virtualCycleMs } from '../../core';
+import { virtualCycleMs } from '../../core/engine/cycle-runner';
+import { ArgoError } from '../../core/errors/errors';
 import { ROOT, createRun } from '../helpers';
 
 const FIXTURES = path.join(ROOT, 'test', 'fixtures', 'plugins');

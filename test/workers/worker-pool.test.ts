@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import path from 'node:path';
-import type { Consensus, ConsensusResult, Opinion, WeightedOpinion } from '../../core';
+import type { ConsensusResult, Opinion, WeightedOpinion } from '../../core/domain/domain';
+import type { Consensus } from '../../core/plugin-system/plugin-contracts';
 import weighted from '../../plugins/consensus/weighted';
 import type { PluginRef } from '../../workers/task-types';
 import { WorkerPool } from '../../workers/worker-pool';

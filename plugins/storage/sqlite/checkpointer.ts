@@ -1,4 +1,5 @@
-import { messageOf, type Logger } from '../../../core';
+import { messageOf } from '../../../core/errors/errors';
+import type { Logger } from '../../../core/util/logger';
 import { Connection } from './connection';
 
 /**

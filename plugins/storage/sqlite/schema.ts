@@ -1,4 +1,4 @@
-import { ArgoError } from '../../../core';
+import { ArgoError } from '../../../core/errors/errors';
 import type { Connection } from './connection';
 
 /**

@@ -1,4 +1,4 @@
-import type { Signal } from '../../../core';
+import type { Signal } from '../../../core/domain/domain';
 
 /** The columns of `signals`, in the order rows are bound. */
 export const SIGNAL_COLUMNS = [

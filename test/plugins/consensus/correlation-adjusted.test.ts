@@ -1,6 +1,9 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { historyOf, validateOptions, type Consensus, type ConsensusResult, type Opinion, type OpinionHistory, type WeightedOpinion } from '../../../core';
+import type { ConsensusResult, Opinion, WeightedOpinion } from '../../../core/domain/domain';
+import { historyOf, type OpinionHistory } from '../../../core/engine/opinion-history';
+import type { Consensus } from '../../../core/plugin-system/plugin-contracts';
+import { validateOptions } from '../../../core/plugin-system/plugin-loader';
 import correlationAdjusted from '../../../plugins/consensus/correlation-adjusted';
 
 type SyncConsensus = Omit<Consensus, 'combine'> & { combine(opinions: readonly WeightedOpinion[], history?: OpinionHistory): ConsensusResult };

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import type { Consensus, ConsensusResult, Opinion, WeightedOpinion } from '../../../core';
+import type { ConsensusResult, Opinion, WeightedOpinion } from '../../../core/domain/domain';
+import type { Consensus } from '../../../core/plugin-system/plugin-contracts';
 import weighted from '../../../plugins/consensus/weighted';
 
 /** The weighted consensus answers synchronously. */

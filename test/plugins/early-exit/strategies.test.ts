@@ -1,6 +1,8 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { validateOptions, type ConsensusResult, type EarlyExitStrategy, type SourceInfo, type WaveState } from '../../../core';
+import type { ConsensusResult } from '../../../core/domain/domain';
+import type { EarlyExitStrategy, SourceInfo, WaveState } from '../../../core/plugin-system/plugin-contracts';
+import { validateOptions } from '../../../core/plugin-system/plugin-loader';
 import bound from '../../../plugins/early-exit/bound';
 import incremental from '../../../plugins/early-exit/incremental';
 import staged from '../../../plugins/early-exit/staged';

@@ -3,7 +3,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { validateOptions, type ExplainRequest, type Explainer } from '../../../core';
+import type { ExplainRequest, Explainer } from '../../../core/plugin-system/plugin-contracts';
+import { validateOptions } from '../../../core/plugin-system/plugin-loader';
 import llm from '../../../plugins/explainers/llm';
 import { argoErrorOf } from '../../helpers';
 

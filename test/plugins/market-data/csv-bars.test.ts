@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { ArgoError, type MarketData } from '../../../core';
+import { ArgoError } from '../../../core/errors/errors';
+import type { MarketData } from '../../../core/plugin-system/plugin-contracts';
 import csvBars, { parseBarsCsv } from '../../../plugins/market-data/csv-bars';
 import { argoErrorOf, findRealData, runCli, tempDir } from '../../helpers';
 

@@ -1,12 +1,14 @@
 import { expect } from 'chai';
-import { BarView, type BarSeries, type Opinion, type Source } from '../../../core';
+import { BarView } from '../../../core/domain/bar-view';
+import type { BarSeries, Opinion } from '../../../core/domain/domain';
+import type { Source } from '../../../core/plugin-system/plugin-contracts';
 import { syntheticBars } from '../../../plugins/market-data/synthetic-bars';
 import macd from '../../../plugins/sources/technical-macd';
 import momentum from '../../../plugins/sources/technical-momentum';
 import trend from '../../../plugins/sources/technical-trend';
 import volatility from '../../../plugins/sources/technical-volatility';
 import volume from '../../../plugins/sources/technical-volume';
-import { validateOptions } from '../../../core';
+import { validateOptions } from '../../../core/plugin-system/plugin-loader';
 
 const dates = Array.from({ length: 200 }, (_, i) => new Date(Date.UTC(2020, 0, 1) + i * 86400000).toISOString().slice(0, 10));
 const series: BarSeries = { symbol: 'T', bars: syntheticBars('T', 3, dates), malformedRows: 0 };

@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { createLogger, type Storage } from '../../../core';
+import type { Storage } from '../../../core/plugin-system/plugin-contracts';
+import { createLogger } from '../../../core/util/logger';
 import jsonl from '../../../plugins/storage/jsonl';
 import { argoErrorOf, createRun, makeSignal, tempDir } from '../../helpers';
 

@@ -4,7 +4,9 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type sqlite3 from 'sqlite3';
-import { createLogger, validateOptions, type Storage } from '../../../core';
+import type { Storage } from '../../../core/plugin-system/plugin-contracts';
+import { validateOptions } from '../../../core/plugin-system/plugin-loader';
+import { createLogger } from '../../../core/util/logger';
 import sqlite from '../../../plugins/storage/sqlite';
 import { Connection } from '../../../plugins/storage/sqlite/connection';
 import { SCHEMA_VERSION, migrate } from '../../../plugins/storage/sqlite/schema';
