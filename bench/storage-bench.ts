@@ -1,4 +1,4 @@
-import Database from 'better-sqlite3';
+import type BetterSqlite3 from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -6,6 +6,7 @@ import type { BenchmarkContext } from '../core/cli/main';
 import type { Signal } from '../core/domain/domain';
 import type { Storage } from '../core/plugin-system/plugin-contracts';
 import { validateOptions } from '../core/plugin-system/plugin-loader';
+import { ArgoError, messageOf } from '../core/errors/errors';
 import { createLogger } from '../core/util/logger';
 import sqlite from '../plugins/storage/sqlite';
 import { Connection } from '../plugins/storage/sqlite/connection';
@@ -95,8 +96,20 @@ async function groupCommit(file: string, signals: readonly Signal[], batchSize: 
   return ms;
 }
 
+/**
+ * better-sqlite3, the reference arm: a development dependency, loaded only when this benchmark
+ * runs, so an installed argo-signals (without it) starts and runs every other command.
+ */
+function loadBetterSqlite3(): typeof BetterSqlite3 {
+  try {
+    return require('better-sqlite3') as typeof BetterSqlite3;
+  } catch (error) {
+    throw new ArgoError('ARGO_ERR_USAGE', `bench storage compares with better-sqlite3, a development dependency that is not installed here (${messageOf(error)}); run it from a checkout after npm install`, { cause: error });
+  }
+}
+
 /** (d) Reference: better-sqlite3, one transaction, one prepared statement. */
-function betterSqlite(file: string, signals: readonly Signal[]): number {
+function betterSqlite(Database: typeof BetterSqlite3, file: string, signals: readonly Signal[]): number {
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
@@ -131,6 +144,7 @@ async function sixSignalCycles(file: string, cycles: number): Promise<number[]> 
  * over `runs`; and the time to write one 6-signal cycle.
  */
 export async function storageBench(context: BenchmarkContext): Promise<unknown> {
+  const Database = loadBetterSqlite3();
   const signals = Array.from({ length: 20000 }, (_, i) => benchSignal(i));
   const naiveSignals = signals.slice(0, 1500);
   const perRowSignals = signals.slice(0, 5000);
@@ -151,7 +165,7 @@ export async function storageBench(context: BenchmarkContext): Promise<unknown> 
       for (const size of [10, 100, 1000]) {
         samples[`batch${size}`].push(rowsPerSecond(signals.length, await groupCommit(await freshDb(dir, `batch-${size}`), signals, size)));
       }
-      samples.betterSqlite3.push(rowsPerSecond(signals.length, betterSqlite(await freshDb(dir, 'better'), signals)));
+      samples.betterSqlite3.push(rowsPerSecond(signals.length, betterSqlite(Database, await freshDb(dir, 'better'), signals)));
       cycleTimes.push(...(await sixSignalCycles(await freshDb(dir, 'cycles'), 50)));
     } finally {
       rmSync(dir, { recursive: true, force: true });

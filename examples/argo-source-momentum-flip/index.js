@@ -1,7 +1,7 @@
 'use strict';
 /**
  * An external source plugin as a third party publishes it. A definition is a plain object;
- * TypeScript authors would build it with defineSourcePlugin from 'argo-signals' instead.
+ * TypeScript authors would build it with defineSourcePlugin from 'argo-signals/plugin' instead.
  * It only reads what the core hands it (request.bars, a point-in-time view), never files.
  */
 module.exports = {

@@ -84,7 +84,7 @@ describe('reasoning caches', () => {
     const file = path.join(tempDir(), 'cache.db');
     const script = `
       const c = require(${JSON.stringify(path.join(ROOT, 'dist', 'plugins', 'reasoning-cache', 'sqlite'))}).default;
-      const { validateOptions } = require(${JSON.stringify(path.join(ROOT, 'dist', 'core'))});
+      const { validateOptions } = require(${JSON.stringify(path.join(ROOT, 'dist', 'core', 'plugin-system', 'plugin-loader'))});
       (async () => {
         const cache = await c.create({ options: validateOptions(c, { path: ${JSON.stringify(file)} }, 'x'), resolvePath: (p) => p, now: Date.now });
         await cache.set('key', 'written by the first process');

@@ -1,0 +1,70 @@
+import { expect } from 'chai';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { ROOT, tempDir, writeJson } from '../helpers';
+
+const PACKAGE = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; version: string };
+const EXAMPLE = path.join(ROOT, 'examples', 'argo-source-momentum-flip');
+
+/** npm with the native build settings .ci/run uses; the registry is reached only for what the cache lacks. */
+function npm(args: readonly string[], cwd: string): string {
+  const env = { ...process.env, npm_config_nodedir: process.env.npm_config_nodedir ?? (existsSync('/usr/include/node/node.h') ? '/usr' : undefined) };
+  const result = spawnSync('npm', [...args, '--no-audit', '--no-fund'], { cwd, env, encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`npm ${args.join(' ')} in ${cwd} failed:\n${result.stderr.slice(-3000)}`);
+  return result.stdout;
+}
+
+/** Packs a package without its lifecycle scripts (the suite already built dist; prepack would delete it under the running tests). */
+function pack(dir: string, into: string): string {
+  const name = npm(['pack', '--ignore-scripts', '--pack-destination', into], dir).trim().split('\n').pop()!;
+  return path.join(into, name);
+}
+
+/**
+ * An empty project that installs argo-signals from its tarball. It is kept between runs in the
+ * temporary folder, keyed by the dependency list, so only the first run builds the native
+ * SQLite drivers (about two minutes); later runs reinstall just argo-signals.
+ */
+function hostProject(tarball: string): string {
+  const key = createHash('sha256').update(JSON.stringify(PACKAGE.dependencies)).digest('hex').slice(0, 12);
+  const host = path.join(tmpdir(), `argo-package-host-${key}`);
+  mkdirSync(host, { recursive: true });
+  writeFileSync(path.join(host, 'package.json'), JSON.stringify({ name: 'argo-host', version: '1.0.0', private: true }));
+  npm(['install', '--prefer-offline', tarball], host);
+  return host;
+}
+
+describe('the package, installed from its tarball', function () {
+  this.timeout(900_000);
+  let packs: string;
+  let tarball: string;
+  let host: string;
+  before(() => {
+    packs = tempDir();
+    tarball = pack(ROOT, packs);
+    host = hostProject(tarball);
+  });
+
+  it('ships the built code, examples, docs and README, and no tests, sources or source maps', () => {
+    const files = execFileSync('tar', ['tzf', tarball], { encoding: 'utf8' }).trim().split('\n').map((f) => f.replace(/^package\//, ''));
+    expect(files).to.include.members(['bin/argo-signals.js', 'dist/core/index.js', 'dist/core/plugin.js', 'dist/core/plugin.d.ts', 'dist/plugins/index.js', 'dist/workers/plugin-task.js', 'README.md', 'package.json']);
+    expect(files.filter((f) => f.startsWith('dist/test/') || f.endsWith('.map') || f.endsWith('.ts') && !f.endsWith('.d.ts') || f.startsWith('test/'))).to.deep.equal([]);
+  });
+
+  it('runs `npx argo-signals run` in a project that installed nothing else', () => {
+    const result = spawnSync('npx', ['--no-install', 'argo-signals', 'run'], { cwd: host, encoding: 'utf8' });
+    expect(result.status, result.stderr).to.equal(0);
+    expect(result.stdout).to.contain('source calls: made 30');
+  });
+
+  it('loads a plugin package installed offline from its own tarball, by package name, with the dependency declaration docs/plugins.md gives', () => {
+    npm(['install', '--offline', pack(EXAMPLE, packs)], host);
+    const config = writeJson(host, 'plugin.json', { sources: [{ name: 'flip', plugin: 'argo-source-momentum-flip', weight: 1 }, { name: 'trend', plugin: 'technical-trend' }] });
+    const result = spawnSync('npx', ['--no-install', 'argo-signals', 'run', '--config', config, '--json'], { cwd: host, encoding: 'utf8' });
+    expect(result.status, result.stderr).to.equal(0);
+    expect(JSON.parse(result.stdout).stats.sourceCalls.bySource.flip.made).to.equal(6);
+  });
+});
