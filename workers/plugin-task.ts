@@ -30,10 +30,11 @@ function instanceOf<K extends PluginRef['kind']>(ref: PluginRef & { kind: K }): 
   if (instance === undefined) {
     const def = resolvePlugin(registry, ref.kind, ref.specifier, { key: 'worker', baseDir: ref.baseDir });
     const name = ref.instanceName ?? def.name;
+    const pluginLogger = logger.child({ plugin: `${def.kind}:${def.name}`, worker: true });
     instance = Promise.resolve(
       def.create({
         options: ref.options,
-        logger: logger.child({ plugin: `${def.kind}:${def.name}`, worker: true }),
+        logger: pluginLogger,
         instanceName: name,
         runId: 'worker',
         readOnly: false,
@@ -41,6 +42,8 @@ function instanceOf<K extends PluginRef['kind']>(ref: PluginRef & { kind: K }): 
         env: ref.env ?? {},
         now: Date.now,
         resolvePath: (p: string) => path.resolve(ref.baseDir, p),
+        // The run's statistics live on the main thread: a worker only logs the warning.
+        warn: (code: string, message: string) => pluginLogger.warn({ code }, message),
       }),
     );
     instances.set(key, instance);

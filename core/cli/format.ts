@@ -1,5 +1,5 @@
 import type { AbReport } from '../lab/ab-lab';
-import type { StatsReport } from '../engine/cycle-stats';
+import type { CallCounts, StatsReport } from '../engine/cycle-stats';
 import type { Signal } from '../domain/domain';
 import type { RunRecord } from '../plugin-system/plugin-contracts';
 import type { RunReport } from '../engine/run';
@@ -10,17 +10,30 @@ function table(header: readonly string[], rows: readonly (readonly string[])[]):
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
-/** A few lines summing up the statistics of a run. */
+/** A few lines summing up the statistics of a run: totals, each source's calls, and the plugins' warnings. */
 export function formatStats(stats: StatsReport): string {
   const calls = stats.sourceCalls;
   const rejections = Object.entries(stats.rejections).map(([reason, n]) => `${reason} ${n}`).join(', ') || 'none';
+  const counts = (c: CallCounts) => `made ${c.made}, skipped ${c.skipped}, failed ${c.failed} (timeouts ${c.timeouts}, malformed ${c.malformed})`;
   return [
     `cycles ${stats.cycles}, symbols evaluated ${stats.symbolsEvaluated}, signals ${stats.signals}`,
     `rejections: ${rejections}`,
-    `source calls: made ${calls.made}, skipped ${calls.skipped}, failed ${calls.failed} (timeouts ${calls.timeouts}, malformed ${calls.malformed})`,
+    `source calls: ${counts(calls)}`,
+    ...Object.entries(calls.bySource).map(([source, c]) => `  ${source}: ${counts(c)}`),
     `malformed rows ${stats.malformedRows}; wall ${stats.time.wallMs.toFixed(0)} ms, virtual ${stats.time.virtualMs.toFixed(0)} ms`,
     ...(stats.symbolsWithoutBars.length > 0 ? [`symbols without bars (not evaluated): ${stats.symbolsWithoutBars.join(', ')}`] : []),
+    ...Object.entries(stats.pluginWarnings).flatMap(([plugin, codes]) => Object.entries(codes).map(([code, n]) => `warning: ${plugin} ${code} (${n}x)`)),
   ].join('\n');
+}
+
+/** Longest reasoning shown in a table cell; `--json` has the whole text. */
+const REASONING_CELL = 72;
+
+/** The reasoning text, cut to fit a table, with its status when the text is not the explainer's final one. */
+function reasoningCell(signal: Signal): string {
+  const text = signal.reasoning.replace(/\s+/g, ' ');
+  const cut = text.length > REASONING_CELL ? `${text.slice(0, REASONING_CELL - 1)}…` : text;
+  return signal.reasoningStatus === 'done' ? cut : `[${signal.reasoningStatus}] ${cut}`;
 }
 
 /** Stored signals as a table. */
@@ -28,7 +41,7 @@ export function formatSignals(signals: readonly Signal[]): string {
   if (signals.length === 0) return 'no signals match';
   return table(
     ['symbol', 'asOf', 'action', 'confidence', 'entry', 'stop', 'target', 'regime', 'reasoning'],
-    signals.map((s) => [s.symbol, s.asOf, s.action, `${s.confidence.toFixed(1)}%`, s.entry.toFixed(2), s.stop.toFixed(2), s.target.toFixed(2), s.regime, s.reasoningStatus]),
+    signals.map((s) => [s.symbol, s.asOf, s.action, `${s.confidence.toFixed(1)}%`, s.entry.toFixed(2), s.stop.toFixed(2), s.target.toFixed(2), s.regime, reasoningCell(s)]),
   );
 }
 

@@ -25,7 +25,7 @@ import { errorsReference } from '../errors/errors-doc';
 import { createLogger } from '../util/logger';
 import { PluginRegistry } from '../plugin-system/plugin-registry';
 import { SecretRedactor } from '../util/secret-redactor';
-import { Run, openStorage } from '../engine/run';
+import { Run, checkPlugins, openStorage } from '../engine/run';
 import { readLeaf } from '../config/config-values';
 import { assertIsoDate, assertSymbol } from '../domain/symbols';
 import { storageFailure } from '../engine/write-tracker';
@@ -118,6 +118,11 @@ function assertAllStored(stats: StatsReport): void {
   if (failure !== null) throw failure;
 }
 
+/** The config values `--data DIR` stands for. */
+function dataValues(flags: { data?: string }): Record<string, unknown> {
+  return flags.data === undefined ? {} : { 'data.dir': path.resolve(flags.data) };
+}
+
 function withConfigFlags(command: Command): Command {
   return command
     .option('-c, --config <file>', 'JSON config file')
@@ -181,8 +186,13 @@ export async function main(argv: readonly string[], environment: CliEnvironment)
     .configureOutput({ writeOut: out, writeErr: err })
     .showHelpAfterError();
 
-  withConfigFlags(program.command('run').description('one cycle, each symbol as of its latest bar')).action(async (flags: ConfigFlags) => {
-    const report = await withRun(configInput(flags), (run) => run.cycle());
+  withConfigFlags(
+    program
+      .command('run')
+      .description('one cycle, each symbol as of its latest bar')
+      .option('--data <dir>', 'folder of CSV files, one per symbol (same as --set data.dir=…)'),
+  ).action(async (flags: ConfigFlags & { data?: string }) => {
+    const report = await withRun(configInput(flags, dataValues(flags)), (run) => run.cycle());
     println(flags.json ? JSON.stringify(report, null, 2) : formatRunTable(report));
     assertAllStored(report.stats);
   });
@@ -197,7 +207,7 @@ export async function main(argv: readonly string[], environment: CliEnvironment)
       .option('--out <file>', 'write every signal as one JSON line'),
   ).action(async (flags: ConfigFlags & { from: string; to: string; data?: string; out?: string }) => {
     const { from, to } = dateRange(flags);
-    const values = flags.data === undefined ? {} : { 'data.dir': path.resolve(flags.data) };
+    const values = dataValues(flags);
     const outPath = flags.out === undefined ? undefined : path.resolve(flags.out);
     const outFile = outPath === undefined ? undefined : await JsonLinesAppender.open(outPath).catch((error: unknown) => Promise.reject(writeError(outPath, '--out', error)));
     // Lines are appended without waiting for each; the first failed one stops the replay at its next result.
@@ -279,8 +289,7 @@ export async function main(argv: readonly string[], environment: CliEnvironment)
     );
   const runLab = async (flags: LabFlags, arms: ArmSpec[]) => {
     const { from, to } = dateRange(flags);
-    const values = flags.data === undefined ? {} : { 'data.dir': path.resolve(flags.data) };
-    const base = configInput(flags, values);
+    const base = configInput(flags, dataValues(flags));
     const logLevel = loadConfig(registry, base).values.log.level;
     let progress: ReturnType<typeof progressBar> | undefined;
     const report = await runAbTest({
@@ -328,9 +337,19 @@ export async function main(argv: readonly string[], environment: CliEnvironment)
   );
 
   const config = program.command('config').description('check, print or document the configuration');
-  withConfigFlags(config.command('check').description('validate the configuration and every plugin it names')).action((flags: ConfigFlags) => {
+  withConfigFlags(
+    config
+      .command('check')
+      .description('validate the configuration, then build every plugin it names, run their self-tests and close them')
+      .option('--no-build', 'only validate: call no factory'),
+  ).action(async (flags: ConfigFlags & { build: boolean }) => {
     const loaded = loadConfig(registry, configInput(flags));
-    println(flags.json ? JSON.stringify({ ok: true, hash: loaded.hash }) : `config ok (hash ${loaded.hash})`);
+    const plugins = flags.build ? await checkPlugins(loaded, createLogger(loaded.values.log.level, secrets)) : [];
+    if (flags.json) println(JSON.stringify({ ok: true, hash: loaded.hash, built: flags.build, plugins }, null, 2));
+    else {
+      println(`config ok (hash ${loaded.hash})${flags.build ? `; built ${plugins.length} plugins and closed them` : '; plugins not built (--no-build)'}`);
+      for (const p of plugins) println(`  ${p.key.padEnd(24)} ${p.kind.padEnd(20)} ${p.name} ${p.version}${p.selfTest === 'passed' ? '  self-test passed' : ''}`);
+    }
   });
   withConfigFlags(config.command('print').description('print the effective configuration as JSON')).action((flags: ConfigFlags) => {
     println(JSON.stringify(loadConfig(registry, configInput(flags)).values, null, 2));

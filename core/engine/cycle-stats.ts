@@ -20,6 +20,8 @@ export interface StatsReport {
   symbolsEvaluated: number;
   signals: number;
   rejections: Record<string, number>;
+  /** `ctx.warn` calls by plugin (`kind:instance`) and code. */
+  pluginWarnings: Record<string, Record<string, number>>;
   sourceCalls: CallCounts & { bySource: Record<string, CallCounts> };
   malformedRows: number;
   /** Symbols whose market data had no usable bar (not evaluated). */
@@ -105,6 +107,8 @@ export class CycleStats {
   wallMs = 0;
   virtualMs = 0;
   readonly rejections = new Map<string, number>();
+  /** `ctx.warn` calls, by plugin (`kind:instance`) and code. */
+  readonly pluginWarnings = new Map<string, Map<string, number>>();
   readonly bySource = new Map<string, CallCounts>();
   readonly stageMs = new Map<Stage, number>(STAGES.map((stage) => [stage, 0]));
 
@@ -132,6 +136,15 @@ export class CycleStats {
     for (const name of sources) this.#source(name).skipped++;
   }
 
+  /** Counts a plugin warning; returns how many of that plugin and code there are now. */
+  warn(plugin: string, code: string): number {
+    let codes = this.pluginWarnings.get(plugin);
+    if (codes === undefined) this.pluginWarnings.set(plugin, (codes = new Map()));
+    const count = (codes.get(code) ?? 0) + 1;
+    codes.set(code, count);
+    return count;
+  }
+
   /** Counts a symbol rejected for `reason`. */
   reject(reason: string): void {
     this.rejections.set(reason, (this.rejections.get(reason) ?? 0) + 1);
@@ -156,6 +169,9 @@ export class CycleStats {
       symbolsEvaluated: this.symbolsEvaluated,
       signals: this.signals,
       rejections: Object.fromEntries([...this.rejections.entries()].sort(([a], [b]) => a.localeCompare(b))),
+      pluginWarnings: Object.fromEntries(
+        [...this.pluginWarnings.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([plugin, codes]) => [plugin, Object.fromEntries([...codes].sort(([a], [b]) => a.localeCompare(b)))]),
+      ),
       sourceCalls: { ...total, bySource },
       malformedRows: this.malformedRows,
       symbolsWithoutBars: [...this.symbolsWithoutBars],

@@ -13,7 +13,8 @@ import { WorkerPool } from '../../workers/worker-pool';
 import { cachedConsensus } from './consensus-cache';
 import { CycleRunner, type CycleItem } from './cycle-runner';
 import { CycleStats, WORKER_STAGES, type StatsReport, type WorkerStage } from './cycle-stats';
-import type { PluginInstances, PluginKind } from '../plugin-system/define-plugin';
+import type { PluginContext, PluginInstances, PluginKind } from '../plugin-system/define-plugin';
+import { PLUGIN_SLOTS } from '../config/config-schema';
 import { ArgoError, isArgoError, messageOf } from '../errors/errors';
 import type { Logger } from '../util/logger';
 import { InFlight } from '../util/in-flight';
@@ -53,27 +54,47 @@ export interface RunServices {
   readonly now?: () => number;
 }
 
-async function instantiate<K extends PluginKind>(
-  resolved: ResolvedPlugin<K>,
-  loaded: LoadedConfig,
-  logger: Logger,
-  runId: string,
-  services: RunServices = {},
-  readOnly = false,
-): Promise<PluginInstances[K]> {
-  const { definition, options, key } = resolved;
+/** Where a plugin is built: the run it belongs to and what its context hands it. */
+interface BuildSite {
+  readonly loaded: LoadedConfig;
+  readonly logger: Logger;
+  readonly runId: string;
+  readonly services?: RunServices;
+  readonly readOnly?: boolean;
+  /** Where `ctx.warn` counts; without it a warning is only logged. */
+  readonly stats?: CycleStats;
+}
+
+/** The context a plugin's factory (and its self-test) receives. */
+function contextFor(resolved: ResolvedPlugin, site: BuildSite): PluginContext<Record<string, unknown>> {
+  const { definition, options } = resolved;
+  const instanceName = 'config' in resolved ? (resolved as ResolvedSource).config.name : definition.name;
+  const label = `${definition.kind}:${instanceName}`;
+  const logger = site.logger.child({ plugin: `${definition.kind}:${definition.name}` });
+  return {
+    options,
+    instanceName,
+    logger,
+    runId: site.runId,
+    readOnly: site.readOnly ?? false,
+    seed: site.loaded.values.seed,
+    resolvePath: (p: string) => path.resolve(site.loaded.baseDir, p),
+    env: site.loaded.secrets.watch(site.loaded.env),
+    now: site.services?.now ?? Date.now,
+    warn: (code: string, message: string) => {
+      if (!WARNING_CODE.test(code)) throw new TypeError(`${label}: ctx.warn code ${JSON.stringify(code)} must be UPPER_SNAKE_CASE`);
+      if (site.stats === undefined || site.stats.warn(label, code) === 1) logger.warn({ code }, message);
+    },
+  };
+}
+
+/** A plugin warning's code: upper snake case, the plugin's own. */
+const WARNING_CODE = /^[A-Z][A-Z0-9_]*$/;
+
+async function instantiate<K extends PluginKind>(resolved: ResolvedPlugin<K>, site: BuildSite): Promise<PluginInstances[K]> {
+  const { definition, key } = resolved;
   try {
-    return await definition.create({
-      options,
-      instanceName: 'config' in resolved ? (resolved as ResolvedSource).config.name : definition.name,
-      logger: logger.child({ plugin: `${definition.kind}:${definition.name}` }),
-      runId,
-      readOnly,
-      seed: loaded.values.seed,
-      resolvePath: (p: string) => path.resolve(loaded.baseDir, p),
-      env: loaded.secrets.watch(loaded.env),
-      now: services.now ?? Date.now,
-    });
+    return await definition.create(contextFor(resolved, site));
   } catch (error) {
     // A plugin that throws a coded error has already said what is wrong and how bad it is.
     if (isArgoError(error)) throw error;
@@ -85,7 +106,48 @@ async function instantiate<K extends PluginKind>(
 
 /** Builds only the storage plugin of `config`, read-only, for the query commands: no run is recorded. */
 export function openStorage(config: LoadedConfig, logger: Logger): Promise<PluginInstances['storage']> {
-  return instantiate(config.slots.storage, config, logger, 'query', {}, true);
+  return instantiate(config.slots.storage, { loaded: config, logger, runId: 'query', readOnly: true });
+}
+
+/** What `config check` found for one plugin it built. */
+export interface PluginCheck {
+  /** The config key that selected it. */
+  readonly key: string;
+  readonly kind: PluginKind;
+  readonly name: string;
+  readonly version: string;
+  /** Whether the plugin's self-test ran (and passed) or it has none. */
+  readonly selfTest: 'passed' | 'none';
+}
+
+/**
+ * Builds every plugin `config` names, runs each one's `selfTest` when it has one, and closes
+ * them all again: a factory that throws or a self-test that fails ends it with a coded error
+ * naming the key. Nothing runs a cycle; a storage may create its file.
+ */
+export async function checkPlugins(config: LoadedConfig, logger: Logger): Promise<PluginCheck[]> {
+  const site: BuildSite = { loaded: config, logger, runId: 'check' };
+  const all: ResolvedPlugin[] = [...PLUGIN_SLOTS.map((slot) => config.slots[slot.kind as keyof LoadedConfig['slots']]), ...config.sources];
+  const checks: PluginCheck[] = [];
+  const closers: (() => unknown)[] = [];
+  try {
+    for (const resolved of all) {
+      const instance = (await instantiate(resolved, site)) as { close?: () => unknown };
+      if (typeof instance.close === 'function') closers.push(() => instance.close!());
+      const { definition, key } = resolved;
+      if (definition.selfTest !== undefined) {
+        try {
+          await definition.selfTest(contextFor(resolved, site));
+        } catch (error) {
+          throw new ArgoError('ARGO_ERR_PLUGIN_SELF_TEST', `${key}: the self-test of ${definition.kind} plugin "${definition.name}" failed: ${messageOf(error)}`, { cause: error });
+        }
+      }
+      checks.push({ key, kind: definition.kind, name: definition.name, version: definition.version, selfTest: definition.selfTest === undefined ? 'none' : 'passed' });
+    }
+    return checks;
+  } finally {
+    await Promise.allSettled(closers.map(async (close) => close()));
+  }
 }
 
 /** The worker stage each kind of offloadable plugin belongs to. */
@@ -125,7 +187,7 @@ export class Run {
     const id = randomUUID();
     const stats = new CycleStats();
     const closers: (() => Promise<void>)[] = [];
-    const build = <K extends PluginKind>(resolved: ResolvedPlugin<K>) => instantiate(resolved, config, logger, id, services);
+    const build = <K extends PluginKind>(resolved: ResolvedPlugin<K>) => instantiate(resolved, { loaded: config, logger, runId: id, services, stats });
     try {
       const { slots } = config;
       const marketData = await build(slots['market-data']);

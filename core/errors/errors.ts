@@ -37,6 +37,7 @@ export const ERROR_CODES = {
   ARGO_ERR_PLUGIN_DUPLICATE: { exitCode: 2, description: 'Two plugins of the same kind are registered under one name.' },
   ARGO_ERR_PLUGIN_OPTIONS: { exitCode: 2, description: "A plugin's options do not match its config schema." },
   ARGO_ERR_PLUGIN_FACTORY: { exitCode: 1, description: "A plugin's factory threw while the run was being built." },
+  ARGO_ERR_PLUGIN_SELF_TEST: { exitCode: 1, description: "A plugin's selfTest failed during `config check` (an endpoint unreachable, a file unreadable)." },
   ARGO_ERR_WORKER_LOAD: {
     exitCode: 1,
     description: 'A plugin of a stage placed on the worker pool (`workers.mode.*`) could not be built in a worker thread.',

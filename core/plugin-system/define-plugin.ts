@@ -65,6 +65,13 @@ export interface PluginContext<Options> {
   now(): number;
   /** Resolves a path against the config file's folder (the working directory without one). */
   resolvePath(path: string): string;
+  /**
+   * Reports something wrong that is not a failure (a stale quote, a fallback endpoint used):
+   * counted per plugin and code in the run's statistics (`pluginWarnings`), shown by `run` and
+   * `replay`, and logged the first time each code comes. `code` is UPPER_SNAKE_CASE, your own.
+   * A plugin built in a worker thread only logs it.
+   */
+  warn(code: string, message: string): void;
 }
 
 /** A plugin definition: what a plugin module exports. */
@@ -88,6 +95,11 @@ export interface PluginDefinition<K extends PluginKind = PluginKind, Options = a
   readonly options?: Schema<Options>;
   /** Builds the instance for one run. */
   create(context: PluginContext<Options>): PluginInstances[K] | Promise<PluginInstances[K]>;
+  /**
+   * Optional check that `argo-signals config check` runs after building the plugin (a network
+   * source pinging its endpoint, a storage reading its schema); throw to fail the check.
+   */
+  selfTest?(context: PluginContext<Options>): void | Promise<void>;
 }
 
 /** A definition as written by its author: everything but the kind. */
