@@ -105,4 +105,55 @@ describe('argo-signals CLI', () => {
       server.close();
     }
   });
+
+  describe('config check', () => {
+    const fixture = (name: string) => path.join(ROOT, 'test', 'fixtures', 'plugins', name);
+    const sources = (plugin: string, options: Record<string, unknown> = {}) => [{ name: 'trend', plugin: 'technical-trend' }, { name: 'extra', plugin, options }];
+
+    it('builds every plugin and closes it, listing them, and runs their self-tests', () => {
+      const dir = tempDir();
+      const config = writeJson(dir, 'ok.json', { sources: sources(fixture('warning-source.js')) });
+      const { code, stdout, stderr } = runCli(['config', 'check', '--config', config, '--json'], { cwd: dir });
+      expect(code, stderr).to.equal(0);
+      const report = JSON.parse(stdout);
+      expect(report.built).to.equal(true);
+      expect(report.plugins.map((p: { key: string }) => p.key)).to.include.members(['storage.plugin', 'sources[0]', 'sources[1]']);
+      expect(report.plugins.find((p: { key: string }) => p.key === 'sources[1]').selfTest).to.equal('passed');
+    });
+
+    it('fails with the plugin\'s code when a factory throws or a self-test fails, and --no-build only validates', () => {
+      const dir = tempDir();
+      const throwing = writeJson(dir, 'throwing.json', { sources: sources(fixture('throwing-factory.js')) });
+      const failing = writeJson(dir, 'failing.json', { sources: sources(fixture('warning-source.js'), { failSelfTest: true }) });
+      const thrown = runCli(['config', 'check', '--config', throwing], { cwd: dir });
+      expect(thrown.code).to.equal(1);
+      expect(thrown.stderr).to.match(/^ARGO_ERR_PLUGIN_FACTORY: sources\[1\]/);
+      const selfTest = runCli(['config', 'check', '--config', failing], { cwd: dir });
+      expect(selfTest.code).to.equal(1);
+      expect(selfTest.stderr).to.contain('ARGO_ERR_PLUGIN_SELF_TEST: sources[1]').and.contain('unreachable');
+      const validated = runCli(['config', 'check', '--no-build', '--config', throwing], { cwd: dir });
+      expect(validated.code, validated.stderr).to.equal(0);
+      expect(validated.stdout).to.contain('plugins not built');
+    });
+  });
+
+  it('counts ctx.warn per plugin and code and shows it, with each source\'s calls, in the text output', () => {
+    const dir = tempDir();
+    const config = writeJson(dir, 'warn.json', { sources: [{ name: 'trend', plugin: 'technical-trend' }, { name: 'noisy', plugin: path.join(ROOT, 'test', 'fixtures', 'plugins', 'warning-source.js') }] });
+    const json = runCli(['run', '--config', config, '--json'], { cwd: dir });
+    expect(json.code, json.stderr).to.equal(0);
+    expect(JSON.parse(json.stdout).stats.pluginWarnings).to.deep.equal({ 'source:noisy': { STALE_QUOTE: 6 } });
+    expect(json.stderr.match(/STALE_QUOTE/g), 'logged once, counted every time').to.have.length(1);
+    const text = runCli(['run', '--config', config], { cwd: dir });
+    expect(text.stdout).to.contain('warning: source:noisy STALE_QUOTE (6x)').and.match(/^ {2}noisy: made 6, skipped 0, failed 0/m);
+  });
+
+  it('run takes --data like replay, and its table shows the reasoning text', function () {
+    const data = findRealData();
+    if (data === undefined) this.skip();
+    const { code, stdout, stderr } = runCli(['run', '--data', data!, '--symbols', 'AAPL,ABBV,ABT,ACN,ADBE,AES', '--set', 'consensus.minConfidence=0']);
+    expect(code, stderr).to.equal(0);
+    expect(stdout).to.match(/AAPL\s+2018-02-07/);
+    expect(stdout).to.match(/(BUY|SELL) [A-Z]+ as of 2018-02-07/);
+  });
 });
