@@ -173,6 +173,12 @@ export async function main(argv: readonly string[], environment: CliEnvironment)
       throw error;
     } finally {
       process.off('SIGINT', stop).off('SIGTERM', stop);
+      const bound = run.config.values.earlyExit.strategy === 'bound';
+      for (const [plugin, symbols] of run.stats.contractViolations) {
+        err(
+          `argo-signals: ${bound ? 'WARNING' : 'warning'}: ARGO_ERR_PLUGIN_CONTRACT: ${plugin} gave an upper bound below the final confidence on ${symbols} symbol(s)${bound ? '; the bound early exit is NOT lossless with this consensus and has dropped signals' : ''}\n`,
+        );
+      }
       for (const { source, calls } of run.lingering()) {
         leftRunning = true;
         err(`argo-signals: warning: source "${source}" ignored its AbortSignal: ${calls} call(s) still running after their timeout; exiting without waiting for them\n`);

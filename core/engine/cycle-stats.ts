@@ -22,6 +22,8 @@ export interface StatsReport {
   rejections: Record<string, number>;
   /** `ctx.warn` calls by plugin (`kind:instance`) and code. */
   pluginWarnings: Record<string, Record<string, number>>;
+  /** Broken plugin contracts by plugin, and the source calls made to check the consensus bound. */
+  contract: { violations: Record<string, number>; boundProbeCalls: number };
   sourceCalls: CallCounts & { bySource: Record<string, CallCounts> };
   malformedRows: number;
   /** Symbols whose market data had no usable bar (not evaluated). */
@@ -107,6 +109,10 @@ export class CycleStats {
   wallMs = 0;
   virtualMs = 0;
   readonly rejections = new Map<string, number>();
+  /** Symbols on which a plugin broke its contract without failing the run (a consensus bound below a reachable confidence), by plugin. */
+  readonly contractViolations = new Map<string, number>();
+  /** Source calls made once per run to check the consensus bound on an early-exited symbol. */
+  boundProbeCalls = 0;
   /** `ctx.warn` calls, by plugin (`kind:instance`) and code. */
   readonly pluginWarnings = new Map<string, Map<string, number>>();
   readonly bySource = new Map<string, CallCounts>();
@@ -145,6 +151,11 @@ export class CycleStats {
     return count;
   }
 
+  /** Counts a broken contract of `plugin`. */
+  contractViolation(plugin: string): void {
+    this.contractViolations.set(plugin, (this.contractViolations.get(plugin) ?? 0) + 1);
+  }
+
   /** Counts a symbol rejected for `reason`. */
   reject(reason: string): void {
     this.rejections.set(reason, (this.rejections.get(reason) ?? 0) + 1);
@@ -169,6 +180,7 @@ export class CycleStats {
       symbolsEvaluated: this.symbolsEvaluated,
       signals: this.signals,
       rejections: Object.fromEntries([...this.rejections.entries()].sort(([a], [b]) => a.localeCompare(b))),
+      contract: { violations: Object.fromEntries([...this.contractViolations].sort(([a], [b]) => a.localeCompare(b))), boundProbeCalls: this.boundProbeCalls },
       pluginWarnings: Object.fromEntries(
         [...this.pluginWarnings.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([plugin, codes]) => [plugin, Object.fromEntries([...codes].sort(([a], [b]) => a.localeCompare(b)))]),
       ),

@@ -53,6 +53,9 @@ function timed<T>(stats: CycleStats, stage: Stage, started: number, value: T): T
   return value;
 }
 
+/** Rounding a bound may differ from the final confidence by without breaking the contract. */
+const BOUND_TOLERANCE = 1e-9;
+
 @injectable()
 export class SymbolPipeline {
   readonly #byName: ReadonlyMap<string, RunSource>;
@@ -60,6 +63,13 @@ export class SymbolPipeline {
   /** Configured position of each source: opinions are combined in this order whatever the waves were. */
   readonly #rank: ReadonlyMap<string, number>;
   readonly #shadows = new InFlight();
+  /**
+   * Following up early exits to check the consensus's upper bounds: `probing` while one is under
+   * way, `done` once one could have failed (every source answered, a final confidence above 0).
+   */
+  #probe: 'idle' | 'probing' | 'done' = 'idle';
+  /** Whether a broken bound of this run's consensus has been logged (once per plugin). */
+  #boundViolationLogged = false;
   /** Earlier opinions per symbol, kept only when the consensus asks for them (`historyWindow`). */
   readonly #history: OpinionHistories | null;
 
@@ -96,17 +106,64 @@ export class SymbolPipeline {
    * strategy skipped anyway, without delaying the symbol, and counts whether the full
    * consensus would have passed: the measured miss rate of the strategy.
    */
-  #shadow(symbol: string, bars: BarView, outcomes: readonly SourceOutcome[], skipped: readonly SourceInfo[], history: OpinionHistory | undefined, stats: CycleStats): void {
+  #shadow(
+    symbol: string,
+    bars: BarView,
+    outcomes: readonly SourceOutcome[],
+    skipped: readonly SourceInfo[],
+    history: OpinionHistory | undefined,
+    bounds: readonly number[],
+    stats: CycleStats,
+  ): void {
     const rate = this.config.earlyExit.shadowRate;
-    if (rate === 0 || seededRandom(this.config.seed, 'shadow', symbol, bars.asOf)() >= rate) return;
+    const sampled = rate > 0 && seededRandom(this.config.seed, 'shadow', symbol, bars.asOf)() < rate;
+    // Early exits are followed up, one at a time, until one check of the bound could have
+    // failed: a consensus whose bound is wrong cannot make the strategy reject every symbol
+    // without anyone noticing.
+    const probe = this.#probe === 'idle';
+    if (probe) this.#probe = 'probing';
+    if (!sampled && !probe) return;
     const shadow = (async () => {
       const rest = await Promise.all(skipped.map((info) => callSource(this.#byName.get(info.name)!, symbol, bars, this.config.seed)));
-      const opinions = this.#weighted([...outcomes, ...rest]);
+      const all = [...outcomes, ...rest];
+      const opinions = this.#weighted(all);
+      const consensus = await this.#combine(opinions, history);
+      const checked = this.#checkBounds(bounds, all, consensus, stats);
+      if (probe) {
+        stats.boundProbeCalls += rest.length;
+        this.#probe = checked && consensus.confidence > 0 ? 'done' : 'idle';
+      }
+      if (!sampled) return;
       stats.shadowChecked++;
       stats.shadowSourceCalls += rest.length;
-      if (this.#passes(opinions, await this.#combine(opinions, history))) stats.shadowMissed++;
-    })().catch((error: unknown) => this.logger.error({ symbol, err: messageOf(error) }, 'shadow fetch failed'));
+      if (this.#passes(opinions, consensus)) stats.shadowMissed++;
+    })().catch((error: unknown) => {
+      if (probe) this.#probe = 'idle';
+      this.logger.error({ symbol, err: messageOf(error) }, 'shadow fetch failed');
+    });
     this.#shadows.track(shadow);
+  }
+
+  /**
+   * The consensus's bound contract, checked when every source answered: each upper bound it
+   * gave for this symbol before the last wave must be at least the final confidence. A broken
+   * bound makes the lossless `bound` early exit drop signals; it is counted and logged once.
+   * True when the check could be made.
+   */
+  #checkBounds(bounds: readonly number[], outcomes: readonly SourceOutcome[], consensus: ConsensusResult, stats: CycleStats): boolean {
+    if (bounds.length === 0 || !outcomes.every((o) => o.ok)) return false;
+    const lowest = Math.min(...bounds);
+    if (lowest >= consensus.confidence - BOUND_TOLERANCE) return true;
+    const plugin = `consensus:${this.config.consensus.plugin}`;
+    stats.contractViolation(plugin);
+    if (this.#boundViolationLogged) return true;
+    this.#boundViolationLogged = true;
+    const error = new ArgoError(
+      'ARGO_ERR_PLUGIN_CONTRACT',
+      `consensus plugin "${this.config.consensus.plugin}" gave an upper bound of ${lowest} where the final confidence, with every source answered, was ${consensus.confidence}; its upperBound must never be below a reachable confidence${this.config.earlyExit.strategy === 'bound' ? ' (the bound early exit drops signals with it)' : ''}`,
+    );
+    this.logger.error({ code: error.code, plugin }, error.message);
+    return true;
   }
 
   #plan(): string[][] {
@@ -184,6 +241,7 @@ export class SymbolPipeline {
 
     let virtualMs = 0;
     const history = this.#historyOf(symbol);
+    const bounds: number[] = [];
     for (let w = 0; w < waves.length; w++) {
       started = performance.now();
       const wave = await Promise.all(waves[w].map((name) => callSource(this.#byName.get(name)!, symbol, bars, this.config.seed)));
@@ -197,6 +255,8 @@ export class SymbolPipeline {
       started = performance.now();
       const fetched = this.#weighted(outcomes);
       const remaining = waves.slice(w + 1).flat().map((name) => this.#infos.find((info) => info.name === name)!);
+      const upperBound = this.consensus.upperBound(fetched, remaining.map((info) => info.weight), history);
+      bounds.push(upperBound);
       const decision = this.earlyExit.afterWave({
         symbol,
         asOf,
@@ -205,14 +265,14 @@ export class SymbolPipeline {
         fetched,
         remaining,
         partial: await this.#combine(fetched, history),
-        upperBound: this.consensus.upperBound(fetched, remaining.map((info) => info.weight), history),
+        upperBound,
         minConfidence: this.config.consensus.minConfidence,
       });
       stats.time('consensus', performance.now() - started);
       if (decision.stop) {
         this.#remember(symbol, fetched);
         stats.recordSkipped(remaining.map((info) => info.name));
-        this.#shadow(symbol, bars, outcomes, remaining, history, stats);
+        this.#shadow(symbol, bars, outcomes, remaining, history, bounds, stats);
         return reject(`early-exit:${decision.reason}`, virtualMs);
       }
     }
@@ -220,6 +280,7 @@ export class SymbolPipeline {
     started = performance.now();
     const opinions = this.#weighted(outcomes);
     const consensus = timed(stats, 'consensus', started, await this.#combine(opinions, history));
+    this.#checkBounds(bounds, outcomes, consensus, stats);
     this.#remember(symbol, opinions);
     if (!this.#passes(opinions, consensus)) {
       if (opinions.length === 0) return reject(REJECTIONS.noOpinions, virtualMs);

@@ -6,7 +6,8 @@ import { validateOptions } from '../../../core/plugin-system/plugin-loader';
 import bound from '../../../plugins/early-exit/bound';
 import incremental from '../../../plugins/early-exit/incremental';
 import staged from '../../../plugins/early-exit/staged';
-import { argoErrorOf, comparable, findRealData, replaySignals } from '../../helpers';
+import path from 'node:path';
+import { ROOT, argoErrorOf, comparable, findRealData, replaySignals, runCli } from '../../helpers';
 
 const SOURCES: SourceInfo[] = [
   { name: 'a', weight: 1, timeoutMs: 100 },
@@ -118,6 +119,35 @@ describe('early-exit strategies', () => {
       const lossless = await replaySignals({ ...base, 'earlyExit.strategy': 'bound' }, '2017-01-01', '2017-12-31');
       expect(lossless.stats.shadow.checked).to.be.greaterThan(0);
       expect(lossless.stats.shadow.missed).to.equal(0);
+    });
+  });
+
+  describe('the consensus bound contract, guarded at run time', () => {
+    const lying = path.join(ROOT, 'test', 'fixtures', 'plugins', 'lying-bound-consensus.js');
+
+    it('counts no violation for the built-in weighted bound, under the bound strategy or a staged one', async () => {
+      for (const strategy of ['bound', 'staged']) {
+        const { stats } = await replaySignals({ 'earlyExit.strategy': strategy, 'data.days': 120 });
+        expect(stats.contract.violations, strategy).to.deep.equal({});
+      }
+    });
+
+    it('catches a bound that is always 0, though it makes the bound strategy reject every symbol, by following up early exits until a check could fail', async () => {
+      const { signals, stats } = await replaySignals({ 'earlyExit.strategy': 'bound', 'consensus.plugin': lying, 'data.days': 120 });
+      expect(signals).to.have.length(0);
+      expect(stats.contract.violations).to.deep.equal({ [`consensus:${lying}`]: 1 });
+      expect(stats.contract.boundProbeCalls).to.be.above(0);
+    });
+
+    it('counts every symbol whose final confidence exceeds a bound given for it earlier', async () => {
+      const { stats } = await replaySignals({ 'earlyExit.strategy': 'staged', 'earlyExit.stage1Min': 0, 'consensus.plugin': lying, 'consensus.bound': 'half', 'data.days': 120 });
+      expect(stats.contract.violations[`consensus:${lying}`]).to.be.above(10);
+    });
+
+    it('makes run and replay warn loudly, with the code, when the bound strategy meets a broken bound', () => {
+      const { code, stderr } = runCli(['replay', '--from', '2024-01-01', '--to', '2024-12-31', '--set', 'earlyExit.strategy=bound', '--set', `consensus.plugin=${lying}`, '--set', 'storage.plugin=memory']);
+      expect(code, stderr).to.equal(0);
+      expect(stderr).to.contain('WARNING: ARGO_ERR_PLUGIN_CONTRACT').and.contain('NOT lossless');
     });
   });
 });
