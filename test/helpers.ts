@@ -10,6 +10,7 @@ import { Run } from '../core/engine/run';
 import { ArgoError } from '../core/errors/errors';
 import { PluginRegistry } from '../core/plugin-system/plugin-registry';
 import { createLogger } from '../core/util/logger';
+import { sampleSignal } from '../core/testing/sample-data';
 import { builtinPlugins } from '../plugins';
 export { findRealData } from '../bench/real-data';
 
@@ -61,25 +62,9 @@ export async function argoErrorOf(fn: () => unknown): Promise<ArgoError> {
   throw new Error('expected an ArgoError');
 }
 
-/** A well-formed signal for storage tests. */
+/** A well-formed signal for storage tests: the testing kit's sample signal with this suite's usual values. */
 export function makeSignal(id: string, symbol = 'AAPL', asOf = '2017-01-03', overrides: Partial<Signal> = {}): Signal {
-  return {
-    id,
-    symbol,
-    asOf,
-    action: 'BUY',
-    direction: 'LONG',
-    confidence: 80,
-    entry: 10,
-    stop: 9,
-    target: 12,
-    regime: 'ranging',
-    reasoning: `reasoning of ${id}`,
-    reasoningStatus: 'done',
-    contributions: { trend: 50, rsi: 30 },
-    sources: [{ source: 'trend', ok: true, opinion: { direction: 'LONG', confidence: 90 }, latencyMs: 1 }],
-    ...overrides,
-  };
+  return sampleSignal(id, { symbol, asOf, entry: 10, stop: 9, target: 12, regime: 'ranging', contributions: { trend: 50, rsi: 30 }, ...overrides });
 }
 
 /** Replays with `values` (memory storage unless they name one), collecting the signals and the statistics. */

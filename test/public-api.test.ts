@@ -7,6 +7,7 @@ import { ROOT } from './helpers';
 const ENTRIES = {
   'argo-signals': 'core/index.ts',
   'argo-signals/plugin': 'core/plugin.ts',
+  'argo-signals/testing': 'core/testing/index.ts',
   'argo-signals/builtins': 'plugins/index.ts',
 } as const;
 

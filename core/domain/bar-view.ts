@@ -2,6 +2,18 @@ import type { Bar, BarSeries } from './domain';
 import { PackedSeries } from './packed-series';
 
 /**
+ * One opaque object per series: a plugin keeps state by it, and cannot reach the series
+ * through it (the series itself would let it read past its view).
+ */
+const SERIES_KEYS = new WeakMap<object, object>();
+
+function keyOf(series: object): object {
+  let key = SERIES_KEYS.get(series);
+  if (key === undefined) SERIES_KEYS.set(series, (key = Object.freeze({})));
+  return key;
+}
+
+/**
  * A point-in-time window on a {@link BarSeries} (or the {@link PackedSeries} a run keeps):
  * the bars up to and including `asOf`, and nothing after. The core hands sources only views,
  * so no plugin can look ahead; the series is held in a private field for that reason.
@@ -21,7 +33,7 @@ export class BarView {
       this.#bar = (index) => bars[index];
     }
     this.length = length;
-    this.seriesKey = series;
+    this.seriesKey = keyOf(series);
   }
 
   /** A view of `series` up to the bar at index `endIndex` inclusive. */

@@ -159,7 +159,8 @@ export interface ReasoningUpdate {
 export interface Storage {
   /**
    * Resolves once the signal is durable as far as this storage promises; rejects with
-   * ARGO_ERR_STORAGE_WRITE when it could not be stored. Idempotent on `signal.id`. The
+   * ARGO_ERR_STORAGE_WRITE when it could not be stored. Idempotent on `signal.id`: the first
+   * signal stored under an id stays. The
    * engine does not wait for it symbol by symbol: it collects the promises and settles
    * them at the end of a cycle (live) or as the replay goes, calling `flush` first.
    */

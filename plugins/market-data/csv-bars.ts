@@ -1,78 +1,12 @@
-import { parse } from 'csv-parse/sync';
 import { readFile, readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { Bar } from '../../core/domain/domain';
-import { SYMBOL_PATTERN, isIsoDate } from '../../core/domain/symbols';
+import { parseBarsCsv } from '../../core/domain/bars-csv';
+import { SYMBOL_PATTERN } from '../../core/domain/symbols';
 import { ArgoError, isArgoError, messageOf } from '../../core/errors/errors';
 import { PLUGIN_API_VERSION, defineMarketDataPlugin } from '../../core/plugin-system/define-plugin';
-import { excerpt } from '../../core/util/text-excerpt';
 
 interface CsvBarsOptions {
   dir: string;
-}
-
-const PRICE_COLUMNS = ['open', 'high', 'low', 'close', 'volume'] as const;
-
-type ColumnIndex = Record<'date' | (typeof PRICE_COLUMNS)[number], number>;
-
-function columnIndex(header: readonly string[], file: string): ColumnIndex {
-  const names = header.map((name) => name.trim().toLowerCase());
-  const find = (...aliases: string[]) => names.findIndex((name) => aliases.includes(name));
-  const index = { date: find('date', 'timestamp') } as ColumnIndex;
-  for (const column of PRICE_COLUMNS) index[column] = find(column);
-  const missing = Object.entries(index).filter(([, at]) => at < 0).map(([name]) => name);
-  if (missing.length > 0) {
-    throw new ArgoError(
-      'ARGO_ERR_DATA_HEADER',
-      `${file}: the header ${excerpt(header.join(','))} lacks ${missing.join(', ')} (expected date or timestamp, open, high, low, close, volume in any order)`,
-    );
-  }
-  return index;
-}
-
-/** A bar from one CSV row, or null when the row is malformed. */
-function rowToBar(row: readonly string[], index: ColumnIndex): Bar | null {
-  const date = (row[index.date] ?? '').trim().slice(0, 10);
-  if (!isIsoDate(date)) return null;
-  const values: number[] = [];
-  for (const column of PRICE_COLUMNS) {
-    const text = (row[index[column]] ?? '').trim();
-    const value = Number(text);
-    if (text === '' || !Number.isFinite(value) || value < 0) return null;
-    values.push(value);
-  }
-  const [open, high, low, close, volume] = values;
-  if (high < low || open <= 0 || close <= 0) return null;
-  return { date, open, high, low, close, volume };
-}
-
-/** Parses a daily-bar CSV: bars sorted by date, first of duplicate dates kept, and the count of rows skipped. */
-export function parseBarsCsv(text: string, file: string): { bars: Bar[]; malformedRows: number } {
-  let rows: string[][];
-  try {
-    // Price files rarely quote anything; splitting them directly is several times faster
-    // than the full parser, which still handles every file that has a quote in it.
-    rows = text.includes('"')
-      ? parse(text, { relax_column_count: true, skip_empty_lines: true, bom: true, record_delimiter: ['\r\n', '\n', '\r'] })
-      : text
-          .replace(/^\uFEFF/, '')
-          .split(/\r\n|\r|\n/)
-          .filter((line) => line.trim() !== '')
-          .map((line) => line.split(','));
-  } catch (error) {
-    throw new ArgoError('ARGO_ERR_DATA_HEADER', `${file}: not a readable CSV file: ${excerpt(messageOf(error), 120)}`, { cause: error });
-  }
-  if (rows.length === 0) throw new ArgoError('ARGO_ERR_DATA_HEADER', `${file}: the file is empty (expected a header row)`);
-  const index = columnIndex(rows[0], file);
-  const byDate = new Map<string, Bar>();
-  let malformedRows = 0;
-  for (const row of rows.slice(1)) {
-    const bar = rowToBar(row, index);
-    if (bar === null || byDate.has(bar.date)) malformedRows++;
-    else byDate.set(bar.date, bar);
-  }
-  const bars = [...byDate.values()].sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0));
-  return { bars, malformedRows };
 }
 
 /** Daily bars from one CSV per symbol in `data.dir` (`BRK.B.csv` holds BRK.B). */

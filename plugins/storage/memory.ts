@@ -14,7 +14,8 @@ export default defineStoragePlugin({
     const runs: RunRecord[] = [];
     return {
       async save(signal) {
-        signals.set(signal.id, signal);
+        // Idempotent by id as the file storages are: the first signal stored under an id stays.
+        if (!signals.has(signal.id)) signals.set(signal.id, signal);
       },
       async saveRun(run) {
         runs.push(run);

@@ -3,7 +3,8 @@ import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ArgoError } from '../../../core/errors/errors';
 import type { MarketData } from '../../../core/plugin-system/plugin-contracts';
-import csvBars, { parseBarsCsv } from '../../../plugins/market-data/csv-bars';
+import { parseBarsCsv } from '../../../core/domain/bars-csv';
+import csvBars from '../../../plugins/market-data/csv-bars';
 import { argoErrorOf, findRealData, runCli, tempDir } from '../../helpers';
 
 async function open(dir: string): Promise<MarketData> {

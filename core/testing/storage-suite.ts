@@ -1,0 +1,136 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { PluginDefinition } from '../plugin-system/define-plugin';
+import type { Storage } from '../plugin-system/plugin-contracts';
+import { optionsCheck } from './options-check';
+import { sampleSignal } from './sample-data';
+import type { TestApi } from './test-api';
+import { testContext, type TestContextOptions } from './test-context';
+
+/** How the storage suite builds a storage: `options(dir)` gives options that put its files in `dir`. */
+export interface StorageSuiteOptions extends Omit<TestContextOptions, 'options' | 'dir' | 'readOnly'> {
+  readonly options?: (dir: string) => Record<string, unknown>;
+  /** False for a storage that keeps nothing once closed (memory): the checks that reopen it are left out. */
+  readonly durable?: boolean;
+  /** The storage's module specifier (a path or a package name): with it, a file storage is killed with SIGKILL while writing and reopened. */
+  readonly specifier?: string;
+  /** The folder `specifier` resolves from (default: the working directory). */
+  readonly baseDir?: string;
+}
+
+/**
+ * The conformance suite of a storage plugin: options refuse wrong formats; `save` is
+ * idempotent by id; a save is acknowledged only once durable (another instance opened
+ * read-only sees it, and with `specifier` a process killed while writing loses no
+ * acknowledged signal); queries filter by symbol, dates and status and limit in date then
+ * symbol order; `updateReasoning` changes the text and status; runs are recorded.
+ */
+export function storageSuite(api: TestApi, definition: PluginDefinition<'storage'>, suite: StorageSuiteOptions = {}): void {
+  const optionsIn = suite.options ?? (() => ({}));
+  const open = (dir: string, readOnly = false): Promise<Storage> =>
+    Promise.resolve(definition.create(testContext(definition, { ...suite, dir, readOnly, options: optionsIn(dir) })));
+  const freshDir = () => mkdtempSync(path.join(os.tmpdir(), `argo-kit-${definition.name}-`));
+
+  api.describe(`storage plugin "${definition.name}" (argo-signals/testing)`, () => {
+    optionsCheck(api, definition, optionsIn(os.tmpdir()));
+
+    api.it('stores a signal saved twice (even by another run) once', async () => {
+      const dir = freshDir();
+      const storage = await open(dir);
+      await storage.save(sampleSignal('a'));
+      await storage.save(sampleSignal('a', { confidence: 99 }));
+      await storage.flush?.();
+      assert.deepEqual((await storage.querySignals({})).map((s) => [s.id, s.confidence]), [['a', 80]]);
+      await storage.close();
+      if (suite.durable === false) return;
+      const again = await open(dir);
+      await again.save(sampleSignal('a'));
+      await again.flush?.();
+      assert.equal((await again.querySignals({})).length, 1);
+      await again.close();
+    });
+
+    if (suite.durable !== false) {
+      api.it('acknowledges a save only once it is durable: a storage opened read-only beside it reads it', async () => {
+        const dir = freshDir();
+        const writer = await open(dir);
+        await writer.save(sampleSignal('durable'));
+        const reader = await open(dir, true);
+        try {
+          assert.deepEqual((await reader.querySignals({})).map((s) => s.id), ['durable']);
+        } finally {
+          await reader.close();
+          await writer.close();
+        }
+      });
+    }
+
+    api.it('filters queries by symbol, date range and reasoning status, in date then symbol order, with a limit', async () => {
+      const storage = await open(freshDir());
+      const rows = [
+        sampleSignal('c', { symbol: 'BBB', asOf: '2024-01-03' }),
+        sampleSignal('a', { symbol: 'AAA', asOf: '2024-01-03', reasoningStatus: 'pending' }),
+        sampleSignal('b', { symbol: 'AAA', asOf: '2024-01-02' }),
+        sampleSignal('d', { symbol: 'AAA', asOf: '2024-01-05' }),
+      ];
+      await Promise.all([...rows.map((s) => storage.save(s)), storage.flush?.()]);
+      const ids = async (query: Parameters<Storage['querySignals']>[0]) => (await storage.querySignals(query)).map((s) => s.id);
+      assert.deepEqual(await ids({}), ['b', 'a', 'c', 'd']);
+      assert.deepEqual(await ids({ symbol: 'AAA' }), ['b', 'a', 'd']);
+      assert.deepEqual(await ids({ from: '2024-01-03', to: '2024-01-04' }), ['a', 'c']);
+      assert.deepEqual(await ids({ reasoningStatus: 'pending' }), ['a']);
+      assert.deepEqual(await ids({ limit: 2 }), ['b', 'a']);
+      assert.deepEqual(await storage.querySignals({ symbol: 'AAA', to: '2024-01-02' }), [rows[2]]);
+      await storage.close();
+    });
+
+    api.it('records runs and lists them newest first', async () => {
+      const storage = await open(freshDir());
+      await storage.saveRun({ id: 'r1', configHash: 'h1', startedAt: '2024-01-02T10:00:00.000Z', finishedAt: '2024-01-02T10:01:00.000Z', stats: { signals: 1 } });
+      await storage.saveRun({ id: 'r2', configHash: 'h2', startedAt: '2024-01-03T10:00:00.000Z', finishedAt: '2024-01-03T10:01:00.000Z', stats: { signals: 2 } });
+      await storage.flush?.();
+      assert.deepEqual((await storage.queryRuns()).map((r) => r.id), ['r2', 'r1']);
+      await storage.close();
+    });
+
+    api.it('updates reasoning text and status by id, when it can (updateReasoning)', async () => {
+      const storage = await open(freshDir());
+      if (storage.updateReasoning === undefined) return storage.close();
+      await storage.save(sampleSignal('p', { reasoning: 'pending…', reasoningStatus: 'pending' }));
+      await storage.updateReasoning([{ id: 'p', reasoning: 'the written text', status: 'done' }]);
+      await storage.flush?.();
+      const [stored] = await storage.querySignals({});
+      assert.deepEqual([stored.reasoning, stored.reasoningStatus], ['the written text', 'done']);
+      await storage.close();
+    });
+
+    if (suite.specifier !== undefined) {
+      api.it('loses no acknowledged signal when its process is killed with SIGKILL while writing', async () => {
+        const dir = freshDir();
+        const child = spawn(process.execPath, [path.join(__dirname, 'storage-kill-child.js'), suite.specifier!, suite.baseDir ?? process.cwd(), dir, JSON.stringify(optionsIn(dir))], {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        const acked: string[] = [];
+        let stderr = '';
+        let buffered = '';
+        child.stderr.on('data', (chunk) => (stderr += chunk));
+        const closed = new Promise<void>((resolve) => child.on('close', () => resolve()));
+        child.stdout.on('data', (chunk: Buffer) => {
+          const lines = (buffered + chunk.toString()).split('\n');
+          buffered = lines.pop()!;
+          for (const line of lines) if (line.startsWith('ACK ')) acked.push(line.slice(4));
+          if (acked.length >= 200 && child.exitCode === null && !child.killed) child.kill('SIGKILL');
+        });
+        await closed;
+        assert.ok(acked.length >= 200, `the writer stopped after ${acked.length} acknowledgements: ${stderr}`);
+        const storage = await open(dir);
+        const stored = new Set((await storage.querySignals({})).map((s) => s.id));
+        await storage.close();
+        assert.deepEqual(acked.filter((id) => !stored.has(id)), [], 'acknowledged but not stored after the kill');
+      });
+    }
+  });
+}
