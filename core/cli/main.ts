@@ -14,7 +14,7 @@ import { runAbTest, type ArmSpec } from '../lab/ab-lab';
 import { renderAbReport } from '../lab/ab-report-html';
 import { configurationReference } from '../config/config-doc';
 import type { StatsReport } from '../engine/cycle-stats';
-import type { PluginDefinition } from '../plugin-system/define-plugin';
+import { PLUGIN_KINDS, type PluginDefinition } from '../plugin-system/define-plugin';
 import type { Signal } from '../domain/domain';
 import { writeError } from '../util/disk-full';
 import { InFlight } from '../util/in-flight';
@@ -30,6 +30,8 @@ import { readLeaf } from '../config/config-values';
 import { assertIsoDate, assertSymbol } from '../domain/symbols';
 import { storageFailure } from '../engine/write-tracker';
 import { formatAbReport, formatRunTable, formatRuns, formatSignals, formatStats } from './format';
+import { checkPluginModule } from './plugin-check';
+import { scaffoldPlugin } from './plugin-scaffold';
 import { progressBar } from './progress';
 
 /** What a benchmark is given. */
@@ -153,6 +155,7 @@ export async function main(argv: readonly string[], environment: CliEnvironment)
 
   let interruptedBy: NodeJS.Signals | undefined;
   let leftRunning = false;
+  let checkFailed = false;
   // SIGINT and SIGTERM stop a replay after the cycle in progress; the run then closes as
   // usual, so every signal produced is written before the process exits.
   const withRun = async <T>(input: ConfigInput, body: (run: Run) => Promise<T>): Promise<T> => {
@@ -386,6 +389,45 @@ export async function main(argv: readonly string[], environment: CliEnvironment)
     else for (const p of listed) println(`${p.kind.padEnd(20)} ${p.name.padEnd(22)} ${p.version.padEnd(8)} ${p.description}${p.offloadable ? ' [offloadable]' : ''}${p.origin === 'built-in' ? '' : ` [${p.origin}]`}`);
   });
 
+  const plugin = program.command('plugin').description('write and check plugin packages');
+  plugin
+    .command('check')
+    .description("load a plugin (name, package or path), validate and build it, and run its kind's conformance suite on the sample bars")
+    .argument('<specifier>', 'a built-in name, an installed package, or a path')
+    .option('--options <json>', 'options to build it with, as a JSON object', '{}')
+    .option('--json', 'print one JSON object')
+    .action(async (specifier: string, flags: { options: string; json?: boolean }) => {
+      let options: Record<string, unknown>;
+      try {
+        options = JSON.parse(flags.options) as Record<string, unknown>;
+        if (options === null || typeof options !== 'object' || Array.isArray(options)) throw new Error('not a JSON object');
+      } catch (error) {
+        throw new ArgoError('ARGO_ERR_USAGE', `--options must be a JSON object of the plugin's options: ${messageOf(error)}`);
+      }
+      const report = await checkPluginModule(registry, specifier, process.cwd(), options);
+      const failed = report.checks.filter((c) => c.error !== undefined);
+      if (flags.json) println(JSON.stringify({ ...report, ok: failed.length === 0 }, null, 2));
+      else {
+        println(`${report.kind} plugin "${report.name}" ${report.version}`);
+        for (const check of report.checks) println(check.error === undefined ? `  ok    ${check.name}` : `  FAIL  ${check.name}\n        ${check.error.split('\n').join('\n        ')}`);
+        println(failed.length === 0 ? `all ${report.checks.length} checks passed` : `${failed.length} of ${report.checks.length} checks failed`);
+      }
+      if (failed.length > 0) checkFailed = true;
+    });
+  plugin
+    .command('new')
+    .description('write a plugin package: definition, a test that runs the kit, tsconfig, README')
+    .argument('<kind>', `one of ${PLUGIN_KINDS.join(', ')}`)
+    .argument('<name>', 'the plugin name, kebab-case')
+    .option('--dir <dir>', 'where to write the package (default: ./argo-<kind>-<name>)')
+    .option('--argo-signals <spec>', 'the dependency spec of argo-signals in the package (default: ^ this version)')
+    .action(async (kind: string, name: string, flags: { dir?: string; argoSignals?: string }) => {
+      const written = await scaffoldPlugin({ kind, name, dir: flags.dir, argoSignals: flags.argoSignals });
+      println(`wrote ${written.files.length} files to ${written.dir}:`);
+      for (const file of written.files) println(`  ${file}`);
+      println(`next: cd ${path.relative(process.cwd(), written.dir) || '.'} && npm install && npm test`);
+    });
+
   program
     .command('bench')
     .description('run a benchmark and print its figures')
@@ -408,7 +450,7 @@ export async function main(argv: readonly string[], environment: CliEnvironment)
   let code: number;
   try {
     await program.parseAsync([...argv], { from: 'user' });
-    code = interruptedBy === undefined ? 0 : 128 + os.constants.signals[interruptedBy];
+    code = interruptedBy === undefined ? (checkFailed ? 1 : 0) : 128 + os.constants.signals[interruptedBy];
   } catch (error) {
     code = reportFailure(error, err);
   }

@@ -15,7 +15,7 @@ function isPathSpecifier(specifier: string): boolean {
   return specifier.startsWith('.') || path.isAbsolute(specifier);
 }
 
-function loadModule(specifier: string, baseDir: string, key: string): { exported: unknown; origin: string } {
+function loadModule(specifier: string, baseDir: string, key: string): { exported: unknown; origin: string; file: string } {
   let file: string;
   try {
     file = isPathSpecifier(specifier)
@@ -29,7 +29,7 @@ function loadModule(specifier: string, baseDir: string, key: string): { exported
     );
   }
   try {
-    return { exported: require(file), origin: `module "${specifier}" (${file})` };
+    return { exported: require(file), origin: `module "${specifier}" (${file})`, file };
   } catch (error) {
     throw new ArgoError('ARGO_ERR_PLUGIN_DEFINITION', `${key}: module "${specifier}" (${file}) failed to load: ${messageOf(error)}`, {
       cause: error,
@@ -56,7 +56,7 @@ export function resolvePlugin<K extends PluginKind>(
   const registered = registry.get(kind, specifier);
   if (registered !== undefined) return registered;
   const looksLikeName = /^[a-z][a-z0-9-]*$/.test(specifier);
-  let loaded: { exported: unknown; origin: string };
+  let loaded: { exported: unknown; origin: string; file: string };
   try {
     loaded = loadModule(specifier, ref.baseDir, ref.key);
   } catch (error) {
@@ -74,6 +74,26 @@ export function resolvePlugin<K extends PluginKind>(
     throw new ArgoError('ARGO_ERR_PLUGIN_KIND', `${ref.key}: ${loaded.origin} defines a ${def.kind} plugin, expected a ${kind} plugin`);
   }
   return def as PluginDefinition<K>;
+}
+
+/** A plugin found by {@link resolveAnyPlugin}: its definition and, for a module, the file it came from. */
+export interface FoundPlugin {
+  readonly definition: PluginDefinition;
+  readonly file?: string;
+}
+
+/**
+ * Resolves a specifier to a plugin of whatever kind it is (`argo-signals plugin check`): a
+ * name registered under exactly one kind, otherwise a module, checked and registered.
+ */
+export function resolveAnyPlugin(registry: PluginRegistry, specifier: string, ref: PluginReference): FoundPlugin {
+  const registered = registry.list().filter(({ def }) => def.name === specifier);
+  if (registered.length === 1) return { definition: registered[0].def };
+  if (registered.length > 1) {
+    throw new ArgoError('ARGO_ERR_PLUGIN_NOT_FOUND', `${ref.key}: "${specifier}" names plugins of ${registered.length} kinds (${registered.map(({ def }) => def.kind).join(', ')}); give the module path`);
+  }
+  const loaded = loadModule(specifier, ref.baseDir, ref.key);
+  return { definition: registry.register(definitionExport(loaded.exported), loaded.origin), file: loaded.file };
 }
 
 /**

@@ -8,6 +8,7 @@ export { consensusSuite, type ConsensusSuiteOptions } from './consensus-suite';
 export { earlyExitSuite, type EarlyExitSuiteOptions } from './early-exit-suite';
 export { explainerSuite, type ExplainerSuiteOptions } from './explainer-suite';
 export { ManualClock } from './manual-clock';
+export { runChecks, type CheckResult } from './check-runner';
 export { optionsCheck } from './options-check';
 export { reasoningCacheSuite, type ReasoningCacheSuiteOptions } from './reasoning-cache-suite';
 export { barViewOf, barsFromCsv, sampleRequest, sampleSeries, sampleSignal, seriesOf } from './sample-data';

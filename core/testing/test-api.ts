@@ -4,5 +4,5 @@
  */
 export interface TestApi {
   describe(name: string, body: () => void): unknown;
-  it(name: string, body: () => unknown): unknown;
+  it(name: string, body: () => void | Promise<void>): unknown;
 }

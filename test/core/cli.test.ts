@@ -156,4 +156,19 @@ describe('argo-signals CLI', () => {
     expect(stdout).to.match(/AAPL\s+2018-02-07/);
     expect(stdout).to.match(/(BUY|SELL) [A-Z]+ as of 2018-02-07/);
   });
+
+  it('plugin check exits 0 when every check passes, 1 when one fails, 2 when the plugin cannot load', () => {
+    const ok = runCli(['plugin', 'check', path.join(ROOT, 'dist', 'plugins', 'sources', 'technical-trend.js'), '--json']);
+    expect(ok.code, ok.stderr).to.equal(0);
+    expect(JSON.parse(ok.stdout)).to.include({ kind: 'source', name: 'technical-trend', ok: true });
+    const lying = runCli(['plugin', 'check', path.join(ROOT, 'test', 'fixtures', 'plugins', 'lying-bound-consensus.js')]);
+    expect(lying.code).to.equal(1);
+    expect(lying.stdout).to.contain('FAIL  never gives an upper bound below').and.contain('1 of 4 checks failed');
+    const missing = runCli(['plugin', 'check', './no-such-plugin.js']);
+    expect(missing.code).to.equal(2);
+    expect(missing.stderr).to.match(/^ARGO_ERR_PLUGIN_NOT_FOUND/);
+    const badOptions = runCli(['plugin', 'check', 'technical-trend', '--options', '{"fast": "high"}']);
+    expect(badOptions.code).to.equal(2);
+    expect(badOptions.stderr).to.contain('ARGO_ERR_PLUGIN_OPTIONS').and.contain('fast');
+  });
 });

@@ -1,25 +1,14 @@
 import { expect } from 'chai';
 import path from 'node:path';
 import type { PluginDefinition } from '../../core/plugin-system/define-plugin';
-import { consensusSuite, earlyExitSuite, reasoningCacheSuite, sourceSuite, type TestApi } from '../../core/testing';
+import { consensusSuite, earlyExitSuite, reasoningCacheSuite, runChecks, sourceSuite, type TestApi } from '../../core/testing';
 import none from '../../plugins/early-exit/none';
 import memoryCache from '../../plugins/reasoning-cache/memory';
 import { ROOT } from '../helpers';
 
-/** Runs a suite outside the test runner and returns what each of its checks threw (undefined when it passed). */
+/** What each check of a suite threw (undefined when it passed), by name. */
 async function outcomes(register: (api: TestApi) => void): Promise<Record<string, string | undefined>> {
-  const checks: [string, () => unknown][] = [];
-  register({ describe: (_name, body) => body(), it: (name, body) => void checks.push([name, body]) });
-  const results: Record<string, string | undefined> = {};
-  for (const [name, body] of checks) {
-    try {
-      await body();
-      results[name] = undefined;
-    } catch (error) {
-      results[name] = (error as Error).message;
-    }
-  }
-  return results;
+  return Object.fromEntries((await runChecks(register)).map((r) => [r.name, r.error]));
 }
 
 const fixture = (name: string) => require(path.join(ROOT, 'test', 'fixtures', 'plugins', name)) as PluginDefinition<never>;

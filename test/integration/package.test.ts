@@ -1,12 +1,17 @@
 import { expect } from 'chai';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ROOT, tempDir, writeJson } from '../helpers';
 
-const PACKAGE = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; version: string };
+const PACKAGE = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+  dependencies: Record<string, string>;
+  devDependencies: Record<string, string>;
+  version: string;
+};
+const KINDS = ['source', 'consensus', 'early-exit-strategy', 'explainer', 'reasoning-cache', 'storage', 'market-data'];
 const EXAMPLE = path.join(ROOT, 'examples', 'argo-source-momentum-flip');
 
 /** npm with the native build settings .ci/run uses; the registry is reached only for what the cache lacks. */
@@ -29,11 +34,12 @@ function pack(dir: string, into: string): string {
  * SQLite drivers (about two minutes); later runs reinstall just argo-signals.
  */
 function hostProject(tarball: string): string {
-  const key = createHash('sha256').update(JSON.stringify(PACKAGE.dependencies)).digest('hex').slice(0, 12);
+  const key = createHash('sha256').update(JSON.stringify([PACKAGE.dependencies, PACKAGE.devDependencies.typescript, PACKAGE.devDependencies['@types/node']])).digest('hex').slice(0, 12);
   const host = path.join(tmpdir(), `argo-package-host-${key}`);
   mkdirSync(host, { recursive: true });
   writeFileSync(path.join(host, 'package.json'), JSON.stringify({ name: 'argo-host', version: '1.0.0', private: true }));
-  npm(['install', '--prefer-offline', tarball], host);
+  // What a scaffolded plugin builds with, installed once beside argo-signals.
+  npm(['install', '--prefer-offline', tarball, `typescript@${PACKAGE.devDependencies.typescript}`, `@types/node@${PACKAGE.devDependencies['@types/node']}`], host);
   return host;
 }
 
@@ -66,5 +72,30 @@ describe('the package, installed from its tarball', function () {
     const result = spawnSync('npx', ['--no-install', 'argo-signals', 'run', '--config', config, '--json'], { cwd: host, encoding: 'utf8' });
     expect(result.status, result.stderr).to.equal(0);
     expect(JSON.parse(result.stdout).stats.sourceCalls.bySource.flip.made).to.equal(6);
+  });
+
+  it('scaffolds a package of every kind whose own tests run its kind\'s kit and pass, with the project\'s TypeScript', () => {
+    const tsc = path.join(host, 'node_modules', 'typescript', 'bin', 'tsc');
+    for (const kind of KINDS) {
+      const dir = path.join(host, 'scaffolds', kind);
+      rmSync(dir, { recursive: true, force: true });
+      const scaffold = spawnSync('npx', ['--no-install', 'argo-signals', 'plugin', 'new', kind, 'demo', '--dir', dir], { cwd: host, encoding: 'utf8' });
+      expect(scaffold.status, scaffold.stderr).to.equal(0);
+      const manifest = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8'));
+      expect(manifest.peerDependenciesMeta['argo-signals'].optional, kind).to.equal(true);
+      // Built and tested with the host's argo-signals, TypeScript and Node types, found up the folder tree.
+      execFileSync(process.execPath, [tsc, '-p', dir], { cwd: dir, encoding: 'utf8' });
+      const tested = spawnSync(process.execPath, ['--test', 'dist/index.test.js'], { cwd: dir, encoding: 'utf8' });
+      expect(tested.status, `${kind}: ${tested.stdout.slice(-2500)}`).to.equal(0);
+      expect(tested.stdout, kind).to.match(/# fail 0/);
+    }
+  });
+
+  it('installs a scaffolded package offline from its tarball, and plugin check passes on it by package name', () => {
+    const dir = path.join(host, 'scaffolds', 'source');
+    npm(['install', '--offline', pack(dir, packs)], host);
+    const checked = spawnSync('npx', ['--no-install', 'argo-signals', 'plugin', 'check', 'argo-source-demo'], { cwd: host, encoding: 'utf8' });
+    expect(checked.status, checked.stdout + checked.stderr).to.equal(0);
+    expect(checked.stdout).to.contain('source plugin "demo" 0.1.0').and.contain('all 5 checks passed');
   });
 });
