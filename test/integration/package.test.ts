@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ROOT, tempDir, writeJson } from '../helpers';
@@ -97,5 +97,16 @@ describe('the package, installed from its tarball', function () {
     const checked = spawnSync('npx', ['--no-install', 'argo-signals', 'plugin', 'check', 'argo-source-demo'], { cwd: host, encoding: 'utf8' });
     expect(checked.status, checked.stdout + checked.stderr).to.equal(0);
     expect(checked.stdout).to.contain('source plugin "demo" 0.1.0').and.contain('all 5 checks passed');
+  });
+
+  it('builds and passes the TypeScript example package\'s own tests, which run the early-exit kit', () => {
+    const dir = path.join(host, 'examples', 'argo-early-exit-half-weight');
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(path.dirname(dir), { recursive: true });
+    cpSync(path.join(ROOT, 'examples', 'argo-early-exit-half-weight'), dir, { recursive: true, filter: (file) => !/(node_modules|dist)$/.test(file) });
+    execFileSync(process.execPath, [path.join(host, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', dir], { cwd: dir, encoding: 'utf8' });
+    const tested = spawnSync(process.execPath, ['--test', 'dist/index.test.js'], { cwd: dir, encoding: 'utf8' });
+    expect(tested.status, tested.stdout.slice(-2500)).to.equal(0);
+    expect(tested.stdout).to.match(/# pass (\d+)/).and.match(/# fail 0/);
   });
 });
