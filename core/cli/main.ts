@@ -30,8 +30,6 @@ import { readLeaf } from '../config/config-values';
 import { assertIsoDate, assertSymbol } from '../domain/symbols';
 import { storageFailure } from '../engine/write-tracker';
 import { formatAbReport, formatRunTable, formatRuns, formatSignals, formatStats } from './format';
-import { checkPluginModule } from './plugin-check';
-import { scaffoldPlugin } from './plugin-scaffold';
 import { progressBar } from './progress';
 
 /** What a benchmark is given. */
@@ -386,7 +384,13 @@ export async function main(argv: readonly string[], environment: CliEnvironment)
       options: Object.fromEntries(Object.entries(def.options ?? {}).map(([key, node]) => [key, (node as { default: unknown }).default])),
     }));
     if (flags.json) println(JSON.stringify(listed, null, 2));
-    else for (const p of listed) println(`${p.kind.padEnd(20)} ${p.name.padEnd(22)} ${p.version.padEnd(8)} ${p.description}${p.offloadable ? ' [offloadable]' : ''}${p.origin === 'built-in' ? '' : ` [${p.origin}]`}`);
+    else {
+      for (const p of listed) {
+        println(`${p.kind.padEnd(20)} ${p.name.padEnd(22)} ${p.version.padEnd(8)} ${p.description}${p.offloadable ? ' [offloadable]' : ''}${p.origin === 'built-in' ? '' : ` [${p.origin}]`}`);
+        const options = Object.entries(p.options).map(([key, value]) => `${key}=${JSON.stringify(value)}`);
+        if (options.length > 0) println(`${' '.repeat(21)}options: ${options.join(', ')}`);
+      }
+    }
   });
 
   const plugin = program.command('plugin').description('write and check plugin packages');
@@ -404,6 +408,8 @@ export async function main(argv: readonly string[], environment: CliEnvironment)
       } catch (error) {
         throw new ArgoError('ARGO_ERR_USAGE', `--options must be a JSON object of the plugin's options: ${messageOf(error)}`);
       }
+      // Loaded on demand: the kits bring fast-check, which no other command needs at start.
+      const { checkPluginModule } = await import('./plugin-check');
       const report = await checkPluginModule(registry, specifier, process.cwd(), options);
       const failed = report.checks.filter((c) => c.error !== undefined);
       if (flags.json) println(JSON.stringify({ ...report, ok: failed.length === 0 }, null, 2));
@@ -422,6 +428,7 @@ export async function main(argv: readonly string[], environment: CliEnvironment)
     .option('--dir <dir>', 'where to write the package (default: ./argo-<kind>-<name>)')
     .option('--argo-signals <spec>', 'the dependency spec of argo-signals in the package (default: ^ this version)')
     .action(async (kind: string, name: string, flags: { dir?: string; argoSignals?: string }) => {
+      const { scaffoldPlugin } = await import('./plugin-scaffold');
       const written = await scaffoldPlugin({ kind, name, dir: flags.dir, argoSignals: flags.argoSignals });
       println(`wrote ${written.files.length} files to ${written.dir}:`);
       for (const file of written.files) println(`  ${file}`);

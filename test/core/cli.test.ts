@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createServer } from 'node:http';
@@ -170,5 +171,14 @@ describe('argo-signals CLI', () => {
     const badOptions = runCli(['plugin', 'check', 'technical-trend', '--options', '{"fast": "high"}']);
     expect(badOptions.code).to.equal(2);
     expect(badOptions.stderr).to.contain('ARGO_ERR_PLUGIN_OPTIONS').and.contain('fast');
+  });
+
+  it('plugins lists each plugin\'s options in text mode, and a reader closing stdout early ends the command quietly', () => {
+    const { code, stdout } = runCli(['plugins']);
+    expect(code).to.equal(0);
+    expect(stdout).to.match(/technical-trend.*\n\s+options: fast=\d+, slow=\d+/);
+    const piped = spawnSync('bash', ['-c', `set -o pipefail; "${process.execPath}" "${path.join(ROOT, 'bin', 'argo-signals.js')}" plugins | head -1 > /dev/null`], { encoding: 'utf8' });
+    expect(piped.stderr).to.equal('');
+    expect(piped.status).to.equal(0);
   });
 });
