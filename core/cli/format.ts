@@ -14,7 +14,8 @@ function table(header: readonly string[], rows: readonly (readonly string[])[]):
 export function formatStats(stats: StatsReport): string {
   const calls = stats.sourceCalls;
   const rejections = Object.entries(stats.rejections).map(([reason, n]) => `${reason} ${n}`).join(', ') || 'none';
-  const counts = (c: CallCounts) => `made ${c.made}, skipped ${c.skipped}, failed ${c.failed} (timeouts ${c.timeouts}, malformed ${c.malformed})`;
+  const counts = (c: CallCounts) =>
+    `made ${c.made}, skipped ${c.skipped}, failed ${c.failed} (timeouts ${c.timeouts}, malformed ${c.malformed})${c.circuitOpen > 0 ? `, not called while its circuit was open ${c.circuitOpen}` : ''}`;
   return [
     `cycles ${stats.cycles}, symbols evaluated ${stats.symbolsEvaluated}, signals ${stats.signals}`,
     `rejections: ${rejections}`,

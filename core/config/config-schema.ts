@@ -28,6 +28,8 @@ export interface SourceConfig {
   timeoutMs: number;
   options: Record<string, unknown>;
   simulate: SimulateConfig | null;
+  /** The source's circuit breaker: `failures` consecutive failures open it for `cooldownMs`; 0 failures turns it off. */
+  breaker: { failures: number; cooldownMs: number };
 }
 
 /** The engine's configuration; plugin options mounted at their slots are kept as extra keys. */
@@ -89,6 +91,19 @@ function assertNumberIn(value: unknown, min: number, max: number, what: string):
   }
 }
 
+function checkBreaker(entry: Record<string, unknown>, at: string): void {
+  const given = entry.breaker ?? {};
+  if (typeof given !== 'object' || given === null || Array.isArray(given)) throw new Error(`${at}.breaker must be an object {failures, cooldownMs}`);
+  for (const key of Object.keys(given)) {
+    if (!(key in BREAKER_DEFAULTS)) throw new Error(`${at}.breaker.${key} is not a known key (expected failures, cooldownMs)`);
+  }
+  const breaker = { ...BREAKER_DEFAULTS, ...(given as object) };
+  assertNumberIn(breaker.failures, 0, 1_000_000, `${at}.breaker.failures`);
+  assertNumberIn(breaker.cooldownMs, 1, 86_400_000, `${at}.breaker.cooldownMs`);
+  if (!Number.isInteger(breaker.failures)) throw new Error(`${at}.breaker.failures must be an integer, was ${breaker.failures}`);
+  entry.breaker = breaker;
+}
+
 const SIMULATE_DEFAULTS: SimulateConfig = { latencyMs: 0, sigma: 0.5, failureRate: 0, timeoutRate: 0 };
 
 function checkSimulate(value: unknown, at: string): void {
@@ -105,7 +120,8 @@ function checkSimulate(value: unknown, at: string): void {
   assertNumberIn(merged.timeoutRate, 0, 1, `${at}.timeoutRate`);
 }
 
-const SOURCE_KEYS = ['name', 'plugin', 'weight', 'timeoutMs', 'options', 'simulate'];
+const SOURCE_KEYS = ['name', 'plugin', 'weight', 'timeoutMs', 'options', 'simulate', 'breaker'];
+const BREAKER_DEFAULTS = { failures: 0, cooldownMs: 30_000 };
 
 /** Checks the `sources` list and fills each entry's defaults in place. */
 function checkSources(value: unknown): void {
@@ -136,6 +152,7 @@ function checkSources(value: unknown): void {
     }
     entry.simulate ??= null;
     checkSimulate(entry.simulate, `${at}.simulate`);
+    checkBreaker(entry, at);
     if (entry.simulate !== null) entry.simulate = { ...SIMULATE_DEFAULTS, ...(entry.simulate as object) };
   });
 }
@@ -176,7 +193,7 @@ function integerIn(min: number, max: number) {
 }
 
 /** The default sources: the five technical indicators over the bars. */
-export const DEFAULT_SOURCES: readonly Omit<SourceConfig, 'options' | 'simulate' | 'timeoutMs'>[] = [
+export const DEFAULT_SOURCES: readonly Omit<SourceConfig, 'options' | 'simulate' | 'timeoutMs' | 'breaker'>[] = [
   { name: 'trend', plugin: 'technical-trend', weight: 1.5 },
   { name: 'macd', plugin: 'technical-macd', weight: 1.2 },
   { name: 'momentum', plugin: 'technical-momentum', weight: 1 },
@@ -202,9 +219,9 @@ export function engineSchema(): convict.Schema<any> {
       },
     },
     sources: {
-      doc: 'Sources to ask, each {name, plugin (built-in name or module), weight > 0, timeoutMs, options, simulate: null | {latencyMs, sigma, failureRate, timeoutRate}}.',
+      doc: 'Sources to ask, each {name, plugin (built-in name or module), weight > 0, timeoutMs, options, simulate: null | {latencyMs, sigma, failureRate, timeoutRate}, breaker: {failures (0: off), cooldownMs}}.',
       format: 'source-list',
-      default: DEFAULT_SOURCES.map((s) => ({ ...s, timeoutMs: 1000, options: {}, simulate: null })),
+      default: DEFAULT_SOURCES.map((s) => ({ ...s, timeoutMs: 1000, options: {}, simulate: null, breaker: { ...BREAKER_DEFAULTS } })),
     },
     consensus: {
       plugin: { doc: 'Consensus plugin (built-in name or module).', format: String, default: 'weighted' },

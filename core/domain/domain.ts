@@ -38,7 +38,7 @@ export interface Opinion {
 }
 
 /** Why a source gave no opinion for a symbol. */
-export type FailureKind = 'error' | 'timeout' | 'malformed';
+export type FailureKind = 'error' | 'timeout' | 'malformed' | 'circuit-open';
 
 /** What one source call produced: an opinion or a failure, and its latency. */
 export type SourceOutcome =

@@ -2,7 +2,8 @@ import 'reflect-metadata';
 import { inject, injectable } from 'tsyringe';
 import type { BarView } from '../domain/bar-view';
 import type { EngineConfig } from '../config/config-schema';
-import type { CycleStats } from './cycle-stats';
+import type { CallCounts, CycleStats } from './cycle-stats';
+import type { Logger } from '../util/logger';
 import { SymbolPipeline, type SymbolResult } from './symbol-pipeline';
 import { TOKENS } from './tokens';
 import type { WriteTracker } from './write-tracker';
@@ -34,7 +35,28 @@ export class CycleRunner {
     @inject(TOKENS.Config) private readonly config: EngineConfig,
     @inject(SymbolPipeline) private readonly pipeline: SymbolPipeline,
     @inject(TOKENS.Writes) private readonly writes: WriteTracker,
+    @inject(TOKENS.Logger) private readonly logger: Logger,
   ) {}
+
+  /**
+   * Logs each source that failed during the cycle once, with its failures by code: rejected
+   * symbols included, so a source that keeps failing is never silent.
+   */
+  #reportFailures(stats: CycleStats, before: ReadonlyMap<string, CallCounts>): void {
+    for (const [source, after] of stats.bySource) {
+      const was = before.get(source);
+      const delta = (key: 'failed' | 'timeouts' | 'malformed' | 'circuitOpen') => after[key] - (was?.[key] ?? 0);
+      const failed = delta('failed') + delta('circuitOpen');
+      if (failed === 0) continue;
+      const codes: Record<string, number> = {
+        ARGO_ERR_SOURCE_FAILED: delta('failed') - delta('timeouts') - delta('malformed'),
+        ARGO_ERR_SOURCE_TIMEOUT: delta('timeouts'),
+        ARGO_ERR_SOURCE_MALFORMED: delta('malformed'),
+        ARGO_ERR_SOURCE_CIRCUIT_OPEN: delta('circuitOpen'),
+      };
+      this.logger.warn({ source, failed, codes: Object.fromEntries(Object.entries(codes).filter(([, n]) => n > 0)) }, 'source failures in this cycle');
+    }
+  }
 
   /**
    * Evaluates every item once; results come back in the order of `items`. Before returning
@@ -43,6 +65,7 @@ export class CycleRunner {
    */
   async run(items: readonly CycleItem[], stats: CycleStats, pendingWrites = 0): Promise<SymbolResult[]> {
     const started = performance.now();
+    const before = new Map([...stats.bySource].map(([source, counts]) => [source, { ...counts }]));
     const results = new Array<SymbolResult>(items.length);
     let next = 0;
     const lane = async () => {
@@ -60,6 +83,7 @@ export class CycleRunner {
     stats.symbolsEvaluated += items.length;
     stats.wallMs += performance.now() - started;
     stats.virtualMs += virtualCycleMs(results.map((r) => r.virtualMs), this.config.concurrency);
+    this.#reportFailures(stats, before);
     return results;
   }
 }

@@ -12,6 +12,8 @@ export interface CallCounts {
   failed: number;
   timeouts: number;
   malformed: number;
+  /** Calls not made because the source's circuit was open (counted in neither `made` nor `failed`). */
+  circuitOpen: number;
 }
 
 /** The statistics of one or more cycles, as printed by `--json`. */
@@ -43,7 +45,7 @@ export interface StatsReport {
 }
 
 function emptyCounts(): CallCounts {
-  return { made: 0, skipped: 0, failed: 0, timeouts: 0, malformed: 0 };
+  return { made: 0, skipped: 0, failed: 0, timeouts: 0, malformed: 0, circuitOpen: 0 };
 }
 
 /** What a cache did: lookups answered, lookups missed, entries dropped for room or age, callers that joined a lookup in flight. */
@@ -61,6 +63,7 @@ function addCounts(into: CallCounts, from: CallCounts): void {
   into.failed += from.failed;
   into.timeouts += from.timeouts;
   into.malformed += from.malformed;
+  into.circuitOpen += from.circuitOpen;
 }
 
 /** The stages that may run on the worker pool (`workers.mode.*`). */
@@ -130,6 +133,10 @@ export class CycleStats {
   /** Counts one source call and how it ended. */
   recordCall(outcome: SourceOutcome): void {
     const counts = this.#source(outcome.source);
+    if (!outcome.ok && outcome.failure === 'circuit-open') {
+      counts.circuitOpen++;
+      return;
+    }
     counts.made++;
     if (outcome.ok) return;
     counts.failed++;

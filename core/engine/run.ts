@@ -18,6 +18,8 @@ import { PLUGIN_SLOTS } from '../config/config-schema';
 import { ArgoError, isArgoError, messageOf } from '../errors/errors';
 import type { Logger } from '../util/logger';
 import { InFlight } from '../util/in-flight';
+import { RunClock } from './run-clock';
+import { SourceBreaker } from './source-breaker';
 import type { RunSource } from './source-caller';
 import type { SymbolResult } from './symbol-pipeline';
 import { assertSymbol } from '../domain/symbols';
@@ -180,12 +182,14 @@ export class Run {
     readonly container: DependencyContainer,
     readonly stats: CycleStats,
     private readonly closers: readonly (() => Promise<void>)[],
+    private readonly clock: RunClock,
   ) {}
 
   /** Builds every plugin of `config` and the run's container. */
   static async create(config: LoadedConfig, logger: Logger, services: RunServices = {}): Promise<Run> {
     const id = randomUUID();
     const stats = new CycleStats();
+    const clock = new RunClock(services.now ?? Date.now, stats);
     const closers: (() => Promise<void>)[] = [];
     const build = <K extends PluginKind>(resolved: ResolvedPlugin<K>) => instantiate(resolved, { loaded: config, logger, runId: id, services, stats });
     try {
@@ -213,7 +217,8 @@ export class Run {
           pooledSources !== null && resolved.definition.offloadable === true
             ? pooledSources.wrap(built, refOf('source', plugin, resolved.options, name))
             : built;
-        sources.push({ config: resolved.config, instance, abandoned: new InFlight() });
+        const { breaker } = resolved.config;
+        sources.push({ config: resolved.config, instance, abandoned: new InFlight(), breaker: breaker.failures === 0 ? null : new SourceBreaker(breaker, clock.now) });
       }
       const inlineConsensus = await build(slots.consensus);
       const plainConsensus =
@@ -275,7 +280,7 @@ export class Run {
       child.register(TOKENS.Reasoning, { useValue: reasoning });
       child.register(TOKENS.Deferred, { useValue: deferred });
       if (mode === 'deferred') await resumePending(storage, deferred, config, logger);
-      return new Run(id, config, child, stats, closers);
+      return new Run(id, config, child, stats, closers, clock);
     } catch (error) {
       await Promise.allSettled(closers.map((close) => close()));
       throw error;
@@ -345,8 +350,12 @@ export class Run {
     return { results, stats: this.stats.report() };
   }
 
-  /** One cycle per trading day in the range, for every symbol with a bar that day. */
-  async replay(options: ReplayOptions): Promise<RunReport> {
+  /** One cycle per trading day in the range, for every symbol with a bar that day; breakers go by the virtual clock. */
+  replay(options: ReplayOptions): Promise<RunReport> {
+    return this.clock.virtual(() => this.#replay(options));
+  }
+
+  async #replay(options: ReplayOptions): Promise<RunReport> {
     const started = performance.now();
     const series = await this.#loadSeries();
     const dates = [...this.#dates.keys()].filter((date) => date >= options.from && date <= options.to).sort();

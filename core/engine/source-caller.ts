@@ -7,7 +7,8 @@ import type { BarView } from '../domain/bar-view';
 import type { SimulateConfig, SourceConfig } from '../config/config-schema';
 import { DIRECTIONS, type Direction, type FailureKind, type Opinion, type SourceOutcome } from '../domain/domain';
 import { messageOf, type ErrorCode } from '../errors/errors';
-import { InFlight } from '../util/in-flight';
+import type { InFlight } from '../util/in-flight';
+import type { SourceBreaker } from './source-breaker';
 import type { Source } from '../plugin-system/plugin-contracts';
 import { normalDraw, seededRandom } from '../util/seeded-random';
 
@@ -17,6 +18,8 @@ export interface RunSource {
   readonly instance: Source;
   /** Answers still pending after their timeout: a source that ignores its AbortSignal leaves them (and their sockets) running. */
   readonly abandoned: InFlight;
+  /** The source's circuit breaker, or null when its entry turns it off (`breaker.failures` 0). */
+  readonly breaker: SourceBreaker | null;
 }
 
 class SourceTimeout extends Error {}
@@ -82,6 +85,19 @@ function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
  * latency is the simulated one when the source is simulated, the measured one otherwise.
  */
 export async function callSource(source: RunSource, symbol: string, bars: BarView, seed: number): Promise<SourceOutcome> {
+  const { breaker } = source;
+  if (breaker === null) return ask(source, symbol, bars, seed);
+  if (!breaker.allows()) {
+    const { failures, cooldownMs } = source.config.breaker;
+    return failure(source.config.name, 'circuit-open', 'ARGO_ERR_SOURCE_CIRCUIT_OPEN', `skipped: its circuit opened after ${failures} consecutive failures and stays open ${cooldownMs} ms`, 0);
+  }
+  const outcome = await ask(source, symbol, bars, seed);
+  breaker.record(outcome.ok);
+  return outcome;
+}
+
+/** One call of the source, simulated or real, validated. */
+async function ask(source: RunSource, symbol: string, bars: BarView, seed: number): Promise<SourceOutcome> {
   const { name, timeoutMs, simulate } = source.config;
   const asOf = bars.asOf;
   let simulatedMs: number | undefined;

@@ -56,6 +56,10 @@ export const ERROR_CODES = {
     exitCode: 1,
     description: "An explainer's answer contained a secret it was given (an API key echoed back); the fallback text is stored instead and the refusal counted.",
   },
+  ARGO_ERR_SOURCE_CIRCUIT_OPEN: {
+    exitCode: 1,
+    description: "A source was skipped because its circuit breaker is open after `breaker.failures` consecutive failures (recorded per symbol; tried again after `breaker.cooldownMs`).",
+  },
   ARGO_ERR_USAGE: { exitCode: 2, description: 'The command line is wrong: an unknown command or option, or a missing argument.' },
   ARGO_ERR_USAGE_SYMBOL: {
     exitCode: 2,

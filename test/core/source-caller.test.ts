@@ -11,7 +11,7 @@ import { ROOT } from '../helpers';
 const bars = BarView.upTo({ symbol: 'T', bars: syntheticBars('T', 1, ['2020-01-02', '2020-01-03']), malformedRows: 0 }, 1);
 
 function source(instance: Source, config: Partial<SourceConfig> = {}): RunSource {
-  return { config: { name: 's', plugin: 'test', weight: 1, timeoutMs: 50, options: {}, simulate: null, ...config }, instance, abandoned: new InFlight() };
+  return { config: { name: 's', plugin: 'test', weight: 1, timeoutMs: 50, options: {}, simulate: null, breaker: { failures: 0, cooldownMs: 1 }, ...config }, instance, abandoned: new InFlight(), breaker: null };
 }
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
