@@ -74,6 +74,12 @@ describe('architecture', () => {
     expect(offending.map(([file]) => file)).to.deep.equal([]);
   });
 
+  it('keeps the service (HTTP, scheduling) out of the engine and everything below it', () => {
+    const below = ['core/engine/', 'core/reasoning/', 'core/plugin-system/', 'core/domain/', 'core/config/', 'plugins/', 'workers/'];
+    const offending = [...graph].filter(([file, imports]) => below.some((room) => file.startsWith(room)) && imports.some((i) => i.startsWith('core/service/')));
+    expect(offending.map(([file]) => file)).to.deep.equal([]);
+  });
+
   it('imports no public entry from inside the project', () => {
     const offending = [...graph].flatMap(([file, imports]) => imports.filter((i) => ENTRIES.includes(i) && !ENTRIES.includes(file)).map((i) => `${file} -> ${i}`));
     expect(offending).to.deep.equal([]);

@@ -118,6 +118,11 @@ function assertAllStored(stats: StatsReport): void {
   if (failure !== null) throw failure;
 }
 
+/** True for an address only this machine can reach. */
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
 /** The config values `--data DIR` stands for. */
 function dataValues(flags: { data?: string }): Record<string, unknown> {
   return flags.data === undefined ? {} : { 'data.dir': path.resolve(flags.data) };
@@ -202,6 +207,32 @@ export async function main(argv: readonly string[], environment: CliEnvironment)
     const report = await withRun(configInput(flags, dataValues(flags)), (run) => run.cycle());
     println(flags.json ? JSON.stringify(report, null, 2) : formatRunTable(report));
     assertAllStored(report.stats);
+  });
+
+  withConfigFlags(
+    program
+      .command('serve')
+      .description('keep one run alive: cycles on a schedule and an HTTP API, until SIGTERM or SIGINT')
+      .option('--data <dir>', 'folder of CSV files, one per symbol (same as --set data.dir=…)'),
+  ).action(async (flags: ConfigFlags & { data?: string }) => {
+    await withRun(configInput(flags, dataValues(flags)), async (run) => {
+      const settings = run.config.values.service;
+      if (!isLoopback(settings.host)) {
+        throw new ArgoError('ARGO_ERR_CONFIG_INVALID', `service.host: ${settings.host} is not a loopback address, and the API has no authentication yet; listen on 127.0.0.1 or ::1`);
+      }
+      // Loaded on demand: Fastify and croner serve no other command.
+      const [{ LiveService }, { buildHttpApi }] = await Promise.all([import('../service/live-service'), import('../service/http-api')]);
+      const service = new LiveService(run, { schedule: settings.schedule, historySize: settings.cycleHistory, logger: run.logger });
+      const api = buildHttpApi(service);
+      const address = await api.listen({ host: settings.host, port: settings.port });
+      run.logger.info({ address }, 'listening');
+      println(`listening on ${address}`);
+      service.start();
+      await run.whenStopRequested();
+      const finished = await service.stop(settings.shutdownMs);
+      if (!finished) run.logger.warn({ shutdownMs: settings.shutdownMs }, 'the cycle in progress did not finish within service.shutdownMs; what it acknowledged is stored');
+      await api.close();
+    });
   });
 
   withConfigFlags(

@@ -60,6 +60,13 @@ export interface EngineConfig {
     autoSampleSize: number;
   };
   evaluation: { horizonDays: number; resamples: number };
+  service: {
+    host: string;
+    port: number;
+    schedule: { every: string; cron: string; timezone: string };
+    shutdownMs: number;
+    cycleHistory: number;
+  };
   log: { level: string };
 }
 
@@ -161,6 +168,23 @@ convict.addFormat({
   name: 'source-list',
   validate: checkSources,
   coerce: (value: string) => JSON.parse(value),
+});
+
+/** Milliseconds in a duration written as 500ms, 30s, 5m or 1h. */
+export function durationMs(text: string): number {
+  const match = /^(\d+)(ms|s|m|h)$/.exec(text.trim());
+  if (match === null) throw new Error(`must be a duration like 500ms, 30s, 5m or 1h, was ${JSON.stringify(text)}`);
+  const ms = Number(match[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] as 'ms' | 's' | 'm' | 'h'];
+  if (ms < 1 || ms > 86_400_000) throw new Error(`must be between 1ms and 24h, was ${JSON.stringify(text)}`);
+  return ms;
+}
+
+convict.addFormat({
+  name: 'duration',
+  validate(value: unknown) {
+    if (typeof value !== 'string') throw new Error('must be a duration string like 30s');
+    durationMs(value);
+  },
 });
 
 convict.addFormat({
@@ -299,6 +323,17 @@ export function engineSchema(): convict.Schema<any> {
       retryInline: { doc: 'Run a chunk whose worker task failed again on the main thread (the failure is still counted).', format: Boolean, default: true },
       autoThresholdUs: { doc: 'In auto mode, the inline cost per item (µs) above which a stage is offloaded.', format: numberIn(0, 1_000_000), default: 20 },
       autoSampleSize: { doc: 'In auto mode, items run inline untimed as warm-up, then as many timed inline before deciding.', format: integerIn(1, 1_000_000), default: 200 },
+    },
+    service: {
+      host: { doc: '`serve`: the address the HTTP API listens on.', format: String, default: '127.0.0.1' },
+      port: { doc: '`serve`: the port of the HTTP API; 0 picks a free one (the address is printed as `listening on http://…`).', format: 'port', default: 7070 },
+      schedule: {
+        every: { doc: '`serve`: the time between cycles, as 500ms, 30s, 5m or 1h (used unless cron is set).', format: 'duration', default: '60s' },
+        cron: { doc: '`serve`: a cron pattern (with seconds optional) for the cycles, in `timezone`; empty: every `every`.', format: String, default: '' },
+        timezone: { doc: '`serve`: the IANA time zone of the cron pattern.', format: String, default: 'UTC' },
+      },
+      shutdownMs: { doc: '`serve`: on SIGTERM or SIGINT, how long the cycle in progress may take to finish.', format: integerIn(0, 3_600_000), default: 30_000 },
+      cycleHistory: { doc: '`serve`: cycles kept for GET /v1/cycles.', format: integerIn(1, 100_000), default: 100 },
     },
     evaluation: {
       horizonDays: { doc: 'Bars after a signal within which its target or stop must be hit (A/B outcome scoring).', format: integerIn(1, 250), default: 10 },

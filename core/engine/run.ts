@@ -172,6 +172,8 @@ export class Run {
   readonly startedAt = new Date().toISOString();
   #closed = false;
   #stopRequested = false;
+  #onStop: () => void = () => undefined;
+  readonly #stopSignal = new Promise<void>((resolve) => (this.#onStop = resolve));
   readonly #series = new Map<string, PackedSeries>();
   /** One string per date for every series of the run. */
   readonly #dates = new Map<string, string>();
@@ -306,6 +308,17 @@ export class Run {
   /** Makes a replay stop after the cycle in progress (SIGINT, SIGTERM); `close` then writes what is pending. */
   requestStop(): void {
     this.#stopRequested = true;
+    this.#onStop();
+  }
+
+  /** Resolves once {@link requestStop} is called (a service waits on it). */
+  whenStopRequested(): Promise<void> {
+    return this.#stopSignal;
+  }
+
+  /** The run's logger. */
+  get logger(): Logger {
+    return this.container.resolve<Logger>(TOKENS.Logger);
   }
 
   /** True once {@link requestStop} was called. */

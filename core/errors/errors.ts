@@ -60,6 +60,8 @@ export const ERROR_CODES = {
     exitCode: 1,
     description: "A source was skipped because its circuit breaker is open after `breaker.failures` consecutive failures (recorded per symbol; tried again after `breaker.cooldownMs`).",
   },
+  ARGO_ERR_SERVICE_BUSY: { exitCode: 1, description: '`serve`: a cycle was asked for (POST /v1/cycles) while one is running; HTTP 409.' },
+  ARGO_ERR_SERVICE_FAILED: { exitCode: 1, description: '`serve`: a request failed for a reason that is not the caller\'s (HTTP 500); the message says what.' },
   ARGO_ERR_USAGE: { exitCode: 2, description: 'The command line is wrong: an unknown command or option, or a missing argument.' },
   ARGO_ERR_USAGE_SYMBOL: {
     exitCode: 2,

@@ -8,6 +8,7 @@ import type { CycleStats } from '../engine/cycle-stats';
 import type { ReasoningStatus, Signal } from '../domain/domain';
 import { ArgoError, messageOf } from '../errors/errors';
 import { InFlight } from '../util/in-flight';
+import { within } from '../util/within';
 import type { Logger } from '../util/logger';
 import type { ExplainRequest, Explainer, ReasoningCache, Storage } from '../plugin-system/plugin-contracts';
 import type { SecretRedactor } from '../util/secret-redactor';
@@ -52,16 +53,6 @@ export function requestOfSignal(signal: Signal, weights: ReadonlyMap<string, num
     regime: signal.regime,
     levels: { entry: signal.entry, stop: signal.stop, target: signal.target },
   };
-}
-
-/** `pending`'s value if it settles within `ms`, otherwise null; the timer never outlives the race. */
-async function within<T>(pending: Promise<T>, ms: number): Promise<T | null> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([pending, new Promise<null>((resolve) => (timer = setTimeout(resolve, ms, null)))]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** What a new signal stores now, and for a pending text the answer already on its way (absent: the background asks for it). */

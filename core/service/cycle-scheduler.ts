@@ -1,0 +1,42 @@
+import { Cron } from 'croner';
+import { durationMs } from '../config/config-schema';
+
+/** When cycles run: every fixed interval, or on a cron pattern in a time zone (croner). */
+export interface Schedule {
+  readonly every: string;
+  readonly cron: string;
+  readonly timezone: string;
+}
+
+/** Calls `slot` at every slot of `schedule` until stopped; what a slot does (or skips) is the caller's. */
+export class CycleScheduler {
+  #stop: (() => void) | null = null;
+
+  constructor(
+    private readonly schedule: Schedule,
+    private readonly slot: () => void,
+  ) {}
+
+  /** The time between slots, in ms (for a cron pattern: the time between its next two runs). */
+  get slotMs(): number {
+    if (this.schedule.cron === '') return durationMs(this.schedule.every);
+    const [next, after] = new Cron(this.schedule.cron, { timezone: this.schedule.timezone, paused: true }).nextRuns(2);
+    return after.getTime() - next.getTime();
+  }
+
+  start(): void {
+    if (this.#stop !== null) return;
+    if (this.schedule.cron === '') {
+      const timer = setInterval(this.slot, durationMs(this.schedule.every));
+      this.#stop = () => clearInterval(timer);
+    } else {
+      const job = new Cron(this.schedule.cron, { timezone: this.schedule.timezone }, this.slot);
+      this.#stop = () => job.stop();
+    }
+  }
+
+  stop(): void {
+    this.#stop?.();
+    this.#stop = null;
+  }
+}

@@ -1,0 +1,133 @@
+import { expect } from 'chai';
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { Connection } from '../../plugins/storage/sqlite/connection';
+import { ArgoError } from '../../core/errors/errors';
+import { LiveService } from '../../core/service/live-service';
+import { createLogger } from '../../core/util/logger';
+import { ROOT, runCli, tempDir } from '../helpers';
+
+interface Serving {
+  readonly child: ChildProcess;
+  readonly url: string;
+  readonly exited: Promise<number | null>;
+  stderr(): string;
+}
+
+/** Starts `serve` in a child process on a free port and resolves once it prints its address. */
+function serve(dir: string, sets: readonly string[]): Promise<Serving> {
+  const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'argo-signals.js'), 'serve', '--set', 'service.port=0', ...sets.flatMap((s) => ['--set', s])], { cwd: dir });
+  let stderr = '';
+  child.stderr!.on('data', (chunk) => (stderr += chunk));
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    let stdout = '';
+    child.stdout!.on('data', (chunk) => {
+      stdout += chunk;
+      const match = /listening on (http:\/\/\S+)/.exec(stdout);
+      if (match) resolve({ child, url: match[1], exited, stderr: () => stderr });
+    });
+    void exited.then((code) => reject(new Error(`serve exited with ${code} before listening: ${stderr}`)));
+  });
+}
+
+async function json(url: string, init?: RequestInit): Promise<{ status: number; body: any }> {
+  const response = await fetch(url, init);
+  return { status: response.status, body: await response.json() };
+}
+
+describe('serve', function () {
+  this.timeout(60_000);
+
+  it('keeps one run across cycles, answers its API over real HTTP, and stops on SIGTERM with everything stored (exit 143)', async () => {
+    const dir = tempDir();
+    const service = await serve(dir, ['service.schedule.every=1h']);
+    try {
+      expect((await json(`${service.url}/healthz`)).body).to.deep.equal({ ok: true });
+      const first = await json(`${service.url}/v1/cycles`, { method: 'POST' });
+      expect(first.status).to.equal(200);
+      expect(first.body).to.include({ number: 1, trigger: 'request', symbols: 6, error: null });
+      const second = await json(`${service.url}/v1/cycles`, { method: 'POST' });
+      expect(second.body.number).to.equal(2);
+      const cycles = await json(`${service.url}/v1/cycles`);
+      expect(cycles.body.cycles.map((c: { number: number }) => c.number)).to.deep.equal([2, 1]);
+      const signals = await json(`${service.url}/v1/signals?limit=1000`);
+      // The same bars both times: the second cycle's signals are the first's, stored once.
+      expect(signals.body.signals).to.have.length(first.body.signals);
+      const one = await json(`${service.url}/v1/signals?symbol=${signals.body.signals[0].symbol}&limit=1`);
+      expect(one.body.signals).to.have.length(1);
+      const bad = await json(`${service.url}/v1/signals?limit=abc`);
+      expect(bad.status).to.equal(400);
+      expect(bad.body.error.code).to.equal('ARGO_ERR_USAGE');
+      const reversed = await json(`${service.url}/v1/signals?from=2024-12-31&to=2024-01-01`);
+      expect([reversed.status, reversed.body.error.code]).to.deep.equal([400, 'ARGO_ERR_USAGE_DATE']);
+      expect((await json(`${service.url}/v1/runs`)).status).to.equal(200);
+      expect((await json(`${service.url}/readyz`)).body).to.deep.equal({ ready: true });
+    } finally {
+      service.child.kill('SIGTERM');
+    }
+    expect(await service.exited, service.stderr()).to.equal(143);
+    const reader = await Connection.open(path.join(dir, 'data', 'argo-signals.db'), 'readonly', 1000);
+    const [{ n }] = await reader.all<{ n: number }>('SELECT count(*) AS n FROM runs');
+    await reader.close();
+    expect(n, 'the run is recorded at shutdown').to.equal(1);
+  });
+
+  it('runs cycles on its schedule, and stops on SIGINT (exit 130)', async () => {
+    const service = await serve(tempDir(), ['service.schedule.every=200ms']);
+    try {
+      let cycles: { number: number; trigger: string }[] = [];
+      for (let tries = 0; tries < 200 && cycles.length < 3; tries++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        cycles = (await json(`${service.url}/v1/cycles`)).body.cycles;
+      }
+      expect(cycles.length).to.be.at.least(3);
+      expect(cycles.every((c) => c.trigger === 'schedule')).to.equal(true);
+    } finally {
+      service.child.kill('SIGINT');
+    }
+    expect(await service.exited).to.equal(130);
+  });
+
+  it('refuses to listen beyond this machine without authentication, naming the key', () => {
+    const { code, stderr } = runCli(['serve', '--set', 'service.host=0.0.0.0', '--set', 'storage.plugin=memory']);
+    expect(code).to.equal(2);
+    expect(stderr).to.contain('ARGO_ERR_CONFIG_INVALID').and.contain('service.host');
+  });
+
+  describe('its cycles', () => {
+    /** A run whose cycles end only when the test says so. */
+    function heldRun() {
+      const releases: (() => void)[] = [];
+      const run = { cycle: () => new Promise((resolve) => releases.push(() => resolve({ results: [], stats: {} }))) };
+      return { run: run as never, release: () => releases.shift()?.() };
+    }
+    const options = (every: string) => ({ schedule: { every, cron: '', timezone: 'UTC' }, historySize: 3, logger: createLogger('silent') });
+
+    it('refuses a second cycle while one runs (ARGO_ERR_SERVICE_BUSY), and keeps a bounded history', async () => {
+      const held = heldRun();
+      const service = new LiveService(held.run, options('1h'));
+      const first = service.cycleNow();
+      expect(() => service.cycleNow()).to.throw(ArgoError).with.property('code', 'ARGO_ERR_SERVICE_BUSY');
+      held.release();
+      expect((await first).number).to.equal(1);
+      for (let i = 0; i < 4; i++) {
+        const next = service.cycleNow();
+        held.release();
+        await next;
+      }
+      expect(service.history().map((c) => c.number)).to.deep.equal([5, 4, 3]);
+    });
+
+    it('skips the slots that come while a cycle overruns, counting them', async () => {
+      const held = heldRun();
+      const service = new LiveService(held.run, options('10ms'));
+      service.start();
+      for (let tries = 0; tries < 500 && service.counters().overruns < 3; tries++) await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(service.counters()).to.include({ cycles: 1, running: true });
+      expect(service.counters().overruns).to.be.at.least(3);
+      held.release();
+      expect(await service.stop(1000)).to.equal(true);
+    });
+  });
+});
