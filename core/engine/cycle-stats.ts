@@ -44,7 +44,8 @@ export interface StatsReport {
   time: { wallMs: number; virtualMs: number };
 }
 
-function emptyCounts(): CallCounts {
+/** A source's counts before its first call. */
+export function emptyCounts(): CallCounts {
   return { made: 0, skipped: 0, failed: 0, timeouts: 0, malformed: 0, circuitOpen: 0 };
 }
 

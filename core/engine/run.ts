@@ -12,7 +12,7 @@ import type { PluginRef } from '../../workers/task-types';
 import { WorkerPool } from '../../workers/worker-pool';
 import { cachedConsensus } from './consensus-cache';
 import { CycleRunner, type CycleItem } from './cycle-runner';
-import { CycleStats, WORKER_STAGES, type StatsReport, type WorkerStage } from './cycle-stats';
+import { CycleStats, WORKER_STAGES, emptyCounts, type CallCounts, type StatsReport, type WorkerStage } from './cycle-stats';
 import type { PluginContext, PluginInstances, PluginKind } from '../plugin-system/define-plugin';
 import { PLUGIN_SLOTS } from '../config/config-schema';
 import { ArgoError, isArgoError, messageOf } from '../errors/errors';
@@ -298,6 +298,17 @@ export class Run {
       .resolve<RunSource[]>(TOKENS.Sources)
       .filter((s) => s.abandoned.size > 0)
       .map((s) => ({ source: s.config.name, calls: s.abandoned.size }));
+  }
+
+  /** Each configured source: its calls so far and its circuit's state (`off` without a breaker). */
+  sourceHealth(): { source: string; weight: number; calls: CallCounts; circuit: 'off' | 'closed' | 'open' | 'half-open' }[] {
+    const report = this.stats.report().sourceCalls.bySource;
+    return this.container.resolve<RunSource[]>(TOKENS.Sources).map((s) => ({
+      source: s.config.name,
+      weight: s.config.weight,
+      calls: report[s.config.name] ?? emptyCounts(),
+      circuit: s.breaker?.state ?? 'off',
+    }));
   }
 
   /** The storage of this run, for queries. */

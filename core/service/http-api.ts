@@ -58,6 +58,8 @@ export function buildHttpApi(service: LiveService): FastifyInstance {
     return { signals: await service.run.storage.querySignals(query) };
   });
 
+  app.get('/v1/sources', async () => ({ sources: service.run.sourceHealth() }));
+
   app.get('/v1/runs', async () => ({ runs: await service.run.storage.queryRuns() }));
 
   app.get('/v1/cycles', async () => ({ ...service.counters(), cycles: service.history() }));

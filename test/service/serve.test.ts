@@ -62,6 +62,9 @@ describe('serve', function () {
       const reversed = await json(`${service.url}/v1/signals?from=2024-12-31&to=2024-01-01`);
       expect([reversed.status, reversed.body.error.code]).to.deep.equal([400, 'ARGO_ERR_USAGE_DATE']);
       expect((await json(`${service.url}/v1/runs`)).status).to.equal(200);
+      const sources = (await json(`${service.url}/v1/sources`)).body.sources as { source: string; calls: { made: number }; circuit: string }[];
+      expect(sources.map((s) => s.source)).to.deep.equal(['trend', 'macd', 'momentum', 'volatility', 'volume']);
+      expect(sources.every((s) => s.calls.made === 12 && s.circuit === 'off')).to.equal(true);
       expect((await json(`${service.url}/readyz`)).body).to.deep.equal({ ready: true });
     } finally {
       service.child.kill('SIGTERM');
