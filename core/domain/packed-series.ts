@@ -35,6 +35,16 @@ export class PackedSeries {
     return new PackedSeries(series, dates);
   }
 
+  /** True when `series` holds exactly these bars (a live cycle that loaded nothing new keeps this series, and with it the state plugins keep by it). */
+  holds(series: BarSeries): boolean {
+    if (series.symbol !== this.symbol || series.bars.length !== this.length) return false;
+    const v = this.#values;
+    return series.bars.every((bar, i) => {
+      const at = i * FIELDS;
+      return bar.date === this.#dates[i] && bar.open === v[at] && bar.high === v[at + 1] && bar.low === v[at + 2] && bar.close === v[at + 3] && bar.volume === v[at + 4];
+    });
+  }
+
   /** Bar `index` (0 is the oldest), as a new object. */
   at(index: number): Bar {
     const v = this.#values;

@@ -354,7 +354,9 @@ export class Run {
         this.stats.symbolsWithoutBars.push(symbol);
         logger.warn({ symbol, malformedRows: loaded.malformedRows }, 'symbol has no bars (an empty or header-only file, or only malformed rows); it is not evaluated');
       }
-      const packed = PackedSeries.of(loaded, this.#dates);
+      // Unchanged bars keep their series, so the state sources keep by it carries over to the next cycle.
+      const known = this.#series.get(symbol);
+      const packed = known !== undefined && known.holds(loaded) ? known : PackedSeries.of(loaded, this.#dates);
       this.#series.set(symbol, packed);
       series.push(packed);
     }
