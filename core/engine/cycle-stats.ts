@@ -154,19 +154,17 @@ export class CycleStats {
   warn(plugin: string, code: string): number {
     let codes = this.pluginWarnings.get(plugin);
     if (codes === undefined) this.pluginWarnings.set(plugin, (codes = new Map()));
-    const count = (codes.get(code) ?? 0) + 1;
-    codes.set(code, count);
-    return count;
+    return countIn(codes, code);
   }
 
   /** Counts a broken contract of `plugin`. */
   contractViolation(plugin: string): void {
-    this.contractViolations.set(plugin, (this.contractViolations.get(plugin) ?? 0) + 1);
+    countIn(this.contractViolations, plugin);
   }
 
   /** Counts a symbol rejected for `reason`. */
   reject(reason: string): void {
-    this.rejections.set(reason, (this.rejections.get(reason) ?? 0) + 1);
+    countIn(this.rejections, reason);
   }
 
   /** Adds `ms` to the time of `stage`. */
@@ -187,11 +185,9 @@ export class CycleStats {
       cycles: this.cycles,
       symbolsEvaluated: this.symbolsEvaluated,
       signals: this.signals,
-      rejections: Object.fromEntries([...this.rejections.entries()].sort(([a], [b]) => a.localeCompare(b))),
-      contract: { violations: Object.fromEntries([...this.contractViolations].sort(([a], [b]) => a.localeCompare(b))), boundProbeCalls: this.boundProbeCalls },
-      pluginWarnings: Object.fromEntries(
-        [...this.pluginWarnings.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([plugin, codes]) => [plugin, Object.fromEntries([...codes].sort(([a], [b]) => a.localeCompare(b)))]),
-      ),
+      rejections: sortedRecord(this.rejections),
+      contract: { violations: sortedRecord(this.contractViolations), boundProbeCalls: this.boundProbeCalls },
+      pluginWarnings: Object.fromEntries(Object.entries(sortedRecord(this.pluginWarnings)).map(([plugin, codes]) => [plugin, sortedRecord(codes)])),
       sourceCalls: { ...total, bySource },
       malformedRows: this.malformedRows,
       symbolsWithoutBars: [...this.symbolsWithoutBars],
@@ -215,6 +211,18 @@ export class CycleStats {
       time: { wallMs: round(this.wallMs), virtualMs: round(this.virtualMs) },
     };
   }
+}
+
+/** Adds one to `key`'s count in `counts`; returns the new count. */
+function countIn(counts: Map<string, number>, key: string): number {
+  const count = (counts.get(key) ?? 0) + 1;
+  counts.set(key, count);
+  return count;
+}
+
+/** `map` as a plain object with its keys in order, for stable output. */
+function sortedRecord<V>(map: ReadonlyMap<string, V>): Record<string, V> {
+  return Object.fromEntries([...map].sort(([a], [b]) => a.localeCompare(b)));
 }
 
 function round(ms: number): number {
