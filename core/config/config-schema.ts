@@ -98,37 +98,41 @@ function assertNumberIn(value: unknown, min: number, max: number, what: string):
   }
 }
 
-function checkBreaker(entry: Record<string, unknown>, at: string): void {
-  const given = entry.breaker ?? {};
-  if (typeof given !== 'object' || given === null || Array.isArray(given)) throw new Error(`${at}.breaker must be an object {failures, cooldownMs}`);
-  for (const key of Object.keys(given)) {
-    if (!(key in BREAKER_DEFAULTS)) throw new Error(`${at}.breaker.${key} is not a known key (expected failures, cooldownMs)`);
+/**
+ * A block of a source entry (`simulate`, `breaker`) merged over its defaults: an object whose
+ * keys are all the defaults' own, refused naming the key otherwise.
+ */
+function withDefaults<T extends object>(value: unknown, defaults: T, at: string, shape: string): T {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error(`${at} must be ${shape}`);
+  for (const key of Object.keys(value)) {
+    if (!(key in defaults)) throw new Error(`${at}.${key} is not a known key (expected ${Object.keys(defaults).join(', ')})`);
   }
-  const breaker = { ...BREAKER_DEFAULTS, ...(given as object) };
-  assertNumberIn(breaker.failures, 0, 1_000_000, `${at}.breaker.failures`);
-  assertNumberIn(breaker.cooldownMs, 1, 86_400_000, `${at}.breaker.cooldownMs`);
-  if (!Number.isInteger(breaker.failures)) throw new Error(`${at}.breaker.failures must be an integer, was ${breaker.failures}`);
-  entry.breaker = breaker;
+  return { ...defaults, ...value };
+}
+
+const BREAKER_DEFAULTS = { failures: 0, cooldownMs: 30_000 };
+
+function checkBreaker(value: unknown, at: string): typeof BREAKER_DEFAULTS {
+  const breaker = withDefaults(value, BREAKER_DEFAULTS, at, 'an object {failures, cooldownMs}');
+  assertNumberIn(breaker.failures, 0, 1_000_000, `${at}.failures`);
+  assertNumberIn(breaker.cooldownMs, 1, 86_400_000, `${at}.cooldownMs`);
+  if (!Number.isInteger(breaker.failures)) throw new Error(`${at}.failures must be an integer, was ${breaker.failures}`);
+  return breaker;
 }
 
 const SIMULATE_DEFAULTS: SimulateConfig = { latencyMs: 0, sigma: 0.5, failureRate: 0, timeoutRate: 0 };
 
-function checkSimulate(value: unknown, at: string): void {
-  if (value === null) return;
-  if (typeof value !== 'object' || Array.isArray(value)) throw new Error(`${at} must be an object or null`);
-  const entry = value as Record<string, unknown>;
-  for (const key of Object.keys(entry)) {
-    if (!(key in SIMULATE_DEFAULTS)) throw new Error(`${at}.${key} is not a known key (expected ${Object.keys(SIMULATE_DEFAULTS).join(', ')})`);
-  }
-  const merged = { ...SIMULATE_DEFAULTS, ...entry };
+function checkSimulate(value: unknown, at: string): SimulateConfig | null {
+  if (value === null) return null;
+  const merged = withDefaults(value, SIMULATE_DEFAULTS, at, 'an object or null');
   assertNumberIn(merged.latencyMs, 0, 3_600_000, `${at}.latencyMs`);
   assertNumberIn(merged.sigma, 0, 5, `${at}.sigma`);
   assertNumberIn(merged.failureRate, 0, 1, `${at}.failureRate`);
   assertNumberIn(merged.timeoutRate, 0, 1, `${at}.timeoutRate`);
+  return merged;
 }
 
 const SOURCE_KEYS = ['name', 'plugin', 'weight', 'timeoutMs', 'options', 'simulate', 'breaker'];
-const BREAKER_DEFAULTS = { failures: 0, cooldownMs: 30_000 };
 
 /** Checks the `sources` list and fills each entry's defaults in place. */
 function checkSources(value: unknown): void {
@@ -157,10 +161,8 @@ function checkSources(value: unknown): void {
     if (typeof entry.options !== 'object' || entry.options === null || Array.isArray(entry.options)) {
       throw new Error(`${at}.options must be an object`);
     }
-    entry.simulate ??= null;
-    checkSimulate(entry.simulate, `${at}.simulate`);
-    checkBreaker(entry, at);
-    if (entry.simulate !== null) entry.simulate = { ...SIMULATE_DEFAULTS, ...(entry.simulate as object) };
+    entry.simulate = checkSimulate(entry.simulate ?? null, `${at}.simulate`);
+    entry.breaker = checkBreaker(entry.breaker ?? {}, `${at}.breaker`);
   });
 }
 
