@@ -123,6 +123,11 @@ function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
+/** `--data DIR` of the commands that run the pipeline; {@link dataValues} turns it into config. */
+function dataOption(): Option {
+  return new Option('--data <dir>', 'folder of CSV files, one per symbol (same as --set data.dir=…)');
+}
+
 /** The config values `--data DIR` stands for. */
 function dataValues(flags: { data?: string }): Record<string, unknown> {
   return flags.data === undefined ? {} : { 'data.dir': path.resolve(flags.data) };
@@ -202,7 +207,7 @@ export async function main(argv: readonly string[], environment: CliEnvironment)
     program
       .command('run')
       .description('one cycle, each symbol as of its latest bar')
-      .option('--data <dir>', 'folder of CSV files, one per symbol (same as --set data.dir=…)'),
+      .addOption(dataOption()),
   ).action(async (flags: ConfigFlags & { data?: string }) => {
     const report = await withRun(configInput(flags, dataValues(flags)), (run) => run.cycle());
     println(flags.json ? JSON.stringify(report, null, 2) : formatRunTable(report));
@@ -213,7 +218,7 @@ export async function main(argv: readonly string[], environment: CliEnvironment)
     program
       .command('serve')
       .description('keep one run alive: cycles on a schedule and an HTTP API, until SIGTERM or SIGINT')
-      .option('--data <dir>', 'folder of CSV files, one per symbol (same as --set data.dir=…)'),
+      .addOption(dataOption()),
   ).action(async (flags: ConfigFlags & { data?: string }) => {
     await withRun(configInput(flags, dataValues(flags)), async (run) => {
       const settings = run.config.values.service;
@@ -241,7 +246,7 @@ export async function main(argv: readonly string[], environment: CliEnvironment)
       .description('one cycle per trading day of a date range, as of each close')
       .requiredOption('--from <date>', 'first date, YYYY-MM-DD')
       .requiredOption('--to <date>', 'last date, YYYY-MM-DD')
-      .option('--data <dir>', 'folder of CSV files, one per symbol (same as --set data.dir=…)')
+      .addOption(dataOption())
       .option('--out <file>', 'write every signal as one JSON line'),
   ).action(async (flags: ConfigFlags & { from: string; to: string; data?: string; out?: string }) => {
     const { from, to } = dateRange(flags);
@@ -321,7 +326,7 @@ export async function main(argv: readonly string[], environment: CliEnvironment)
       command
         .requiredOption('--from <date>', 'first date, YYYY-MM-DD')
         .requiredOption('--to <date>', 'last date, YYYY-MM-DD')
-        .option('--data <dir>', 'folder of CSV files, one per symbol')
+        .addOption(dataOption())
         .option('--baseline <name>', 'the arm the others are compared with (default: the first)')
         .option('--report <dir>', 'write ab-report.html (charts) and ab-report.json there'),
     );
