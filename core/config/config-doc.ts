@@ -3,6 +3,7 @@
  * the options of every registered plugin with the key they are mounted at.
  */
 import { PLUGIN_SLOTS, engineSchema } from './config-schema';
+import { leavesOf } from './config-values';
 import type { PluginDefinition } from '../plugin-system/define-plugin';
 import type { PluginRegistry } from '../plugin-system/plugin-registry';
 
@@ -16,11 +17,9 @@ function formatName(format: unknown): string {
 }
 
 function rows(schema: Schema, prefix: string): string[] {
-  return Object.entries(schema).flatMap(([key, node]) => {
-    const dotted = prefix === '' ? key : `${prefix}.${key}`;
-    if (node === null || typeof node !== 'object' || !('default' in node)) return rows(node as Schema, dotted);
+  return leavesOf(schema, prefix).map(([dotted, node]) => {
     const doc = String(node.doc ?? '').replace(/\|/g, '\\|');
-    return [`| \`${dotted}\` | ${formatName(node.format)} | \`${JSON.stringify(node.default)}\` | ${doc} |`];
+    return `| \`${dotted}\` | ${formatName(node.format)} | \`${JSON.stringify(node.default)}\` | ${doc} |`;
   });
 }
 
