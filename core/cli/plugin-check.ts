@@ -3,9 +3,8 @@
  * options, builds it, and runs its kind's conformance suite against the sample bars.
  */
 import type { PluginDefinition } from '../plugin-system/define-plugin';
-import { resolveAnyPlugin } from '../plugin-system/plugin-loader';
+import { resolveAnyPlugin, validateOptions } from '../plugin-system/plugin-loader';
 import type { PluginRegistry } from '../plugin-system/plugin-registry';
-import { validateOptions } from '../plugin-system/plugin-loader';
 import { runChecks, type CheckResult } from '../testing/check-runner';
 import { consensusSuite } from '../testing/consensus-suite';
 import { earlyExitSuite } from '../testing/early-exit-suite';
