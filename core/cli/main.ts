@@ -118,11 +118,6 @@ function assertAllStored(stats: StatsReport): void {
   if (failure !== null) throw failure;
 }
 
-/** True for an address only this machine can reach. */
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
-}
-
 /** `--data DIR` of the commands that run the pipeline; {@link dataValues} turns it into config. */
 function dataOption(): Option {
   return new Option('--data <dir>', 'folder of CSV files, one per symbol (same as --set data.dir=…)');
@@ -220,23 +215,16 @@ export async function main(argv: readonly string[], environment: CliEnvironment)
       .description('keep one run alive: cycles on a schedule and an HTTP API, until SIGTERM or SIGINT')
       .addOption(dataOption()),
   ).action(async (flags: ConfigFlags & { data?: string }) => {
-    await withRun(configInput(flags, dataValues(flags)), async (run) => {
-      const settings = run.config.values.service;
-      if (!isLoopback(settings.host)) {
-        throw new ArgoError('ARGO_ERR_CONFIG_INVALID', `service.host: ${settings.host} is not a loopback address, and the API has no authentication yet; listen on 127.0.0.1 or ::1`);
-      }
-      // Loaded on demand: Fastify and croner serve no other command.
-      const [{ LiveService }, { buildHttpApi }] = await Promise.all([import('../service/live-service'), import('../service/http-api')]);
-      const service = new LiveService(run, { schedule: settings.schedule, historySize: settings.cycleHistory, logger: run.logger });
-      const api = buildHttpApi(service);
-      const address = await api.listen({ host: settings.host, port: settings.port });
-      run.logger.info({ address }, 'listening');
-      println(`listening on ${address}`);
-      service.start();
-      await run.whenStopRequested();
-      const finished = await service.stop(settings.shutdownMs);
-      if (!finished) run.logger.warn({ shutdownMs: settings.shutdownMs }, 'the cycle in progress did not finish within service.shutdownMs; what it acknowledged is stored');
-      await api.close();
+    const input = configInput(flags, dataValues(flags));
+    await withRun(input, async (run) => {
+      // Loaded on demand: Fastify, croner and prom-client serve no other command.
+      const { serve } = await import('../service/serve-command');
+      const last = await serve(run, {
+        loadConfig: () => loadConfig(registry, input),
+        createRun: (config) => Run.create(config, createLogger(config.values.log.level, secrets)),
+        println,
+      });
+      if (last !== run) await last.close();
     });
   });
 

@@ -6,7 +6,8 @@ import convict from 'convict';
 import type { ValueKind } from './config-values';
 import type { PluginKind } from '../plugin-system/define-plugin';
 import { LOG_LEVELS } from '../util/logger';
-import { SYMBOL_PATTERN } from '../domain/symbols';
+import { NYSE_HOLIDAYS } from '../domain/nyse-holidays';
+import { SYMBOL_PATTERN, isIsoDate } from '../domain/symbols';
 
 /** How a simulated source behaves: seeded lognormal latency, failures and timeouts. */
 export interface SimulateConfig {
@@ -64,6 +65,10 @@ export interface EngineConfig {
     host: string;
     port: number;
     schedule: { every: string; cron: string; timezone: string };
+    session: { calendar: 'always' | 'nyse'; holidays: string[] };
+    auth: { tokenEnv: string };
+    metrics: { public: boolean };
+    allowUnauthenticated: boolean;
     shutdownMs: number;
     cycleHistory: number;
   };
@@ -187,6 +192,17 @@ convict.addFormat({
     if (typeof value !== 'string') throw new Error('must be a duration string like 30s');
     durationMs(value);
   },
+});
+
+convict.addFormat({
+  name: 'date-list',
+  validate(value: unknown) {
+    if (!Array.isArray(value)) throw new Error('must be a list of YYYY-MM-DD dates');
+    for (const date of value) {
+      if (typeof date !== 'string' || !isIsoDate(date)) throw new Error(`${JSON.stringify(date)} must be a YYYY-MM-DD calendar date`);
+    }
+  },
+  coerce: (value: string) => value.split(',').map((s) => s.trim()).filter((s) => s !== ''),
 });
 
 convict.addFormat({
@@ -334,6 +350,19 @@ export function engineSchema(): convict.Schema<any> {
         cron: { doc: '`serve`: a cron pattern (with seconds optional) for the cycles, in `timezone`; empty: every `every`.', format: String, default: '' },
         timezone: { doc: '`serve`: the IANA time zone of the cron pattern.', format: String, default: 'UTC' },
       },
+      session: {
+        calendar: { doc: '`serve`: when cycles may run: always (crypto), or nyse (Mon-Fri 09:30-16:00 America/New_York, not on holidays).', format: ['always', 'nyse'], default: 'always' },
+        holidays: { doc: '`serve`: the dates (YYYY-MM-DD, New York) the nyse calendar is closed all day; defaults to the NYSE holidays of 2026 and 2027.', format: 'date-list', default: [...NYSE_HOLIDAYS] },
+      },
+      auth: {
+        tokenEnv: {
+          doc: '`serve`: the environment variable holding the bearer token every /v1 route (and /metrics unless public) requires; empty: no token.',
+          format: String,
+          default: '',
+        },
+      },
+      metrics: { public: { doc: '`serve`: GET /metrics answers without the token.', format: Boolean, default: false } },
+      allowUnauthenticated: { doc: '`serve`: allow listening on a non-loopback address without a token.', format: Boolean, default: false },
       shutdownMs: { doc: '`serve`: on SIGTERM or SIGINT, how long the cycle in progress may take to finish.', format: integerIn(0, 3_600_000), default: 30_000 },
       cycleHistory: { doc: '`serve`: cycles kept for GET /v1/cycles.', format: integerIn(1, 100_000), default: 100 },
     },

@@ -1,4 +1,5 @@
 import type { SourceOutcome } from '../domain/domain';
+import { LatencyWindow } from '../util/latency-window';
 
 /** The pipeline stages whose time is measured. */
 export type Stage = 'plan' | 'fetch' | 'consensus' | 'levels' | 'reasoning' | 'storage';
@@ -93,7 +94,8 @@ export class CycleStats {
   symbolsEvaluated = 0;
   signals = 0;
   malformedRows = 0;
-  readonly symbolsWithoutBars: string[] = [];
+  /** A set: a service loads the same empty file every cycle. */
+  readonly symbolsWithoutBars = new Set<string>();
   storageAcknowledged = 0;
   storageFailed = 0;
   /** The error that made storage stop taking writes (a full disk), if one did. */
@@ -120,6 +122,8 @@ export class CycleStats {
   /** `ctx.warn` calls, by plugin (`kind:instance`) and code. */
   readonly pluginWarnings = new Map<string, Map<string, number>>();
   readonly bySource = new Map<string, CallCounts>();
+  /** The latencies of each source's last calls (made ones, answered or failed). */
+  readonly latencies = new Map<string, LatencyWindow>();
   readonly stageMs = new Map<Stage, number>(STAGES.map((stage) => [stage, 0]));
 
   #source(name: string): CallCounts {
@@ -139,6 +143,9 @@ export class CycleStats {
       return;
     }
     counts.made++;
+    let window = this.latencies.get(outcome.source);
+    if (window === undefined) this.latencies.set(outcome.source, (window = new LatencyWindow()));
+    window.add(outcome.latencyMs);
     if (outcome.ok) return;
     counts.failed++;
     if (outcome.failure === 'timeout') counts.timeouts++;
@@ -227,4 +234,24 @@ function sortedRecord<V>(map: ReadonlyMap<string, V>): Record<string, V> {
 
 function round(ms: number): number {
   return Math.round(ms * 1000) / 1000;
+}
+
+/** `after` less `before`, leaf by leaf: numbers subtract, anything else is `after`'s. */
+function numbersSince(before: unknown, after: unknown): unknown {
+  if (typeof after === 'number') return typeof before === 'number' ? round(after - before) : after;
+  if (typeof after !== 'object' || after === null || Array.isArray(after)) return after;
+  const base = (typeof before === 'object' && before !== null ? before : {}) as Record<string, unknown>;
+  return Object.fromEntries(Object.entries(after).map(([key, value]) => [key, numbersSince(base[key], value)]));
+}
+
+/**
+ * What happened between two reports of one run (a service's cycle): counts, caches and
+ * times are differences; modes, the storage's stop reason and rates are those of `after`.
+ */
+export function statsSince(before: StatsReport, after: StatsReport): StatsReport {
+  const since = numbersSince(before, after) as StatsReport;
+  const shadow = since.shadow;
+  const withoutBars = after.symbolsWithoutBars.filter((symbol) => !before.symbolsWithoutBars.includes(symbol));
+  const workers = Object.fromEntries(WORKER_STAGES.map((stage) => [stage, { ...since.workers[stage], mode: after.workers[stage].mode }])) as StatsReport['workers'];
+  return { ...since, symbolsWithoutBars: withoutBars, workers, shadow: { ...shadow, missRate: shadow.checked === 0 ? null : shadow.missed / shadow.checked } };
 }

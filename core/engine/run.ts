@@ -19,6 +19,7 @@ import { ArgoError, isArgoError, messageOf } from '../errors/errors';
 import type { Logger } from '../util/logger';
 import { InFlight } from '../util/in-flight';
 import { RunClock } from './run-clock';
+import { RunEvents } from './run-events';
 import { SourceBreaker } from './source-breaker';
 import type { RunSource } from './source-caller';
 import type { SymbolResult } from './symbol-pipeline';
@@ -48,6 +49,15 @@ export interface ReplayOptions {
 export interface RunReport {
   readonly results: SymbolResult[];
   readonly stats: StatsReport;
+}
+
+/** What `Run.sourceHealth` says of one source. */
+export interface SourceHealth {
+  readonly source: string;
+  readonly weight: number;
+  readonly calls: CallCounts;
+  readonly latencyMs: { readonly p50: number | null; readonly p95: number | null };
+  readonly circuit: 'off' | 'closed' | 'open' | 'half-open';
 }
 
 /** Services a run hands its plugins besides their options. */
@@ -267,7 +277,8 @@ export class Run {
           throw new ArgoError('ARGO_ERR_WORKER_LOAD', `workers.mode: a plugin could not be built on a worker thread: ${messageOf(error)}; keep its stage inline`, { cause: error });
         });
       }
-      const deferred = new DeferredReasoner(reasoning, storage, config.values.reasoning.deferred.concurrency, stats, logger);
+      const events = new RunEvents();
+      const deferred = new DeferredReasoner(reasoning, storage, config.values.reasoning.deferred.concurrency, stats, logger, events);
 
       const child = rootContainer.createChildContainer();
       child.register(TOKENS.Config, { useValue: config.values });
@@ -278,7 +289,8 @@ export class Run {
       child.register(TOKENS.Consensus, { useValue: consensus });
       child.register(TOKENS.EarlyExit, { useValue: earlyExit });
       child.register(TOKENS.Storage, { useValue: storage });
-      child.register(TOKENS.Writes, { useValue: new WriteTracker(storage, stats, logger) });
+      child.register(TOKENS.Writes, { useValue: new WriteTracker(storage, stats, logger, events) });
+      child.register(TOKENS.Events, { useValue: events });
       child.register(TOKENS.Reasoning, { useValue: reasoning });
       child.register(TOKENS.Deferred, { useValue: deferred });
       if (mode === 'deferred') await resumePending(storage, deferred, config, logger);
@@ -300,15 +312,36 @@ export class Run {
       .map((s) => ({ source: s.config.name, calls: s.abandoned.size }));
   }
 
-  /** Each configured source: its calls so far and its circuit's state (`off` without a breaker). */
-  sourceHealth(): { source: string; weight: number; calls: CallCounts; circuit: 'off' | 'closed' | 'open' | 'half-open' }[] {
+  /** Each configured source: its calls so far, the p50 and p95 latency of its last 1,024 calls (null before one), and its circuit's state (`off` without a breaker). */
+  sourceHealth(): SourceHealth[] {
     const report = this.stats.report().sourceCalls.bySource;
-    return this.container.resolve<RunSource[]>(TOKENS.Sources).map((s) => ({
-      source: s.config.name,
-      weight: s.config.weight,
-      calls: report[s.config.name] ?? emptyCounts(),
-      circuit: s.breaker?.state ?? 'off',
-    }));
+    return this.container.resolve<RunSource[]>(TOKENS.Sources).map((s) => {
+      const latencies = this.stats.latencies.get(s.config.name);
+      const at = (q: number) => {
+        const ms = latencies?.quantile(q) ?? null;
+        return ms === null ? null : Math.round(ms * 1000) / 1000;
+      };
+      return {
+        source: s.config.name,
+        weight: s.config.weight,
+        calls: report[s.config.name] ?? emptyCounts(),
+        latencyMs: { p50: at(0.5), p95: at(0.95) },
+        circuit: s.breaker?.state ?? 'off',
+      };
+    });
+  }
+
+  /** What the run tells as it happens: signals durable, deferred texts stored. */
+  get events(): RunEvents {
+    return this.container.resolve<RunEvents>(TOKENS.Events);
+  }
+
+  /** Work waiting: signals not yet acknowledged by storage, deferred texts not yet written. */
+  backlog(): { unacknowledgedSignals: number; pendingReasoning: number } {
+    return {
+      unacknowledgedSignals: this.container.resolve<WriteTracker>(TOKENS.Writes).pending,
+      pendingReasoning: this.container.resolve<DeferredReasoner>(TOKENS.Deferred).pending,
+    };
   }
 
   /** The storage of this run, for queries. */
@@ -351,7 +384,7 @@ export class Run {
       const loaded = await marketData.load(assertSymbol(symbol, 'symbols'));
       this.stats.malformedRows += loaded.malformedRows;
       if (loaded.bars.length === 0) {
-        this.stats.symbolsWithoutBars.push(symbol);
+        this.stats.symbolsWithoutBars.add(symbol);
         logger.warn({ symbol, malformedRows: loaded.malformedRows }, 'symbol has no bars (an empty or header-only file, or only malformed rows); it is not evaluated');
       }
       // Unchanged bars keep their series, so the state sources keep by it carries over to the next cycle.

@@ -315,7 +315,7 @@ export class SymbolPipeline {
       sources,
     };
     started = performance.now();
-    const stored = this.writes.track(this.storage.save(signal), signal.id);
+    const stored = this.writes.track(this.storage.save(signal), signal);
     stats.time('storage', performance.now() - started);
     if (reasoning.status === 'pending') {
       stats.reasoningDeferred++;

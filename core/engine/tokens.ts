@@ -22,4 +22,6 @@ export const TOKENS = {
   Secrets: Symbol('argo.Secrets'),
   /** The run's {@link WriteTracker}. */
   Writes: Symbol('argo.Writes'),
+  /** The run's {@link RunEvents}. */
+  Events: Symbol('argo.Events'),
 } as const;

@@ -3,6 +3,8 @@ import { ArgoError, isArgoError, messageOf } from '../errors/errors';
 import { InFlight } from '../util/in-flight';
 import type { Logger } from '../util/logger';
 import type { Storage } from '../plugin-system/plugin-contracts';
+import type { Signal } from '../domain/domain';
+import type { RunEvents } from './run-events';
 
 /**
  * The signals handed to storage and not yet acknowledged. The pipeline does not wait for
@@ -17,13 +19,16 @@ export class WriteTracker {
     private readonly storage: Storage,
     private readonly stats: CycleStats,
     private readonly logger: Logger,
+    private readonly events: RunEvents,
   ) {}
 
-  /** Follows one save: true once acknowledged, false (logged and counted) when it failed; never rejects. */
-  track(write: Promise<void>, id: string): Promise<boolean> {
+  /** Follows the save of `signal`: true once acknowledged (and told as `stored`), false (logged and counted) when it failed; never rejects. */
+  track(write: Promise<void>, signal: Signal): Promise<boolean> {
+    const { id } = signal;
     const settled = write.then(
       () => {
         this.stats.storageAcknowledged++;
+        this.events.emit('stored', signal);
         return true;
       },
       (error: unknown) => {
@@ -37,6 +42,11 @@ export class WriteTracker {
     );
     this.#pending.track(settled);
     return settled;
+  }
+
+  /** Saves handed to storage and not yet acknowledged. */
+  get pending(): number {
+    return this.#pending.size;
   }
 
   /** Waits until at most `limit` saves are pending (0: all settled), flushing the storage first. */

@@ -61,6 +61,9 @@ export const ERROR_CODES = {
     description: "A source was skipped because its circuit breaker is open after `breaker.failures` consecutive failures (recorded per symbol; tried again after `breaker.cooldownMs`).",
   },
   ARGO_ERR_SERVICE_BUSY: { exitCode: 1, description: '`serve`: a cycle was asked for (POST /v1/cycles) while one is running; HTTP 409.' },
+  ARGO_ERR_SERVICE_CLOSED: { exitCode: 1, description: '`serve`: a cycle was asked for outside the trading session (`service.session.calendar`); HTTP 409.' },
+  ARGO_ERR_SERVICE_UNAUTHORIZED: { exitCode: 1, description: '`serve`: a /v1 route (or /metrics) was called without `Authorization: Bearer <token>` or with a wrong token; HTTP 401.' },
+  ARGO_ERR_NOT_FOUND: { exitCode: 1, description: '`serve`: no signal has the id asked for (GET /v1/signals/:id), or no route has the path; HTTP 404.' },
   ARGO_ERR_SERVICE_FAILED: { exitCode: 1, description: '`serve`: a request failed for a reason that is not the caller\'s (HTTP 500); the message says what.' },
   ARGO_ERR_USAGE: { exitCode: 2, description: 'The command line is wrong: an unknown command or option, or a missing argument.' },
   ARGO_ERR_USAGE_SYMBOL: {

@@ -3,7 +3,8 @@
  * run of its own (its own child container), and compares them with a baseline arm: source
  * calls, virtual latency, agreement of the signals, and how good the signals were.
  */
-import { bootstrapDifference, holm, quantile, type BootstrapDifference } from './ab-statistics';
+import { bootstrapDifference, holm, type BootstrapDifference } from './ab-statistics';
+import { quantile } from '../util/quantile';
 import { loadConfig, type ConfigInput } from '../config/config-loader';
 import { virtualCycleMs } from '../engine/cycle-runner';
 import type { StatsReport } from '../engine/cycle-stats';

@@ -2,15 +2,8 @@
  * The A/B report as one self-contained HTML file: a table of every arm and three charts
  * drawn by Chart.js, whose browser build is inlined so the file opens anywhere offline.
  */
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
+import { chartJsSource } from '../util/chart-js-source';
 import type { AbReport } from './ab-lab';
-
-function chartJsSource(): string {
-  // The package exports only its module entry points; the browser build sits beside them.
-  const entry = require.resolve('chart.js');
-  return readFileSync(path.join(path.dirname(entry), 'chart.umd.min.js'), 'utf8');
-}
 
 function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);

@@ -2,16 +2,8 @@
  * Statistics of the A/B lab: percentiles, a day-resampled bootstrap of differences, and the
  * Holm correction across arms.
  */
+import { quantile } from '../util/quantile';
 import { seededRandom } from '../util/seeded-random';
-
-/** The `q` quantile (0..1) of `values` by linear interpolation; NaN for no values. */
-export function quantile(values: readonly number[], q: number): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const at = (sorted.length - 1) * q;
-  const lo = Math.floor(at);
-  return sorted[lo] + (sorted[Math.min(lo + 1, sorted.length - 1)] - sorted[lo]) * (at - lo);
-}
 
 /** A difference with its 95% bootstrap interval and two-sided bootstrap p-value. */
 export interface BootstrapDifference {

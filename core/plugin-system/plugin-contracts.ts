@@ -139,13 +139,31 @@ export interface RunRecord {
 
 /** A query on stored signals; every field narrows the result. */
 export interface SignalQuery {
+  /** The one signal with this id. */
+  readonly id?: string;
   readonly symbol?: string;
+  readonly action?: Action;
+  /** Confidence at least this (0..100). */
+  readonly minConfidence?: number;
   /** YYYY-MM-DD inclusive. */
   readonly from?: string;
   readonly to?: string;
   /** Only signals whose reasoning has this status (deferred reasoning looks for `pending`). */
   readonly reasoningStatus?: ReasoningStatus;
   readonly limit?: number;
+}
+
+/** A stored signal with its place in the storage's write order. */
+export interface StoredSignal {
+  /** Ascending in the order signals were first stored, from 1; never reused. */
+  readonly seq: number;
+  readonly signal: Signal;
+}
+
+/** A batch a storage committed. */
+export interface CommittedBatch {
+  readonly writes: number;
+  readonly ms: number;
 }
 
 /** A new reasoning text for a stored signal. */
@@ -173,6 +191,21 @@ export interface Storage {
   updateReasoning?(updates: readonly ReasoningUpdate[]): Promise<void>;
   /** Signals in date then symbol order. */
   querySignals(query: SignalQuery): Promise<Signal[]>;
+  /**
+   * Signals matching `query` first stored after `afterSeq` (0: from the first), in write
+   * order, at most `query.limit`. A signal becomes visible here only with a sequence above
+   * every one already visible, so paging by the last `seq` seen neither skips nor repeats a
+   * signal while new ones are written. `serve` needs it (cursor paging, event-stream resume).
+   */
+  readSignalsAfter?(afterSeq: number, query: SignalQuery): Promise<StoredSignal[]>;
+  /** The sequence of the newest stored signal, 0 when none is; comes with `readSignalsAfter`. */
+  lastSignalSeq?(): Promise<number>;
+  /** Writes waiting for storage (queued or being committed), for metrics. */
+  queueDepth?(): number;
+  /** Calls `listener` after each committed batch (its writes and how long the commit took); returns what stops it. */
+  onCommit?(listener: (batch: CommittedBatch) => void): () => void;
+  /** Writes given up on and set aside (a dead-letter file) so far. */
+  deadLetters?(): number;
   /** Runs, newest first. */
   queryRuns(): Promise<RunRecord[]>;
   /** Writes everything pending and releases resources; later calls are no-ops. */

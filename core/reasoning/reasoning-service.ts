@@ -5,6 +5,7 @@
 import pLimit from 'p-limit';
 import type { EngineConfig } from '../config/config-schema';
 import type { CycleStats } from '../engine/cycle-stats';
+import type { RunEvents } from '../engine/run-events';
 import type { ReasoningStatus, Signal } from '../domain/domain';
 import { ArgoError, messageOf } from '../errors/errors';
 import { InFlight } from '../util/in-flight';
@@ -177,6 +178,7 @@ export class DeferredReasoner {
     concurrency: number,
     private readonly stats: CycleStats,
     private readonly logger: Logger,
+    private readonly events: RunEvents,
   ) {
     this.#limit = pLimit(concurrency);
   }
@@ -190,10 +192,17 @@ export class DeferredReasoner {
     const job = this.#limit(async () => {
       await options.stored;
       const reasoning = await (options.later ?? this.service.reason(request, { lookedUp: options.lookedUp }));
-      await this.storage.updateReasoning!([{ id, reasoning: reasoning.text, status: reasoning.status }]);
+      const update = { id, reasoning: reasoning.text, status: reasoning.status };
+      await this.storage.updateReasoning!([update]);
       this.stats.reasoningCompletedInBackground++;
+      this.events.emit('reasoning', update);
     }).catch((error: unknown) => this.logger.error({ signal: id, err: messageOf(error) }, 'deferred reasoning not stored; it stays pending'));
     this.#pending.track(job);
+  }
+
+  /** Texts queued or being written. */
+  get pending(): number {
+    return this.#pending.size;
   }
 
   /** Waits for the background texts, at most `timeoutMs`; resolves with how many are left pending. */

@@ -1,70 +1,137 @@
 /**
- * The service's HTTP API on Fastify: health, readiness, signals, runs and cycles. Routes only
- * read what the service and its storage give; the pipeline knows nothing of HTTP.
+ * The service's HTTP API on Fastify: health, readiness, signals, runs, cycles, sources, the
+ * event stream, reload, metrics, the OpenAPI document and the dashboard. Routes only read
+ * what the service and its storage give; the pipeline knows nothing of HTTP.
  */
+import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { SYMBOL_PATTERN } from '../domain/symbols';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Registry } from 'prom-client';
+import type { Action } from '../domain/domain';
 import { ArgoError, isArgoError } from '../errors/errors';
+import type { Storage } from '../plugin-system/plugin-contracts';
+import { chartJsSource } from '../util/chart-js-source';
+import { authorized, needsToken, type ApiAccess } from './api-access';
+import * as schemas from './api-schemas';
 import type { LiveService } from './live-service';
-
-const DATE = '^\\d{4}-\\d{2}-\\d{2}$';
-
-const signalsQuery = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    symbol: { type: 'string', pattern: SYMBOL_PATTERN.source },
-    from: { type: 'string', pattern: DATE },
-    to: { type: 'string', pattern: DATE },
-    limit: { type: 'integer', minimum: 1, maximum: 10_000, default: 100 },
-  },
-} as const;
+import type { SignalStream } from './signal-stream';
 
 /** The body of every error answer: the coded error's code and message. */
 function errorBody(code: string, message: string) {
   return { error: { code, message } };
 }
 
-/** Builds the API of `service` (not yet listening). */
-export function buildHttpApi(service: LiveService): FastifyInstance {
-  const app = Fastify({ logger: false });
+/** What the API needs besides the service. */
+export interface HttpApiParts {
+  readonly access: ApiAccess;
+  readonly stream: SignalStream;
+  readonly metrics: Registry;
+  /** Reloads the config file (POST /v1/reload, SIGHUP). */
+  readonly reload: () => Promise<{ changed: boolean; configHash: string; consensusCacheInvalidated: boolean }>;
+}
 
-  app.setErrorHandler((error: Error, _request, reply) => {
-    if ((error as { validation?: unknown }).validation !== undefined) {
-      return reply.code(400).send(errorBody('ARGO_ERR_USAGE', `invalid request: ${error.message}`));
-    }
-    if (isArgoError(error, 'ARGO_ERR_SERVICE_BUSY')) return reply.code(409).send(errorBody(error.code, error.message));
+/** The dashboard page, in the package beside `dist/` (no build step: plain HTML and the Chart.js browser build). */
+const DASHBOARD = path.join(__dirname, '..', '..', '..', 'static', 'dashboard.html');
+
+/** The storage of `service`'s run, which `serve` checked can page. */
+function pagingStorage(service: LiveService): Required<Pick<Storage, 'readSignalsAfter' | 'querySignals'>> {
+  return service.run.storage as Required<Pick<Storage, 'readSignalsAfter' | 'querySignals'>>;
+}
+
+/** Builds the API of `service` (not yet listening). */
+export async function buildHttpApi(service: LiveService, parts: HttpApiParts): Promise<FastifyInstance> {
+  const app = Fastify({ logger: false });
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'argo-signals service', version: '1' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    },
+  });
+  app.addSchema(schemas.signalSchema);
+
+  app.setErrorHandler((error: Error & { validation?: unknown; statusCode?: number }, _request, reply) => {
+    if (error.validation !== undefined) return reply.code(400).send(errorBody('ARGO_ERR_USAGE', `invalid request: ${error.message}`));
+    if (isArgoError(error, 'ARGO_ERR_SERVICE_BUSY') || isArgoError(error, 'ARGO_ERR_SERVICE_CLOSED')) return reply.code(409).send(errorBody(error.code, error.message));
+    if (isArgoError(error, 'ARGO_ERR_NOT_FOUND')) return reply.code(404).send(errorBody(error.code, error.message));
     if (isArgoError(error)) return reply.code(error.exitCode === 2 ? 400 : 500).send(errorBody(error.code, error.message));
+    if (error.statusCode !== undefined && error.statusCode < 500) return reply.code(error.statusCode).send(errorBody('ARGO_ERR_USAGE', error.message));
     return reply.code(500).send(errorBody('ARGO_ERR_SERVICE_FAILED', error.message));
   });
+  app.setNotFoundHandler((request, reply) => reply.code(404).send(errorBody('ARGO_ERR_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`)));
 
-  app.get('/healthz', async () => ({ ok: true }));
+  app.addHook('onRequest', async (request, reply) => {
+    if (!needsToken(parts.access, request.url.split('?')[0]) || authorized(parts.access, request.headers.authorization)) return;
+    return reply.code(401).header('www-authenticate', 'Bearer').send(errorBody('ARGO_ERR_SERVICE_UNAUTHORIZED', 'this route needs Authorization: Bearer <token> (service.auth.tokenEnv)'));
+  });
 
-  app.get('/readyz', async (_request, reply) => {
+  const errors = { 400: schemas.errorSchema, 401: schemas.errorSchema };
+  const secured = parts.access.token === null ? {} : { security: [{ bearer: [] }] };
+
+  app.get('/healthz', { schema: { hide: true } }, async () => ({ ok: true }));
+
+  app.get('/readyz', { schema: { response: { 200: schemas.readyAnswer, 503: schemas.readyAnswer } } }, async (_request, reply) => {
+    if (service.sessionClosed() !== null) return { ready: true, reason: `the session is closed: ${service.sessionClosed()}` };
     const [last] = service.history();
     const slotMs = service.slotMs;
-    const since = last === undefined ? Date.now() - service.startedAt : Date.now() - Date.parse(last.startedAt);
+    const since = service.now() - (last === undefined ? service.startedAt : Date.parse(last.startedAt));
     const reason =
-      last?.error != null ? `the last cycle failed: ${last.error}` : since > 2 * slotMs ? `no cycle for ${Math.round(since / 1000)} s (two slots are ${Math.round((2 * slotMs) / 1000)} s)` : null;
+      last?.error != null
+        ? `the last cycle failed: ${last.error}`
+        : since > 2 * slotMs
+          ? `no cycle for ${Math.round(since / 1000)} s (two slots are ${Math.round((2 * slotMs) / 1000)} s)`
+          : null;
     if (reason !== null) return reply.code(503).send({ ready: false, reason });
     return { ready: true };
   });
 
-  app.get('/v1/signals', { schema: { querystring: signalsQuery } }, async (request) => {
-    const query = request.query as { symbol?: string; from?: string; to?: string; limit: number };
+  app.get('/v1/signals', { schema: { ...secured, querystring: schemas.signalsQuery, response: { 200: schemas.signalsPage, ...errors } } }, async (request) => {
+    const { cursor, ...query } = request.query as { symbol?: string; action?: Action; from?: string; to?: string; minConfidence?: number; limit: number; cursor?: string };
     if (query.from !== undefined && query.to !== undefined && query.from > query.to) {
       throw new ArgoError('ARGO_ERR_USAGE_DATE', `from ${query.from} is after to ${query.to}`);
     }
-    return { signals: await service.run.storage.querySignals(query) };
+    const after = cursor === undefined ? 0 : Number(cursor);
+    const page = await pagingStorage(service).readSignalsAfter(after, query);
+    return { signals: page.map((item) => item.signal), next: String(page.at(-1)?.seq ?? after) };
   });
 
-  app.get('/v1/sources', async () => ({ sources: service.run.sourceHealth() }));
+  app.get('/v1/signals/:id', { schema: { ...secured, params: schemas.signalParams, response: { 200: { $ref: 'Signal#' }, 404: schemas.errorSchema, ...errors } } }, async (request) => {
+    const { id } = request.params as { id: string };
+    const [signal] = await pagingStorage(service).querySignals({ id, limit: 1 });
+    if (signal === undefined) throw new ArgoError('ARGO_ERR_NOT_FOUND', `no signal with id ${JSON.stringify(id)}`);
+    return signal;
+  });
 
-  app.get('/v1/runs', async () => ({ runs: await service.run.storage.queryRuns() }));
+  app.get('/v1/stream', { schema: { ...secured, description: 'Server-Sent Events: `signal` (id: its sequence), `reasoning`, `cycle`. Send Last-Event-ID to resume.' } }, (request, reply) => {
+    const header = request.headers['last-event-id'];
+    const last = typeof header === 'string' && /^\d{1,15}$/.test(header) ? Number(header) : null;
+    reply.hijack();
+    parts.stream.join(reply.raw, last);
+  });
 
-  app.get('/v1/cycles', async () => ({ ...service.counters(), cycles: service.history() }));
+  app.get('/v1/sources', { schema: { ...secured, response: { 200: schemas.sourcesAnswer, ...errors } } }, async () => ({ sources: service.run.sourceHealth() }));
 
-  app.post('/v1/cycles', async () => service.cycleNow('request'));
+  app.get('/v1/runs', { schema: { ...secured, response: { 200: schemas.runsAnswer, ...errors } } }, async () => ({ runs: await service.run.storage.queryRuns() }));
+
+  app.get('/v1/cycles', { schema: { ...secured, querystring: schemas.cyclesQuery, response: { 200: schemas.cyclesAnswer, ...errors } } }, async (request) => {
+    const { limit } = request.query as { limit: number };
+    const reason = service.sessionClosed();
+    return { counters: service.counters(), session: { open: reason === null, reason }, cycles: service.history().slice(0, limit) };
+  });
+
+  app.post('/v1/cycles', { schema: { ...secured, response: { 200: schemas.cycleSchema, 409: schemas.errorSchema, ...errors } } }, async () => service.cycleNow('request'));
+
+  app.post('/v1/reload', { schema: { ...secured, response: { 200: schemas.reloadAnswer, 409: schemas.errorSchema, ...errors } } }, async () => parts.reload());
+
+  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => reply.type(parts.metrics.contentType).send(await parts.metrics.metrics()));
+
+  app.get('/docs/json', { schema: { hide: true } }, async () => app.swagger());
+
+  const page = readFileSync(DASHBOARD, 'utf8');
+  const chartJs = chartJsSource();
+  app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.type('text/html; charset=utf-8').send(page));
+  app.get('/assets/chart.umd.min.js', { schema: { hide: true } }, async (_request, reply) => reply.type('text/javascript; charset=utf-8').header('cache-control', 'max-age=86400').send(chartJs));
 
   return app;
 }

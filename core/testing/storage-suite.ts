@@ -26,7 +26,8 @@ export interface StorageSuiteOptions extends Omit<TestContextOptions, 'options' 
  * idempotent by id; a save is acknowledged only once durable (another instance opened
  * read-only sees it, and with `specifier` a process killed while writing loses no
  * acknowledged signal); queries filter by symbol, dates and status and limit in date then
- * symbol order; `updateReasoning` changes the text and status; runs are recorded.
+ * symbol order, also by id, action and minimum confidence; `readSignalsAfter` pages in write
+ * order without gaps or repeats; `updateReasoning` changes the text and status; runs are recorded.
  */
 export function storageSuite(api: TestApi, definition: PluginDefinition<'storage'>, suite: StorageSuiteOptions = {}): void {
   const optionsIn = suite.options ?? (() => ({}));
@@ -83,7 +84,59 @@ export function storageSuite(api: TestApi, definition: PluginDefinition<'storage
       assert.deepEqual(await ids({ from: '2024-01-03', to: '2024-01-04' }), ['a', 'c']);
       assert.deepEqual(await ids({ reasoningStatus: 'pending' }), ['a']);
       assert.deepEqual(await ids({ limit: 2 }), ['b', 'a']);
+      assert.deepEqual(await ids({ id: 'c' }), ['c']);
+      assert.deepEqual(await ids({ id: 'missing' }), []);
       assert.deepEqual(await storage.querySignals({ symbol: 'AAA', to: '2024-01-02' }), [rows[2]]);
+      await storage.close();
+    });
+
+    api.it('filters by action and minimum confidence', async () => {
+      const storage = await open(freshDir());
+      const rows = [
+        sampleSignal('buy-90', { action: 'BUY', confidence: 90 }),
+        sampleSignal('sell-80', { action: 'SELL', direction: 'SHORT', confidence: 80 }),
+        sampleSignal('buy-76', { action: 'BUY', confidence: 76, asOf: '2024-01-09' }),
+      ];
+      await Promise.all([...rows.map((s) => storage.save(s)), storage.flush?.()]);
+      const ids = async (query: Parameters<Storage['querySignals']>[0]) => (await storage.querySignals(query)).map((s) => s.id).sort();
+      assert.deepEqual(await ids({ action: 'BUY' }), ['buy-76', 'buy-90']);
+      assert.deepEqual(await ids({ minConfidence: 80 }), ['buy-90', 'sell-80']);
+      assert.deepEqual(await ids({ action: 'SELL', minConfidence: 81 }), []);
+      await storage.close();
+    });
+
+    api.it('pages by write order with readSignalsAfter, when it can: no signal skipped or repeated while others are written', async () => {
+      const storage = await open(freshDir());
+      if (storage.readSignalsAfter === undefined) return storage.close();
+      const seen: string[] = [];
+      let cursor = 0;
+      const page = async (limit: number) => {
+        const items = await storage.readSignalsAfter!(cursor, { limit });
+        for (const item of items) {
+          assert.ok(item.seq > cursor, `seq ${item.seq} after cursor ${cursor}`);
+          cursor = item.seq;
+          seen.push(item.signal.id);
+        }
+        return items.length;
+      };
+      assert.equal(await storage.lastSignalSeq?.(), 0, 'lastSignalSeq of an empty storage');
+      const written: string[] = [];
+      for (let round = 0; round < 5; round++) {
+        // Signals of earlier dates and symbols arrive after later ones: write order is what pages follow.
+        const batch = [0, 1, 2].map((i) => sampleSignal(`s${round}-${i}`, { asOf: `2024-01-${String(10 - round).padStart(2, '0')}`, symbol: ['ZZZ', 'AAA', 'MMM'][i] }));
+        await Promise.all([...batch.map((s) => storage.save(s)), storage.flush?.()]);
+        written.push(...batch.map((s) => s.id));
+        await page(2);
+      }
+      while ((await page(2)) > 0);
+      assert.deepEqual(seen, written);
+      assert.equal(await storage.lastSignalSeq?.(), cursor, 'lastSignalSeq is the newest signal');
+      await storage.save(sampleSignal('s0-0'));
+      await storage.flush?.();
+      assert.equal(await page(10), 0, 'a signal saved again keeps its place');
+      const filtered = await storage.readSignalsAfter(0, { symbol: 'AAA', limit: 2 });
+      assert.deepEqual(filtered.map((item) => item.signal.id), ['s0-1', 's1-1']);
+      assert.deepEqual((await storage.readSignalsAfter(filtered[1].seq, { symbol: 'AAA', limit: 1 })).map((item) => item.signal.id), ['s2-1']);
       await storage.close();
     });
 

@@ -5,7 +5,7 @@ import { queryOnlyStorage } from '../../core/plugin-system/query-only-storage';
 import { writeError } from '../../core/util/disk-full';
 import { JsonLinesAppender, readJsonLines } from '../../core/util/json-lines';
 import type { Logger } from '../../core/util/logger';
-import { filterSignals } from './signal-filter';
+import { filterSignals, signalsAfter } from './signal-filter';
 
 interface JsonlOptions {
   path: string;
@@ -47,6 +47,12 @@ export default defineStoragePlugin<JsonlOptions>({
     const queries = {
       async querySignals(query: SignalQuery) {
         return filterSignals(latestById(readValues<Signal>(signalsFile, logger)).values(), query);
+      },
+      async readSignalsAfter(afterSeq: number, query: SignalQuery) {
+        return signalsAfter(latestById(readValues<Signal>(signalsFile, logger)).values(), afterSeq, query);
+      },
+      async lastSignalSeq() {
+        return latestById(readValues<Signal>(signalsFile, logger)).size;
       },
       async queryRuns() {
         return readValues<RunRecord>(runsFile, logger).reverse();

@@ -1,7 +1,7 @@
 import type { Signal } from '../../core/domain/domain';
 import { PLUGIN_API_VERSION, defineStoragePlugin } from '../../core/plugin-system/define-plugin';
 import type { RunRecord } from '../../core/plugin-system/plugin-contracts';
-import { filterSignals } from './signal-filter';
+import { filterSignals, signalsAfter } from './signal-filter';
 
 /** Keeps signals and runs in memory for the life of the run: tests, demos, A/B arms. */
 export default defineStoragePlugin({
@@ -28,6 +28,12 @@ export default defineStoragePlugin({
       },
       async querySignals(query) {
         return filterSignals(signals.values(), query);
+      },
+      async readSignalsAfter(afterSeq, query) {
+        return signalsAfter(signals.values(), afterSeq, query);
+      },
+      async lastSignalSeq() {
+        return signals.size;
       },
       async queryRuns() {
         return [...runs].reverse();

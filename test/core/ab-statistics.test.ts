@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { bootstrapDifference, holm, quantile } from '../../core/lab/ab-statistics';
+import { bootstrapDifference, holm } from '../../core/lab/ab-statistics';
+import { quantile } from '../../core/util/quantile';
 
 describe('A/B statistics', () => {
   it('interpolates quantiles', () => {

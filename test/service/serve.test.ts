@@ -3,7 +3,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { Connection } from '../../plugins/storage/sqlite/connection';
 import { ArgoError } from '../../core/errors/errors';
+import { CycleStats } from '../../core/engine/cycle-stats';
 import { LiveService } from '../../core/service/live-service';
+import { TradingSession } from '../../core/service/trading-session';
 import { createLogger } from '../../core/util/logger';
 import { ROOT, runCli, tempDir } from '../helpers';
 
@@ -102,10 +104,16 @@ describe('serve', function () {
     /** A run whose cycles end only when the test says so. */
     function heldRun() {
       const releases: (() => void)[] = [];
-      const run = { cycle: () => new Promise((resolve) => releases.push(() => resolve({ results: [], stats: {} }))) };
+      const stats = new CycleStats();
+      const run = { stats, cycle: () => new Promise((resolve) => releases.push(() => resolve({ results: [], stats: stats.report() }))) };
       return { run: run as never, release: () => releases.shift()?.() };
     }
-    const options = (every: string) => ({ schedule: { every, cron: '', timezone: 'UTC' }, historySize: 3, logger: createLogger('silent') });
+    const options = (every: string) => ({
+      schedule: { every, cron: '', timezone: 'UTC' },
+      session: new TradingSession({ calendar: 'always', holidays: [] }),
+      historySize: 3,
+      logger: createLogger('silent'),
+    });
 
     it('refuses a second cycle while one runs (ARGO_ERR_SERVICE_BUSY), and keeps a bounded history', async () => {
       const held = heldRun();

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ArgoError, isArgoError, messageOf } from '../../../core/errors/errors';
 import { PLUGIN_API_VERSION, defineStoragePlugin } from '../../../core/plugin-system/define-plugin';
-import type { RunRecord, SignalQuery, Storage } from '../../../core/plugin-system/plugin-contracts';
+import type { CommittedBatch, RunRecord, SignalQuery, Storage } from '../../../core/plugin-system/plugin-contracts';
 import { queryOnlyStorage } from '../../../core/plugin-system/query-only-storage';
 import { isDiskFull } from '../../../core/util/disk-full';
 import { Checkpointer } from './checkpointer';
@@ -121,21 +121,27 @@ async function openWriter(file: string, options: SqliteOptions): Promise<Connect
   }
 }
 
-function signalsSql(query: SignalQuery): { sql: string; params: unknown[] } {
+/** The rows of `query`; `afterSeq` pages in write order (rowid: a single writer hands them out ascending, and no row is deleted). */
+function signalsSql(query: SignalQuery, afterSeq?: number): { sql: string; params: unknown[] } {
   const where: string[] = [];
   const params: unknown[] = [];
+  if (afterSeq !== undefined) where.push('rowid > ?') && params.push(afterSeq);
+  if (query.id !== undefined) where.push('id = ?') && params.push(query.id);
   if (query.symbol !== undefined) where.push('symbol = ?') && params.push(query.symbol);
+  if (query.action !== undefined) where.push('action = ?') && params.push(query.action);
+  if (query.minConfidence !== undefined) where.push('confidence >= ?') && params.push(query.minConfidence);
   if (query.from !== undefined) where.push('as_of >= ?') && params.push(query.from);
   if (query.to !== undefined) where.push('as_of <= ?') && params.push(query.to);
   if (query.reasoningStatus !== undefined) where.push('reasoning_status = ?') && params.push(query.reasoningStatus);
   const filter = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
   const limit = query.limit === undefined ? '' : 'LIMIT ?';
   if (query.limit !== undefined) params.push(query.limit);
-  return { sql: `SELECT * FROM signals ${filter} ORDER BY as_of, symbol ${limit}`, params };
+  const order = afterSeq === undefined ? 'as_of, symbol' : 'rowid';
+  return { sql: `SELECT rowid AS seq, * FROM signals ${filter} ORDER BY ${order} ${limit}`, params };
 }
 
 /** The query side of the storage: a bounded pool of connections opened in `mode`. */
-function openQueries(file: string, options: SqliteOptions, mode: 'readonly' | 'immutable'): Pick<Storage, 'querySignals' | 'queryRuns' | 'close'> {
+function openQueries(file: string, options: SqliteOptions, mode: 'readonly' | 'immutable'): Pick<Storage, 'querySignals' | 'readSignalsAfter' | 'lastSignalSeq' | 'queryRuns' | 'close'> {
   const readers = genericPool.createPool(
     { create: () => Connection.open(file, mode, options.busyTimeoutMs), destroy: (connection) => connection.close() },
     { max: options.pool.readers, min: 0, idleTimeoutMillis: options.pool.idleMs, evictionRunIntervalMillis: Math.max(1000, options.pool.idleMs) },
@@ -146,6 +152,15 @@ function openQueries(file: string, options: SqliteOptions, mode: 'readonly' | 'i
       const { sql, params } = signalsSql(query);
       const rows = await readers.use((reader) => reader.all<SignalRow>(sql, params));
       return rows.map(rowToSignal);
+    },
+    async readSignalsAfter(afterSeq, query) {
+      const { sql, params } = signalsSql(query, afterSeq);
+      const rows = await readers.use((reader) => reader.all<SignalRow & { seq: number }>(sql, params));
+      return rows.map((row) => ({ seq: row.seq, signal: rowToSignal(row) }));
+    },
+    async lastSignalSeq() {
+      const [{ seq }] = await readers.use((reader) => reader.all<{ seq: number | null }>('SELECT max(rowid) AS seq FROM signals'));
+      return seq ?? 0;
     },
     async queryRuns() {
       const rows = await readers.use((reader) =>
@@ -200,10 +215,21 @@ export default defineStoragePlugin<SqliteOptions>({
     const writer = await openWriter(file, options);
     const queries = openQueries(file, options, 'readonly');
     const checkpointer = await Checkpointer.open(file, options.busyTimeoutMs, logger);
-    const queue = new WriteQueue(writer, { ...options, runId, deadLetterFile: `${file}.dead-letter.jsonl`, database: file, logger, onCommit: () => checkpointer.request() });
+    const committed = new Set<(batch: CommittedBatch) => void>();
+    const onCommit = (batch: CommittedBatch) => {
+      checkpointer.request();
+      for (const listener of committed) listener(batch);
+    };
+    const queue = new WriteQueue(writer, { ...options, runId, deadLetterFile: `${file}.dead-letter.jsonl`, database: file, logger, onCommit });
     let closed: Promise<void> | undefined;
     return {
       ...queries,
+      queueDepth: () => queue.length,
+      deadLetters: () => queue.deadLettered,
+      onCommit(listener) {
+        committed.add(listener);
+        return () => committed.delete(listener);
+      },
       save: (signal) => queue.enqueue({ kind: 'signal', signal }),
       saveRun: (run) => queue.enqueue({ kind: 'run', run }),
       updateReasoning: async (updates) => {

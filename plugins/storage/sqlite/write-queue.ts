@@ -5,7 +5,7 @@ import { LRUCache } from 'lru-cache';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Signal } from '../../../core/domain/domain';
 import { ArgoError, messageOf } from '../../../core/errors/errors';
-import type { ReasoningUpdate, RunRecord } from '../../../core/plugin-system/plugin-contracts';
+import type { CommittedBatch, ReasoningUpdate, RunRecord } from '../../../core/plugin-system/plugin-contracts';
 import { isDiskFull } from '../../../core/util/disk-full';
 import { InFlight } from '../../../core/util/in-flight';
 import { JsonLinesAppender } from '../../../core/util/json-lines';
@@ -40,8 +40,8 @@ export interface WriteQueueOptions {
   /** The database file, for saying who holds its lock while a write waits. */
   readonly database: string;
   readonly logger: Logger;
-  /** Called after every commit (the background checkpoint hangs on it). */
-  readonly onCommit?: () => void;
+  /** Called after every commit with its writes and duration (the background checkpoint and metrics hang on it). */
+  readonly onCommit?: (batch: CommittedBatch) => void;
 }
 
 /** Rows per multi-row INSERT: 16 columns × 2,000 rows stays below SQLite's 32,766 bound parameters. */
@@ -189,7 +189,9 @@ export class WriteQueue {
     for (;;) {
       const waiting = setTimeout(() => void this.#sayWaiting(), LOCK_WAIT_NOTICE_MS);
       try {
+        const started = performance.now();
         await this.#write(batch);
+        this.options.onCommit?.({ writes: batch.length, ms: performance.now() - started });
         for (const job of batch) job.resolve();
         return;
       } catch (error) {
@@ -244,7 +246,6 @@ export class WriteQueue {
     if (isOneStatement(batch)) {
       // One statement is its own transaction: atomic without BEGIN and COMMIT, two round trips saved.
       await Promise.all(await this.#insertAll(signals, storedAt));
-      this.options.onCommit?.();
       return;
     }
     // sqlite3 runs a prepared statement as soon as it is issued, beside the connection's own
@@ -259,7 +260,6 @@ export class WriteQueue {
       await this.writer.exec('ROLLBACK').catch(() => undefined);
       throw error;
     }
-    this.options.onCommit?.();
   }
 
   /** The statement for a reasoning update or a run record; signals are written by {@link WriteQueue.#insertAll}. */

@@ -1,0 +1,31 @@
+import { EventEmitter } from 'node:events';
+import type { Signal } from '../domain/domain';
+import type { ReasoningUpdate } from '../plugin-system/plugin-contracts';
+
+/** What a run tells listeners (a service's event stream) as it happens. */
+interface RunEventMap {
+  /** A signal the storage acknowledged: it is durable. */
+  stored: [Signal];
+  /** A deferred reasoning text the storage acknowledged. */
+  reasoning: [ReasoningUpdate];
+}
+
+/** The run's events. Listeners run inside the pipeline's callbacks: they must not throw. */
+export class RunEvents {
+  readonly #emitter = new EventEmitter();
+
+  constructor() {
+    // Every open event stream of a service listens; the count is theirs to bound.
+    this.#emitter.setMaxListeners(0);
+  }
+
+  emit<E extends keyof RunEventMap>(event: E, ...args: RunEventMap[E]): void {
+    this.#emitter.emit(event, ...args);
+  }
+
+  /** Listens to `event`; returns what stops listening. */
+  on<E extends keyof RunEventMap>(event: E, listener: (...args: RunEventMap[E]) => void): () => void {
+    this.#emitter.on(event, listener as (...args: unknown[]) => void);
+    return () => this.#emitter.off(event, listener as (...args: unknown[]) => void);
+  }
+}

@@ -1,0 +1,116 @@
+/**
+ * JSON schemas of the HTTP API: Fastify validates queries and params with them, serializes
+ * answers with them, and @fastify/swagger publishes them as the OpenAPI document.
+ */
+import { SYMBOL_PATTERN } from '../domain/symbols';
+
+const DATE = '^\\d{4}-\\d{2}-\\d{2}$';
+
+/** An object whose every listed property is required (answers always carry them). */
+function record(properties: Record<string, unknown>, extra: Record<string, unknown> = {}) {
+  return { type: 'object', required: Object.keys(properties), properties, ...extra } as const;
+}
+
+const counts = { type: 'object', additionalProperties: { type: 'number' } } as const;
+const anyObject = { type: 'object', additionalProperties: true } as const;
+const nullableNumber = { type: ['number', 'null'] } as const;
+
+export const errorSchema = record({ error: record({ code: { type: 'string' }, message: { type: 'string' } }) });
+
+export const signalSchema = record(
+  {
+    id: { type: 'string' },
+    symbol: { type: 'string' },
+    asOf: { type: 'string' },
+    action: { type: 'string', enum: ['BUY', 'SELL'] },
+    direction: { type: 'string', enum: ['LONG', 'SHORT', 'NEUTRAL'] },
+    confidence: { type: 'number' },
+    entry: { type: 'number' },
+    stop: { type: 'number' },
+    target: { type: 'number' },
+    regime: { type: 'string' },
+    reasoning: { type: 'string' },
+    reasoningStatus: { type: 'string', enum: ['done', 'pending', 'fallback'] },
+    contributions: counts,
+    sources: { type: 'array', items: anyObject },
+  },
+  { $id: 'Signal' },
+);
+
+export const signalsQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    symbol: { type: 'string', pattern: SYMBOL_PATTERN.source },
+    action: { type: 'string', enum: ['BUY', 'SELL'] },
+    from: { type: 'string', pattern: DATE },
+    to: { type: 'string', pattern: DATE },
+    minConfidence: { type: 'number', minimum: 0, maximum: 100 },
+    limit: { type: 'integer', minimum: 1, maximum: 10_000, default: 100 },
+    cursor: { type: 'string', pattern: '^\\d{1,15}$', description: 'The `next` of the previous page: signals stored after it, in write order.' },
+  },
+} as const;
+
+export const signalsPage = record({
+  signals: { type: 'array', items: { $ref: 'Signal#' } },
+  next: { type: 'string', description: 'The cursor after this page: pass it to get the signals stored since (it stays valid while new ones are written).' },
+});
+
+export const signalParams = record({ id: { type: 'string', minLength: 1, maxLength: 200 } });
+
+export const cycleSchema = record({
+  number: { type: 'integer' },
+  startedAt: { type: 'string' },
+  durationMs: { type: 'number' },
+  trigger: { type: 'string', enum: ['schedule', 'request'] },
+  symbols: { type: 'integer' },
+  signals: { type: 'integer' },
+  rejected: { type: 'integer' },
+  error: { type: ['string', 'null'] },
+  stats: { type: ['object', 'null'], additionalProperties: true },
+});
+
+export const cyclesQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { limit: { type: 'integer', minimum: 1, maximum: 100_000, default: 20 } },
+} as const;
+
+export const cyclesAnswer = record({
+  counters: record({
+    cycles: { type: 'integer' },
+    overruns: { type: 'integer' },
+    failures: { type: 'integer' },
+    closedSlots: { type: 'integer' },
+    reloads: { type: 'integer' },
+    cacheInvalidations: { type: 'integer' },
+    running: { type: 'boolean' },
+  }),
+  session: record({ open: { type: 'boolean' }, reason: { type: ['string', 'null'] } }),
+  cycles: { type: 'array', items: cycleSchema, description: 'The last cycles, newest first.' },
+});
+
+export const sourcesAnswer = record({
+  sources: {
+    type: 'array',
+    items: record({
+      source: { type: 'string' },
+      weight: { type: 'number' },
+      calls: counts,
+      latencyMs: record({ p50: nullableNumber, p95: nullableNumber }),
+      circuit: { type: 'string', enum: ['off', 'closed', 'open', 'half-open'] },
+    }),
+  },
+});
+
+export const runsAnswer = record({
+  runs: { type: 'array', items: record({ id: { type: 'string' }, configHash: { type: 'string' }, startedAt: { type: 'string' }, finishedAt: { type: 'string' }, stats: anyObject }) },
+});
+
+export const reloadAnswer = record({
+  changed: { type: 'boolean' },
+  configHash: { type: 'string' },
+  consensusCacheInvalidated: { type: 'boolean' },
+});
+
+export const readyAnswer = { type: 'object', properties: { ready: { type: 'boolean' }, reason: { type: 'string' } }, required: ['ready'] } as const;

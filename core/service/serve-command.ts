@@ -1,0 +1,94 @@
+import type { LoadedConfig } from '../config/config-loader';
+import { Run } from '../engine/run';
+import { ArgoError, isArgoError, messageOf } from '../errors/errors';
+import { apiAccess } from './api-access';
+import { buildHttpApi } from './http-api';
+import { LiveService } from './live-service';
+import { serviceMetrics } from './service-metrics';
+import { SignalStream } from './signal-stream';
+import { TradingSession } from './trading-session';
+
+/** What `serve` needs from the command line around it. */
+export interface ServeEnvironment {
+  /** Reads the config file and flags again (a reload); throws the coded error of an invalid one. */
+  readonly loadConfig: () => LoadedConfig;
+  /** Builds a run of `config` (a reload swaps it in). */
+  readonly createRun: (config: LoadedConfig) => Promise<Run>;
+  readonly println: (line: string) => void;
+}
+
+/** The parts of a config whose change makes cached consensus answers wrong: source weights and the consensus plugin with its options. */
+function consensusKey(config: LoadedConfig): string {
+  const { sources, consensus } = config.values;
+  return JSON.stringify([sources.map((s) => [s.name, s.weight]), consensus]);
+}
+
+/** A storage that can page signals in write order: `serve` needs it for cursors and the event stream. */
+function assertPaging(run: Run): void {
+  const storage = run.storage;
+  if (storage.readSignalsAfter === undefined || storage.lastSignalSeq === undefined) {
+    throw new ArgoError('ARGO_ERR_CONFIG_INVALID', `storage.plugin: "${run.config.values.storage.plugin}" cannot page signals in write order (readSignalsAfter, lastSignalSeq), which serve needs; use sqlite, jsonl or memory`);
+  }
+}
+
+/**
+ * `argo-signals serve` on `run`: the schedule, the HTTP API and its event stream, until
+ * `run` is asked to stop (SIGTERM, SIGINT). SIGHUP and POST /v1/reload load the config
+ * again; a valid one is swapped in between cycles, an invalid one is answered and the
+ * running one kept. Returns once the API is closed; the caller closes the last run.
+ */
+export async function serve(first: Run, env: ServeEnvironment): Promise<Run> {
+  const settings = first.config.values.service;
+  const access = apiAccess(settings, first.config.env);
+  if (access.token !== null) first.config.secrets.add(access.token);
+  assertPaging(first);
+  const logger = first.logger;
+  const service = new LiveService(first, { schedule: settings.schedule, session: new TradingSession(settings.session), historySize: settings.cycleHistory, logger });
+  const storageNow = () => service.run.storage as Parameters<typeof SignalStream.open>[0];
+  const stream = await SignalStream.open({ readSignalsAfter: (after, query) => storageNow().readSignalsAfter(after, query), lastSignalSeq: () => storageNow().lastSignalSeq() }, logger);
+  service.onRun((run) => {
+    run.events.on('stored', () => stream.signalsStored());
+    run.events.on('reasoning', (update) => stream.publish('reasoning', update));
+  });
+  service.onCycle((record) => stream.publish('cycle', record));
+
+  const reload = async () => {
+    const config = env.loadConfig();
+    const current = service.run.config;
+    if (config.hash === current.hash) return { changed: false, configHash: config.hash, consensusCacheInvalidated: false };
+    const invalidated = consensusKey(config) !== consensusKey(current);
+    await service.replaceRun(async () => {
+      const next = await env.createRun(config);
+      try {
+        assertPaging(next);
+      } catch (error) {
+        await next.close();
+        throw error;
+      }
+      return next;
+    }, invalidated);
+    logger.info({ configHash: config.hash, consensusCacheInvalidated: invalidated }, 'config reloaded');
+    return { changed: true, configHash: config.hash, consensusCacheInvalidated: invalidated };
+  };
+  const hangUp = () =>
+    void reload().catch((error: unknown) =>
+      logger.error({ err: isArgoError(error) ? error.message : messageOf(error) }, 'SIGHUP: the config was not reloaded; the running one stays'),
+    );
+
+  const api = await buildHttpApi(service, { access, stream, metrics: serviceMetrics(service), reload });
+  const address = await api.listen({ host: settings.host, port: settings.port });
+  logger.info({ address }, 'listening');
+  env.println(`listening on ${address}`);
+  process.on('SIGHUP', hangUp);
+  service.start();
+  try {
+    await first.whenStopRequested();
+  } finally {
+    process.off('SIGHUP', hangUp);
+    const finished = await service.stop(settings.shutdownMs);
+    if (!finished) logger.warn({ shutdownMs: settings.shutdownMs }, 'the cycle in progress did not finish within service.shutdownMs; what it acknowledged is stored');
+    stream.close();
+    await api.close();
+  }
+  return service.run;
+}
