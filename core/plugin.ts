@@ -40,6 +40,7 @@ export {
   type PluginSpec,
 } from './plugin-system/define-plugin';
 export type {
+  CommittedBatch,
   Consensus,
   EarlyExitStrategy,
   ExitDecision,
@@ -54,5 +55,6 @@ export type {
   SourceInfo,
   SourceRequest,
   Storage,
+  StoredSignal,
   WaveState,
 } from './plugin-system/plugin-contracts';

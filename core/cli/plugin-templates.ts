@@ -235,9 +235,10 @@ export default defineStoragePlugin({
           if (signal !== undefined) signals.set(id, { ...signal, reasoning, reasoningStatus: status });
         }
       },
-      async querySignals({ symbol, from, to, reasoningStatus, limit }) {
+      async querySignals({ id, symbol, action, minConfidence, from, to, reasoningStatus, limit }) {
         const matching = [...signals.values()]
-          .filter((s) => (symbol === undefined || s.symbol === symbol) && (from === undefined || s.asOf >= from) && (to === undefined || s.asOf <= to))
+          .filter((s) => (id === undefined || s.id === id) && (symbol === undefined || s.symbol === symbol) && (action === undefined || s.action === action))
+          .filter((s) => (minConfidence === undefined || s.confidence >= minConfidence) && (from === undefined || s.asOf >= from) && (to === undefined || s.asOf <= to))
           .filter((s) => reasoningStatus === undefined || s.reasoningStatus === reasoningStatus)
           .sort((a, b) => a.asOf.localeCompare(b.asOf) || a.symbol.localeCompare(b.symbol));
         return limit === undefined ? matching : matching.slice(0, limit);

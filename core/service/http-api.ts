@@ -41,7 +41,8 @@ function pagingStorage(service: LiveService): Required<Pick<Storage, 'readSignal
 
 /** Builds the API of `service` (not yet listening). */
 export async function buildHttpApi(service: LiveService, parts: HttpApiParts): Promise<FastifyInstance> {
-  const app = Fastify({ logger: false });
+  // Unknown query keys are refused, not silently dropped (Fastify's default removes them).
+  const app = Fastify({ logger: false, ajv: { customOptions: { removeAdditional: false } } });
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',

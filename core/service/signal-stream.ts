@@ -75,9 +75,13 @@ export class SignalStream {
     });
   }
 
-  /** Sends an event without an id (a reasoning text, a cycle's statistics) to every live client. */
+  /**
+   * Sends an event without an id (a reasoning text, a cycle's statistics) to every live
+   * client, after the signals already stored: a cycle's event comes after its signals.
+   */
   publish(event: 'reasoning' | 'cycle', data: unknown): void {
-    this.#broadcast(eventText(event, data));
+    const text = eventText(event, data);
+    this.#enqueue(async () => this.#broadcast(text));
   }
 
   /**

@@ -1,5 +1,4 @@
 import { expect } from 'chai';
-import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { Connection } from '../../plugins/storage/sqlite/connection';
 import { ArgoError } from '../../core/errors/errors';
@@ -7,36 +6,8 @@ import { CycleStats } from '../../core/engine/cycle-stats';
 import { LiveService } from '../../core/service/live-service';
 import { TradingSession } from '../../core/service/trading-session';
 import { createLogger } from '../../core/util/logger';
-import { ROOT, runCli, tempDir } from '../helpers';
-
-interface Serving {
-  readonly child: ChildProcess;
-  readonly url: string;
-  readonly exited: Promise<number | null>;
-  stderr(): string;
-}
-
-/** Starts `serve` in a child process on a free port and resolves once it prints its address. */
-function serve(dir: string, sets: readonly string[]): Promise<Serving> {
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'argo-signals.js'), 'serve', '--set', 'service.port=0', ...sets.flatMap((s) => ['--set', s])], { cwd: dir });
-  let stderr = '';
-  child.stderr!.on('data', (chunk) => (stderr += chunk));
-  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  return new Promise((resolve, reject) => {
-    let stdout = '';
-    child.stdout!.on('data', (chunk) => {
-      stdout += chunk;
-      const match = /listening on (http:\/\/\S+)/.exec(stdout);
-      if (match) resolve({ child, url: match[1], exited, stderr: () => stderr });
-    });
-    void exited.then((code) => reject(new Error(`serve exited with ${code} before listening: ${stderr}`)));
-  });
-}
-
-async function json(url: string, init?: RequestInit): Promise<{ status: number; body: any }> {
-  const response = await fetch(url, init);
-  return { status: response.status, body: await response.json() };
-}
+import { runCli, tempDir } from '../helpers';
+import { json, serve } from './serving';
 
 describe('serve', function () {
   this.timeout(60_000);
