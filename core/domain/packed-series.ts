@@ -11,23 +11,48 @@ const FIELDS = 5;
 export class PackedSeries {
   readonly symbol: string;
   readonly malformedRows: number;
-  /** Number of bars. */
-  readonly length: number;
-  readonly #dates: readonly string[];
-  readonly #values: Float64Array;
+  #length = 0;
+  readonly #dates: string[] = [];
+  /** Room for more bars than it holds once appended to, so a live series grows without copying every cycle. */
+  #values: Float64Array;
+  readonly #internedDates: Map<string, string>;
 
   private constructor(series: BarSeries, dates: Map<string, string>) {
     this.symbol = series.symbol;
     this.malformedRows = series.malformedRows;
-    this.length = series.bars.length;
-    const values = new Float64Array(this.length * FIELDS);
-    this.#dates = series.bars.map((bar, i) => {
-      values.set([bar.open, bar.high, bar.low, bar.close, bar.volume], i * FIELDS);
-      let date = dates.get(bar.date);
-      if (date === undefined) dates.set(bar.date, (date = bar.date));
-      return date;
-    });
-    this.#values = values;
+    this.#internedDates = dates;
+    this.#values = new Float64Array(series.bars.length * FIELDS);
+    this.#push(series.bars);
+  }
+
+  /** Number of bars. */
+  get length(): number {
+    return this.#length;
+  }
+
+  /**
+   * Adds `bars`, each dated after the last one held (a live cycle's new bars). The series
+   * stays the same object, so state plugins keep by it carries on with the new bars; views
+   * made before keep their length.
+   */
+  append(bars: readonly Bar[]): void {
+    const needed = (this.#length + bars.length) * FIELDS;
+    if (needed > this.#values.length) {
+      const grown = new Float64Array(Math.max(needed, this.#values.length * 2));
+      grown.set(this.#values);
+      this.#values = grown;
+    }
+    this.#push(bars);
+  }
+
+  #push(bars: readonly Bar[]): void {
+    for (const bar of bars) {
+      this.#values.set([bar.open, bar.high, bar.low, bar.close, bar.volume], this.#length * FIELDS);
+      let date = this.#internedDates.get(bar.date);
+      if (date === undefined) this.#internedDates.set(bar.date, (date = bar.date));
+      this.#dates.push(date);
+      this.#length++;
+    }
   }
 
   /** Packs `series`; `dates` interns date strings across the series of one run. */

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { container as rootContainer, type DependencyContainer } from 'tsyringe';
 import { BarView } from '../domain/bar-view';
+import type { Bar } from '../domain/domain';
 import { PackedSeries } from '../domain/packed-series';
 import type { LoadedConfig, ResolvedPlugin, ResolvedSource } from '../config/config-loader';
 import { pooledConsensus } from '../../workers/pooled-consensus';
@@ -381,6 +382,16 @@ export class Run {
     }
     const series: PackedSeries[] = [];
     for (const symbol of symbols) {
+      const known = this.#series.get(symbol);
+      if (known !== undefined && known.length > 0 && marketData.loadAfter !== undefined) {
+        const newer = await marketData.loadAfter(symbol, known.at(known.length - 1));
+        if (newer !== null) {
+          this.#appendBars(known, newer.bars);
+          this.stats.malformedRows += newer.malformedRows;
+          series.push(known);
+          continue;
+        }
+      }
       const loaded = await marketData.load(assertSymbol(symbol, 'symbols'));
       this.stats.malformedRows += loaded.malformedRows;
       if (loaded.bars.length === 0) {
@@ -388,12 +399,24 @@ export class Run {
         logger.warn({ symbol, malformedRows: loaded.malformedRows }, 'symbol has no bars (an empty or header-only file, or only malformed rows); it is not evaluated');
       }
       // Unchanged bars keep their series, so the state sources keep by it carries over to the next cycle.
-      const known = this.#series.get(symbol);
       const packed = known !== undefined && known.holds(loaded) ? known : PackedSeries.of(loaded, this.#dates);
       this.#series.set(symbol, packed);
       series.push(packed);
     }
     return series;
+  }
+
+  /** Adds the bars `loadAfter` gave, refusing any not dated after the last one held (they would break every view's order). */
+  #appendBars(series: PackedSeries, bars: readonly Bar[]): void {
+    let last = series.date(series.length - 1);
+    for (const bar of bars) {
+      if (!(bar.date > last)) {
+        const name = this.config.slots['market-data'].definition.name;
+        throw new ArgoError('ARGO_ERR_PLUGIN_CONTRACT', `market-data plugin "${name}": loadAfter(${series.symbol}) gave a bar dated ${bar.date}, not after ${last}`);
+      }
+      last = bar.date;
+    }
+    series.append(bars);
   }
 
   /** The full history of a symbol this run has loaded (for scoring outcomes after a replay). */

@@ -6,6 +6,7 @@ import type { BarView } from '../domain/bar-view';
 import type { OpinionHistory } from '../engine/opinion-history';
 import type {
   Action,
+  Bar,
   BarSeries,
   ConsensusResult,
   Opinion,
@@ -218,4 +219,11 @@ export interface MarketData {
   symbols(): Promise<string[]>;
   /** The full history of `symbol`, sorted by date with unique dates; the symbol is already validated. */
   load(symbol: string): Promise<BarSeries>;
+  /**
+   * Optional, for live cycles that should cost one new bar per symbol: the bars of `symbol`
+   * dated after `last` (the newest bar the run holds), sorted; none when nothing is new. Null
+   * when the history no longer continues from `last` (a file rewritten with revised bars):
+   * the run then loads the symbol in full with `load`.
+   */
+  loadAfter?(symbol: string, last: Bar): Promise<BarSeries | null>;
 }

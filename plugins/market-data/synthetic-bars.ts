@@ -8,6 +8,7 @@ interface SyntheticBarsOptions {
   symbols: string[];
   days: number;
   endDate: string;
+  barEveryMs: number;
 }
 
 /** Daily drift and volatility of each regime the generator switches between. */
@@ -20,6 +21,14 @@ const REGIMES = [
 
 /** Mean length of a regime in days. */
 const REGIME_DAYS = 45;
+
+/** The trading day (Monday to Friday) after `date`. */
+function nextTradingDay(date: string): string {
+  const day = new Date(`${date}T00:00:00Z`);
+  do day.setUTCDate(day.getUTCDate() + 1);
+  while (day.getUTCDay() === 0 || day.getUTCDay() === 6);
+  return day.toISOString().slice(0, 10);
+}
 
 function tradingDaysEndingAt(endDate: string, count: number): string[] {
   const dates: string[] = [];
@@ -34,11 +43,16 @@ function tradingDaysEndingAt(endDate: string, count: number): string[] {
 
 /** Seeded regime-switching daily bars: trends up and down, ranges, volatile spells. */
 export function syntheticBars(symbol: string, seed: number, dates: readonly string[]): Bar[] {
+  return dates.map(barGenerator(symbol, seed));
+}
+
+/** The bars of `symbol` one date at a time: the n-th call gives the n-th bar of {@link syntheticBars}, whatever the dates. */
+function barGenerator(symbol: string, seed: number): (date: string) => Bar {
   const random = seededRandom(seed, 'synthetic-bars', symbol);
   let regime = REGIMES[Math.floor(random() * REGIMES.length)];
   let close = 20 + random() * 180;
   const baseVolume = 2e5 + random() * 5e6;
-  return dates.map((date) => {
+  return (date) => {
     if (random() < 1 / REGIME_DAYS) regime = REGIMES[Math.floor(random() * REGIMES.length)];
     const open = close * (1 + normalDraw(random) * regime.volatility * 0.2);
     const ret = regime.drift + normalDraw(random) * regime.volatility;
@@ -47,13 +61,13 @@ export function syntheticBars(symbol: string, seed: number, dates: readonly stri
     const low = Math.min(open, close) * (1 - Math.abs(normalDraw(random)) * regime.volatility * 0.5);
     const volume = Math.round(baseVolume * Math.exp(normalDraw(random) * 0.3) * (1 + Math.abs(ret) / regime.volatility));
     return { date, open, high, low, close, volume };
-  });
+  };
 }
 
 /** Seeded synthetic daily bars: the demo's default and the benchmarks' generator. */
 export default defineMarketDataPlugin<SyntheticBarsOptions>({
   name: 'synthetic-bars',
-  version: '1.0.0',
+  version: '1.1.0',
   apiVersion: `^${PLUGIN_API_VERSION}`,
   description: 'Seeded, regime-switching daily OHLCV bars for demos, tests and benchmarks.',
   options: {
@@ -64,16 +78,41 @@ export default defineMarketDataPlugin<SyntheticBarsOptions>({
     },
     days: { doc: 'Trading days generated per symbol.', format: 'nat', default: 750 },
     endDate: { doc: 'Date of the last bar (YYYY-MM-DD).', format: String, default: '2024-12-31' },
+    barEveryMs: {
+      doc: 'Live demo: one more trading day is due every this many ms of the run clock after start (0: the series ends at endDate).',
+      format: 'nat',
+      default: 0,
+    },
   },
-  create({ options, seed }) {
+  create({ options, seed, now }) {
     if (!isIsoDate(options.endDate)) throw new ArgoError('ARGO_ERR_USAGE_DATE', `data.endDate: ${JSON.stringify(options.endDate)} is not YYYY-MM-DD`);
     const dates = tradingDaysEndingAt(options.endDate, options.days);
+    const started = now();
+    /** The dates due now: the history, then one trading day per `barEveryMs` since start. */
+    const dueDates = (): number => dates.length + (options.barEveryMs > 0 ? Math.floor((now() - started) / options.barEveryMs) : 0);
+    /** Per symbol, its generator and the dates it has produced, so a new bar costs one step. */
+    const live = new Map<string, { next: (date: string) => Bar; last: string; produced: number }>();
+    const produce = (state: { next: (date: string) => Bar; last: string; produced: number }, upTo: number): Bar[] => {
+      const bars: Bar[] = [];
+      for (; state.produced < upTo; state.produced++) {
+        state.last = state.produced < dates.length ? dates[state.produced] : nextTradingDay(state.last);
+        bars.push(state.next(state.last));
+      }
+      return bars;
+    };
     return {
       async symbols() {
         return [...options.symbols].sort();
       },
       async load(symbol) {
-        return { symbol, bars: syntheticBars(symbol, seed, dates), malformedRows: 0 };
+        const state = { next: barGenerator(symbol, seed), last: '', produced: 0 };
+        live.set(symbol, state);
+        return { symbol, bars: produce(state, dueDates()), malformedRows: 0 };
+      },
+      async loadAfter(symbol, last) {
+        const state = live.get(symbol);
+        if (state === undefined || state.last !== last.date) return null;
+        return { symbol, bars: produce(state, dueDates()), malformedRows: 0 };
       },
     };
   },

@@ -38,7 +38,7 @@ describe('run', () => {
     expect([...keys.values()].map((set) => set.size)).to.deep.equal([1, 1]);
   });
 
-  it('re-packs a series whose bars changed between cycles', async () => {
+  it('keeps a series that only gained bars between cycles, and re-packs one whose earlier bars changed', async () => {
     const dir = tempDir();
     const rows = ['date,open,high,low,close,volume', '2024-01-02,10,11,9,10,100', '2024-01-03,10,12,9,11,100'];
     writeFileSync(path.join(dir, 'AAA.csv'), rows.join('\n'));
@@ -49,7 +49,11 @@ describe('run', () => {
     await run.cycle();
     writeFileSync(path.join(dir, 'AAA.csv'), [...rows, '2024-01-04,11,12,10,12,100'].join('\n'));
     await run.cycle();
+    expect(keys.get('AAA')!.size, 'appended to: the same series').to.equal(1);
+    expect(run.seriesOf('AAA')!.length).to.equal(3);
+    writeFileSync(path.join(dir, 'AAA.csv'), [rows[0], '2024-01-02,10,11,9,10.5,100', rows[2], '2024-01-04,11,12,10,12,100'].join('\n'));
+    await run.cycle();
     await run.close();
-    expect(keys.get('AAA')!.size).to.equal(2);
+    expect(keys.get('AAA')!.size, 'revised: a new series').to.equal(2);
   });
 });

@@ -1,0 +1,94 @@
+import { expect } from 'chai';
+import { mkdirSync, rmdirSync } from 'node:fs';
+import path from 'node:path';
+import { Connection } from '../../plugins/storage/sqlite/connection';
+import { tempDir } from '../helpers';
+import { json, readEvents, serve } from './serving';
+
+/** Many symbols, a low bar, one symbol at a time and an LLM-like text of 100-300 ms each: a cycle of several seconds. */
+const SLOW = [
+  'data.symbols=' + Array.from({ length: 16 }, (_, i) => `S${String(i).padStart(2, '0')}`).join(','),
+  'consensus.minConfidence=1',
+  'concurrency=1',
+  'reasoning.explainer=simulated-llm',
+  'storage.batchSize=1',
+];
+
+async function storedSignals(dir: string): Promise<{ id: string; reasoning_status: string }[]> {
+  const reader = await Connection.open(path.join(dir, 'data', 'argo-signals.db'), 'readonly', 1000);
+  try {
+    return await reader.all<{ id: string; reasoning_status: string }>('SELECT id, reasoning_status FROM signals ORDER BY rowid');
+  } finally {
+    await reader.close();
+  }
+}
+
+describe('serve: stops and crashes', function () {
+  this.timeout(120_000);
+
+  it('on SIGTERM in the middle of a cycle lets it finish, stores every signal it acknowledged, and exits 143', async () => {
+    const dir = tempDir();
+    const service = await serve(dir, ['service.schedule.every=1h', 'reasoning.mode=sync', ...SLOW]);
+    const events = await readEvents(`${service.url}/v1/stream`);
+    const cycle = fetch(`${service.url}/v1/cycles`, { method: 'POST' }).then((r) => r.json());
+    // Mid-cycle for sure: two signals are durable, and at 100-300 ms a text, 14 symbols remain.
+    await events.until((received) => received.filter((e) => e.event === 'signal').length >= 2);
+    service.child.kill('SIGTERM');
+    const finished = (await cycle) as { signals: number; error: string | null };
+    expect(await service.exited, service.stderr()).to.equal(143);
+    expect(finished.error).to.equal(null);
+    const stored = await storedSignals(dir);
+    expect(stored).to.have.length(finished.signals);
+    const acknowledged = events.events.filter((e) => e.event === 'signal').map((e) => e.data.id);
+    expect(stored.map((s) => s.id)).to.include.members(acknowledged);
+    events.close();
+  });
+
+  it('after kill -9 loses no acknowledged signal, and the next start completes the reasoning left pending', async () => {
+    const dir = tempDir();
+    const slowTexts = ['reasoning.mode=deferred', 'reasoning.options.minLatencyMs=2000', 'reasoning.options.maxLatencyMs=2000', 'reasoning.deferred.concurrency=1'];
+    const first = await serve(dir, ['service.schedule.every=1h', ...SLOW, ...slowTexts]);
+    const cycle = await json(`${first.url}/v1/cycles`, { method: 'POST' });
+    expect(cycle.body.signals).to.be.greaterThan(3);
+    const acknowledged = (await json(`${first.url}/v1/signals?limit=1000`)).body.signals as { id: string; reasoningStatus: string }[];
+    expect(acknowledged).to.have.length(cycle.body.signals);
+    expect(acknowledged.filter((s) => s.reasoningStatus === 'pending').length, 'texts of 2 s, one at a time: most are pending').to.be.greaterThan(2);
+    first.child.kill('SIGKILL');
+    expect(await first.exited).to.equal(null);
+    const afterKill = await storedSignals(dir);
+    expect(afterKill.map((s) => s.id)).to.include.members(acknowledged.map((s) => s.id));
+    const second = await serve(dir, ['service.schedule.every=1h', ...SLOW, 'reasoning.mode=deferred', 'reasoning.options.minLatencyMs=1', 'reasoning.options.maxLatencyMs=2']);
+    try {
+      let pending = Infinity;
+      for (let tries = 0; tries < 400 && pending > 0; tries++) {
+        await new Promise((resolve) => setTimeout(resolve, 25));
+        pending = ((await json(`${second.url}/v1/signals?limit=1000`)).body.signals as { reasoningStatus: string }[]).filter((s) => s.reasoningStatus === 'pending').length;
+      }
+      expect(pending, 'texts left pending by the killed process').to.equal(0);
+    } finally {
+      second.child.kill('SIGTERM');
+      expect(await second.exited).to.equal(143);
+    }
+    expect((await storedSignals(dir)).map((s) => s.id)).to.deep.equal(afterKill.map((s) => s.id));
+  });
+
+  it('answers 503 on /readyz with the reason while cycles fail, and recovers when they pass', async () => {
+    const dir = tempDir();
+    const service = await serve(dir, ['service.schedule.every=1h', 'data.plugin=csv-bars', `data.dir=${dir}`]);
+    try {
+      expect((await json(`${service.url}/v1/cycles`, { method: 'POST' })).body.error).to.equal(null);
+      mkdirSync(path.join(dir, 'BOLT.csv'));
+      const failed = (await json(`${service.url}/v1/cycles`, { method: 'POST' })).body;
+      expect(failed.error).to.contain('BOLT');
+      const ready = await json(`${service.url}/readyz`);
+      expect([ready.status, ready.body.ready]).to.deep.equal([503, false]);
+      expect(ready.body.reason).to.contain('the last cycle failed').and.contain('BOLT');
+      rmdirSync(path.join(dir, 'BOLT.csv'));
+      expect((await json(`${service.url}/v1/cycles`, { method: 'POST' })).body.error).to.equal(null);
+      expect((await json(`${service.url}/readyz`)).body).to.deep.equal({ ready: true });
+    } finally {
+      service.child.kill('SIGTERM');
+      await service.exited;
+    }
+  });
+});
