@@ -1,4 +1,5 @@
 import type { Benchmark } from '../core/cli/main';
+import { cycleBench } from './cycle-bench';
 import { earlyExitBench } from './early-exit-bench';
 import { memoryBench } from './memory-bench';
 import { reasoningBench } from './reasoning-bench';
@@ -8,6 +9,7 @@ import { workersBench } from './workers-bench';
 
 /** The benchmarks `argo-signals bench <name>` can run. */
 export const benchmarks: Readonly<Record<string, Benchmark>> = {
+  cycle: cycleBench,
   'early-exit': earlyExitBench,
   memory: memoryBench,
   reasoning: reasoningBench,

@@ -10,12 +10,11 @@ import { ArgoError, messageOf } from '../core/errors/errors';
 import { createLogger } from '../core/util/logger';
 import sqlite from '../plugins/storage/sqlite';
 import { Connection } from '../plugins/storage/sqlite/connection';
-import { migrate } from '../plugins/storage/sqlite/schema';
-import { SIGNAL_COLUMNS, signalValues } from '../plugins/storage/sqlite/signal-rows';
+import { signalValues } from '../plugins/storage/sqlite/signal-rows';
+import { INSERT_ONE, freshDb } from './sqlite-bench-db';
 import { median } from './median';
 
 const RUN_ID = 'bench';
-const INSERT_ONE = `INSERT INTO signals (${SIGNAL_COLUMNS.join(',')}) VALUES (${SIGNAL_COLUMNS.map(() => '?').join(',')}) ON CONFLICT(id) DO NOTHING`;
 
 /** A realistic signal: five source outcomes, a reasoning sentence, contributions. */
 function benchSignal(i: number): Signal {
@@ -41,16 +40,6 @@ function benchSignal(i: number): Signal {
     contributions: { trend: 30, macd: 24, momentum: 15, volatility: 8, volume: 5.5 },
     sources,
   };
-}
-
-/** A new database with the schema; WAL unless `journal` says otherwise (the incumbent used SQLite's default). */
-async function freshDb(dir: string, name: string, journal: 'WAL' | 'DELETE' = 'WAL'): Promise<string> {
-  const file = path.join(dir, `${name}.db`);
-  const connection = await Connection.open(file, 'readwrite', 5000);
-  await connection.all(`PRAGMA journal_mode = ${journal}`);
-  await migrate(connection, file);
-  await connection.close();
-  return file;
 }
 
 function rowsPerSecond(rows: number, ms: number): number {
@@ -160,13 +149,13 @@ export async function storageBench(context: BenchmarkContext): Promise<unknown> 
   for (let run = 0; run < context.runs; run++) {
     const dir = mkdtempSync(path.join(tmpdir(), 'argo-bench-storage-'));
     try {
-      samples.naive.push(rowsPerSecond(naiveSignals.length, await connectionPerSignal(await freshDb(dir, 'naive', 'DELETE'), naiveSignals)));
-      samples.commitPerRow.push(rowsPerSecond(perRowSignals.length, await commitPerRow(await freshDb(dir, 'per-row'), perRowSignals)));
+      samples.naive.push(rowsPerSecond(naiveSignals.length, await connectionPerSignal(await freshDb(path.join(dir, 'naive.db'), 'DELETE'), naiveSignals)));
+      samples.commitPerRow.push(rowsPerSecond(perRowSignals.length, await commitPerRow(await freshDb(path.join(dir, 'per-row.db')), perRowSignals)));
       for (const size of [10, 100, 1000]) {
-        samples[`batch${size}`].push(rowsPerSecond(signals.length, await groupCommit(await freshDb(dir, `batch-${size}`), signals, size)));
+        samples[`batch${size}`].push(rowsPerSecond(signals.length, await groupCommit(await freshDb(path.join(dir, `batch-${size}.db`)), signals, size)));
       }
-      samples.betterSqlite3.push(rowsPerSecond(signals.length, betterSqlite(Database, await freshDb(dir, 'better'), signals)));
-      cycleTimes.push(...(await sixSignalCycles(await freshDb(dir, 'cycles'), 50)));
+      samples.betterSqlite3.push(rowsPerSecond(signals.length, betterSqlite(Database, await freshDb(path.join(dir, 'better.db')), signals)));
+      cycleTimes.push(...(await sixSignalCycles(await freshDb(path.join(dir, 'cycles.db')), 50)));
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -174,9 +174,13 @@ export class CycleStats {
     countIn(this.rejections, reason);
   }
 
+  /** Told of every stage that ends, with how long it took: for a benchmark that needs when, not only how long. */
+  onStage: ((stage: Stage, ms: number) => void) | null = null;
+
   /** Adds `ms` to the time of `stage`. */
   time(stage: Stage, ms: number): void {
     this.stageMs.set(stage, this.stageMs.get(stage)! + ms);
+    this.onStage?.(stage, ms);
   }
 
   /** A plain-object report, sorted for stable output. */
