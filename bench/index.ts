@@ -1,5 +1,4 @@
 import type { Benchmark } from '../core/cli/main';
-import { cycleBench } from './cycle-bench';
 import { earlyExitBench } from './early-exit-bench';
 import { memoryBench } from './memory-bench';
 import { reasoningBench } from './reasoning-bench';
@@ -9,11 +8,14 @@ import { workersBench } from './workers-bench';
 
 /** The benchmarks `argo-signals bench <name>` can run. */
 export const benchmarks: Readonly<Record<string, Benchmark>> = {
-  cycle: cycleBench,
+  // Loaded on demand: they bring the service (Fastify, prom-client) and HTTP servers, which would
+  // weigh on every command's start-up heap.
+  cycle: async (context) => (await import('./cycle-bench')).cycleBench(context),
   'early-exit': earlyExitBench,
   memory: memoryBench,
   reasoning: reasoningBench,
   replay: replayBench,
+  serve: async (context) => (await import('./serve-bench')).serveBench(context),
   storage: storageBench,
   workers: workersBench,
 };

@@ -68,6 +68,7 @@ export interface EngineConfig {
     session: { calendar: 'always' | 'nyse'; holidays: string[] };
     auth: { tokenEnv: string };
     metrics: { public: boolean };
+    pageCache: { maxBytes: number; ttlMs: number };
     allowUnauthenticated: boolean;
     shutdownMs: number;
     cycleHistory: number;
@@ -362,6 +363,10 @@ export function engineSchema(): convict.Schema<any> {
         },
       },
       metrics: { public: { doc: '`serve`: GET /metrics answers without the token.', format: Boolean, default: false } },
+      pageCache: {
+        maxBytes: { doc: '`serve`: bytes of serialized GET /v1/signals answers kept; they are dropped whenever signals are stored (0: off).', format: integerIn(0, 2 ** 31 - 1), default: 32 * 1024 * 1024 },
+        ttlMs: { doc: '`serve`: the longest a kept answer is served, for writers in other processes sharing the database.', format: integerIn(1, 3_600_000), default: 1000 },
+      },
       allowUnauthenticated: { doc: '`serve`: allow listening on a non-loopback address without a token.', format: Boolean, default: false },
       shutdownMs: { doc: '`serve`: on SIGTERM or SIGINT, how long the cycle in progress may take to finish.', format: integerIn(0, 3_600_000), default: 30_000 },
       cycleHistory: { doc: '`serve`: cycles kept for GET /v1/cycles.', format: integerIn(1, 100_000), default: 100 },

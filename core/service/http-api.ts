@@ -15,6 +15,7 @@ import { chartJsSource } from '../util/chart-js-source';
 import { authorized, needsToken, type ApiAccess } from './api-access';
 import * as schemas from './api-schemas';
 import type { LiveService } from './live-service';
+import type { PageCache } from './page-cache';
 import type { SignalStream } from './signal-stream';
 
 /** The body of every error answer: the coded error's code and message. */
@@ -27,6 +28,8 @@ export interface HttpApiParts {
   readonly access: ApiAccess;
   readonly stream: SignalStream;
   readonly metrics: Registry;
+  /** Serialized signal pages, dropped whenever signals are stored (see {@link PageCache}). */
+  readonly pages: PageCache;
   /** Reloads the config file (POST /v1/reload, SIGHUP). */
   readonly reload: () => Promise<{ changed: boolean; configHash: string; consensusCacheInvalidated: boolean }>;
 }
@@ -87,14 +90,17 @@ export async function buildHttpApi(service: LiveService, parts: HttpApiParts): P
     return { ready: true };
   });
 
-  app.get('/v1/signals', { schema: { ...secured, querystring: schemas.signalsQuery, response: { 200: schemas.signalsPage, ...errors } } }, async (request) => {
+  app.get('/v1/signals', { schema: { ...secured, querystring: schemas.signalsQuery, response: { 200: schemas.signalsPage, ...errors } } }, async (request, reply) => {
     const { cursor, ...query } = request.query as { symbol?: string; action?: Action; from?: string; to?: string; minConfidence?: number; limit: number; cursor?: string };
     if (query.from !== undefined && query.to !== undefined && query.from > query.to) {
       throw new ArgoError('ARGO_ERR_USAGE_DATE', `from ${query.from} is after to ${query.to}`);
     }
     const after = cursor === undefined ? 0 : Number(cursor);
-    const page = await pagingStorage(service).readSignalsAfter(after, query);
-    return { signals: page.map((item) => item.signal), next: String(page.at(-1)?.seq ?? after) };
+    const body = await parts.pages.get(request.url, async () => {
+      const page = await pagingStorage(service).readSignalsAfter(after, query);
+      return { signals: page.map((item) => item.signal), next: String(page.at(-1)?.seq ?? after) };
+    });
+    return reply.type('application/json; charset=utf-8').send(body);
   });
 
   app.get('/v1/signals/:id', { schema: { ...secured, params: schemas.signalParams, response: { 200: { $ref: 'Signal#' }, 404: schemas.errorSchema, ...errors } } }, async (request) => {

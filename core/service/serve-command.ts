@@ -4,6 +4,7 @@ import { ArgoError, isArgoError, messageOf } from '../errors/errors';
 import { apiAccess } from './api-access';
 import { buildHttpApi } from './http-api';
 import { LiveService } from './live-service';
+import { PageCache } from './page-cache';
 import { serviceMetrics } from './service-metrics';
 import { SignalStream } from './signal-stream';
 import { TradingSession } from './trading-session';
@@ -46,9 +47,17 @@ export async function serve(first: Run, env: ServeEnvironment): Promise<Run> {
   const service = new LiveService(first, { schedule: settings.schedule, session: new TradingSession(settings.session), historySize: settings.cycleHistory, logger });
   const storageNow = () => service.run.storage as Parameters<typeof SignalStream.open>[0];
   const stream = await SignalStream.open({ readSignalsAfter: (after, query) => storageNow().readSignalsAfter(after, query), lastSignalSeq: () => storageNow().lastSignalSeq() }, logger);
+  const pages = new PageCache(settings.pageCache.maxBytes, settings.pageCache.ttlMs);
   service.onRun((run) => {
-    run.events.on('stored', () => stream.signalsStored());
-    run.events.on('reasoning', (update) => stream.publish('reasoning', update));
+    pages.invalidate();
+    run.events.on('stored', () => {
+      pages.invalidate();
+      stream.signalsStored();
+    });
+    run.events.on('reasoning', (update) => {
+      pages.invalidate();
+      stream.publish('reasoning', update);
+    });
   });
   service.onCycle((record) => stream.publish('cycle', record));
 
@@ -75,7 +84,7 @@ export async function serve(first: Run, env: ServeEnvironment): Promise<Run> {
       logger.error({ err: isArgoError(error) ? error.message : messageOf(error) }, 'SIGHUP: the config was not reloaded; the running one stays'),
     );
 
-  const api = await buildHttpApi(service, { access, stream, metrics: serviceMetrics(service), reload });
+  const api = await buildHttpApi(service, { access, stream, pages, metrics: serviceMetrics(service), reload });
   const address = await api.listen({ host: settings.host, port: settings.port });
   logger.info({ address }, 'listening');
   env.println(`listening on ${address}`);

@@ -1,5 +1,6 @@
 import type { Bar } from '../../core/domain/domain';
 import { isIsoDate } from '../../core/domain/symbols';
+import { weekdaysAfter, weekdaysEndingAt } from '../../core/domain/weekdays';
 import { ArgoError } from '../../core/errors/errors';
 import { PLUGIN_API_VERSION, defineMarketDataPlugin } from '../../core/plugin-system/define-plugin';
 import { normalDraw, seededRandom } from '../../core/util/seeded-random';
@@ -21,25 +22,6 @@ const REGIMES = [
 
 /** Mean length of a regime in days. */
 const REGIME_DAYS = 45;
-
-/** The trading day (Monday to Friday) after `date`. */
-function nextTradingDay(date: string): string {
-  const day = new Date(`${date}T00:00:00Z`);
-  do day.setUTCDate(day.getUTCDate() + 1);
-  while (day.getUTCDay() === 0 || day.getUTCDay() === 6);
-  return day.toISOString().slice(0, 10);
-}
-
-function tradingDaysEndingAt(endDate: string, count: number): string[] {
-  const dates: string[] = [];
-  const day = new Date(`${endDate}T00:00:00Z`);
-  while (dates.length < count) {
-    const weekday = day.getUTCDay();
-    if (weekday !== 0 && weekday !== 6) dates.push(day.toISOString().slice(0, 10));
-    day.setUTCDate(day.getUTCDate() - 1);
-  }
-  return dates.reverse();
-}
 
 /** Seeded regime-switching daily bars: trends up and down, ranges, volatile spells. */
 export function syntheticBars(symbol: string, seed: number, dates: readonly string[]): Bar[] {
@@ -86,7 +68,7 @@ export default defineMarketDataPlugin<SyntheticBarsOptions>({
   },
   create({ options, seed, now }) {
     if (!isIsoDate(options.endDate)) throw new ArgoError('ARGO_ERR_USAGE_DATE', `data.endDate: ${JSON.stringify(options.endDate)} is not YYYY-MM-DD`);
-    const dates = tradingDaysEndingAt(options.endDate, options.days);
+    const dates = weekdaysEndingAt(options.endDate, options.days);
     const started = now();
     /** The dates due now: the history, then one trading day per `barEveryMs` since start. */
     const dueDates = (): number => dates.length + (options.barEveryMs > 0 ? Math.floor((now() - started) / options.barEveryMs) : 0);
@@ -95,7 +77,7 @@ export default defineMarketDataPlugin<SyntheticBarsOptions>({
     const produce = (state: { next: (date: string) => Bar; last: string; produced: number }, upTo: number): Bar[] => {
       const bars: Bar[] = [];
       for (; state.produced < upTo; state.produced++) {
-        state.last = state.produced < dates.length ? dates[state.produced] : nextTradingDay(state.last);
+        state.last = state.produced < dates.length ? dates[state.produced] : weekdaysAfter(state.last);
         bars.push(state.next(state.last));
       }
       return bars;

@@ -6,7 +6,7 @@ import type { Connection } from './connection';
  * i to i + 1. The version lives in `PRAGMA user_version`; a database from a newer version
  * is refused rather than guessed at.
  */
-const MIGRATIONS: readonly string[] = [
+export const MIGRATIONS: readonly string[] = [
   `CREATE TABLE signals (
      id TEXT PRIMARY KEY,
      run_id TEXT NOT NULL,
@@ -34,6 +34,9 @@ const MIGRATIONS: readonly string[] = [
      finished_at TEXT NOT NULL,
      stats TEXT NOT NULL
    );`,
+  // Version 2: pages of one symbol in write order (GET /v1/signals?symbol=…&cursor=…): an index
+  // on symbol alone is ordered by (symbol, rowid), a range scan for `symbol = ? AND rowid > ?`.
+  `CREATE INDEX signals_by_symbol_seq ON signals (symbol);`,
 ];
 
 /** The schema version this code writes. */

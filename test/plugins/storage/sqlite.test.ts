@@ -9,7 +9,7 @@ import { validateOptions } from '../../../core/plugin-system/plugin-loader';
 import { createLogger } from '../../../core/util/logger';
 import sqlite from '../../../plugins/storage/sqlite';
 import { Connection } from '../../../plugins/storage/sqlite/connection';
-import { SCHEMA_VERSION, migrate } from '../../../plugins/storage/sqlite/schema';
+import { MIGRATIONS, SCHEMA_VERSION, migrate } from '../../../plugins/storage/sqlite/schema';
 import { WriteQueue } from '../../../plugins/storage/sqlite/write-queue';
 import { ROOT, argoErrorOf, makeSignal, runCliAsUser, tempDir } from '../../helpers';
 import pino from 'pino';
@@ -248,6 +248,25 @@ describe('sqlite storage', () => {
       await reader.close();
       expect(version).to.equal(SCHEMA_VERSION);
     }
+  });
+
+  it('migrates a version-1 database (before the symbol index) keeping its signals, and pages it by symbol', async () => {
+    const file = path.join(tempDir(), 'old.db');
+    const old = await Connection.open(file, 'readwrite', 1000);
+    // Version 1 as released: the tables and two indexes, user_version 1.
+    await old.exec(`${MIGRATIONS[0]} PRAGMA user_version = 1;`);
+    await old.run(`INSERT INTO signals VALUES ('old', 'r', 'AAA', '2024-01-02', 'BUY', 'LONG', 80, 100, 96, 106, 'ranging', 'text', 'done', '{}', '[]', 'now')`);
+    await old.close();
+    const storage = await open(file);
+    await storage.save(makeSignal('new', 'AAA'));
+    await storage.flush?.();
+    expect((await storage.readSignalsAfter!(0, { symbol: 'AAA' })).map((s) => [s.seq, s.signal.id])).to.deep.equal([[1, 'old'], [2, 'new']]);
+    await storage.close();
+    const reader = await Connection.open(file, 'readonly', 1000);
+    const indexes = await reader.all<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'index' AND name = 'signals_by_symbol_seq'");
+    const [{ user_version: version }] = await reader.all<{ user_version: number }>('PRAGMA user_version');
+    await reader.close();
+    expect([version, indexes.length]).to.deep.equal([SCHEMA_VERSION, 1]);
   });
 
   it('names a lock as the cause when the database stays locked while it opens, not a read-only folder', async () => {
