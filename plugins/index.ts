@@ -2,6 +2,9 @@
 import type { PluginDefinition } from '../core/plugin-system/define-plugin';
 import csvBars from './market-data/csv-bars';
 import syntheticBars from './market-data/synthetic-bars';
+import alpacaBars from './market-data/providers/alpaca-bars';
+import binanceKlines from './market-data/providers/binance-klines';
+import massiveAggs from './market-data/providers/massive-aggs';
 import correlationAdjusted from './consensus/correlation-adjusted';
 import weighted from './consensus/weighted';
 import bound from './early-exit/bound';
@@ -27,6 +30,9 @@ import sqlite from './storage/sqlite';
 export const builtinPlugins: readonly PluginDefinition[] = [
   csvBars,
   syntheticBars,
+  alpacaBars,
+  binanceKlines,
+  massiveAggs,
   technicalTrend,
   technicalMomentum,
   technicalMacd,

@@ -7,7 +7,7 @@ import { parse } from 'csv-parse/sync';
 import { ArgoError, messageOf } from '../errors/errors';
 import { excerpt } from '../util/text-excerpt';
 import type { Bar } from './domain';
-import { isIsoDate } from './symbols';
+import { checkedBar, sortedBars } from './bar-check';
 
 const PRICE_COLUMNS = ['open', 'high', 'low', 'close', 'volume'] as const;
 
@@ -30,18 +30,7 @@ function columnIndex(header: readonly string[], file: string): ColumnIndex {
 
 /** A bar from one CSV row, or null when the row is malformed. */
 function rowToBar(row: readonly string[], index: ColumnIndex): Bar | null {
-  const date = (row[index.date] ?? '').trim().slice(0, 10);
-  if (!isIsoDate(date)) return null;
-  const values: number[] = [];
-  for (const column of PRICE_COLUMNS) {
-    const text = (row[index[column]] ?? '').trim();
-    const value = Number(text);
-    if (text === '' || !Number.isFinite(value) || value < 0) return null;
-    values.push(value);
-  }
-  const [open, high, low, close, volume] = values;
-  if (high < low || open <= 0 || close <= 0) return null;
-  return { date, open, high, low, close, volume };
+  return checkedBar((row[index.date] ?? '').trim().slice(0, 10), PRICE_COLUMNS.map((column) => row[index[column]] ?? ''));
 }
 
 /** Parses a daily-bar CSV: bars sorted by date, first of duplicate dates kept, and the count of rows skipped. */
@@ -62,14 +51,6 @@ export function parseBarsCsv(text: string, file: string): { bars: Bar[]; malform
   }
   if (rows.length === 0) throw new ArgoError('ARGO_ERR_DATA_HEADER', `${file}: the file is empty (expected a header row)`);
   const index = columnIndex(rows[0], file);
-  const byDate = new Map<string, Bar>();
-  let malformedRows = 0;
-  for (const row of rows.slice(1)) {
-    const bar = rowToBar(row, index);
-    if (bar === null || byDate.has(bar.date)) malformedRows++;
-    else byDate.set(bar.date, bar);
-  }
-  const bars = [...byDate.values()].sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0));
-  return { bars, malformedRows };
+  return sortedBars(rows.slice(1).map((row) => rowToBar(row, index)));
 }
 

@@ -73,6 +73,11 @@ export const ERROR_CODES = {
   ARGO_ERR_USAGE_DATE: { exitCode: 2, description: 'A date is not a real calendar date in YYYY-MM-DD form, or a range is reversed.' },
   ARGO_ERR_DATA_NOT_FOUND: { exitCode: 2, description: 'The data directory or the file of a requested symbol does not exist.' },
   ARGO_ERR_DATA_OUTSIDE: { exitCode: 2, description: 'A file in data.dir is a symbolic link to a file outside data.dir; it is not read.' },
+  ARGO_ERR_DATA_PROVIDER: {
+    exitCode: 1,
+    description: 'A market-data provider did not give bars: an HTTP error after the retries, a timeout, or a page that is not the documented JSON; names the provider and the URL (credentials removed).',
+  },
+  ARGO_ERR_DATA_CREDENTIALS: { exitCode: 2, description: 'A market-data provider needs a credential from an environment variable that is not set; names the variable.' },
   ARGO_ERR_DATA_HEADER: { exitCode: 1, description: 'A CSV file lacks a header naming the date, open, high, low, close and volume columns.' },
   ARGO_ERR_STORAGE_OPEN: {
     exitCode: 2,

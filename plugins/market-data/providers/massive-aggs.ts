@@ -1,0 +1,71 @@
+import type { Bar } from '../../../core/domain/domain';
+import { checkedBar, sortedBars } from '../../../core/domain/bar-check';
+import { ArgoError } from '../../../core/errors/errors';
+import { PLUGIN_API_VERSION, defineMarketDataPlugin } from '../../../core/plugin-system/define-plugin';
+import { ProviderClient, credential, malformedPage, safeUrl, type RequestPolicy } from './provider-client';
+import { dailyBarFinished, dateOf, perSymbol, policyOf, policyOptions } from './provider-options';
+
+interface MassiveOptions extends RequestPolicy {
+  baseUrl: string;
+  apiKeyEnv: string;
+  adjusted: boolean;
+  start: string;
+  symbols: string[];
+  pageLimit: number;
+}
+
+/**
+ * Daily aggregates from Massive, Polygon's API under its new name
+ * (`GET /v2/aggs/ticker/{t}/range/1/day/{from}/{to}`), pages followed through `next_url`. The
+ * key goes in `apiKey`; `next_url` is followed only on the configured host, so the key is
+ * never sent anywhere else.
+ */
+export default defineMarketDataPlugin<MassiveOptions>({
+  name: 'massive-aggs',
+  version: '1.0.0',
+  apiVersion: `^${PLUGIN_API_VERSION}`,
+  description: 'Daily aggregates from the Massive (formerly Polygon.io) API, paged through next_url.',
+  options: {
+    baseUrl: { doc: 'API base URL.', format: String, default: 'https://api.massive.com' },
+    apiKeyEnv: { doc: 'Environment variable holding the API key.', format: String, default: 'MASSIVE_API_KEY' },
+    adjusted: { doc: 'Split-adjusted prices.', format: Boolean, default: true },
+    start: { doc: 'First date of the history (YYYY-MM-DD).', format: String, default: '2016-01-01' },
+    symbols: { doc: 'What symbols() offers.', format: 'symbol-list', default: [] },
+    pageLimit: { doc: 'Base aggregates per request (Massive allows up to 50,000).', format: 'nat', default: 50_000 },
+    ...policyOptions(5, 'Requests a minute for the whole process (Massive free tier: 5; paid plans: set it higher).'),
+  },
+  create({ options, env, now }) {
+    const apiKey = credential(env, options.apiKeyEnv, 'apiKeyEnv', 'massive-aggs');
+    const client = new ProviderClient('massive-aggs', policyOf(options));
+    const origin = new URL(options.baseUrl).origin;
+    const withKey = (url: URL) => {
+      url.searchParams.set('apiKey', apiKey);
+      return url.toString();
+    };
+    const fetchBars = async (symbol: string, from: string) => {
+      const candidates: (Bar | null)[] = [];
+      const to = dateOf(now());
+      const first = new URL(`/v2/aggs/ticker/${encodeURIComponent(symbol)}/range/1/day/${from}/${to}`, options.baseUrl);
+      for (const [key, value] of Object.entries({ adjusted: String(options.adjusted), sort: 'asc', limit: String(options.pageLimit) })) first.searchParams.set(key, value);
+      for (let url: string | null = withKey(first); url !== null; ) {
+        const { body } = await client.getJson(url);
+        const page = body as { results?: unknown; next_url?: unknown; status?: unknown };
+        if (typeof page !== 'object' || page === null || (page.results !== undefined && !Array.isArray(page.results))) throw malformedPage('massive-aggs', url, '"results" is not a list');
+        for (const agg of (page.results ?? []) as { t?: unknown; o: unknown; h: unknown; l: unknown; c: unknown; v: unknown }[]) {
+          if (typeof agg?.t !== 'number') {
+            candidates.push(null);
+            continue;
+          }
+          if (!dailyBarFinished(agg.t, now())) continue;
+          candidates.push(checkedBar(dateOf(agg.t), [agg.o, agg.h, agg.l, agg.c, agg.v]));
+        }
+        if (typeof page.next_url !== 'string' || page.next_url === '') break;
+        const next = new URL(page.next_url);
+        if (next.origin !== origin) throw new ArgoError('ARGO_ERR_DATA_PROVIDER', `massive-aggs: ${safeUrl(url)}: next_url points to ${next.origin}, not ${origin}; not followed (the key would go there)`);
+        url = withKey(next);
+      }
+      return { symbol, ...sortedBars(candidates) };
+    };
+    return perSymbol(options.symbols, options.start, fetchBars);
+  },
+});

@@ -1,0 +1,143 @@
+/**
+ * HTTP for the market-data providers: one Bottleneck limiter per provider for the whole
+ * process (every instance and request of a provider shares its documented limit), retries with
+ * jittered exponential backoff on 429, 5xx, timeouts and truncated bodies that never come
+ * before a `Retry-After`, a timeout per request through AbortSignal, and errors that name the
+ * provider and the URL without its credentials.
+ */
+import Bottleneck from 'bottleneck';
+import { ArgoError, messageOf } from '../../../core/errors/errors';
+
+/** A provider's documented limits, and how hard a request is retried. */
+export interface RequestPolicy {
+  /** Requests (or request weight) a minute. */
+  readonly perMinute: number;
+  readonly maxConcurrent: number;
+  readonly timeoutMs: number;
+  readonly retries: number;
+  readonly retryBaseMs: number;
+}
+
+/** A failure worth another try, with the delay the server asked for. */
+class Retryable extends Error {
+  constructor(
+    message: string,
+    readonly retryAfterMs: number,
+    readonly policy: RequestPolicy,
+  ) {
+    super(message);
+  }
+}
+
+const LIMITERS = new Map<string, Bottleneck>();
+
+/** How long `Retry-After` (seconds or an HTTP date) asks to wait, 0 without one. */
+export function retryAfterMs(header: string | null, now = Date.now()): number {
+  if (header === null || header.trim() === '') return 0;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const at = Date.parse(header);
+  return Number.isNaN(at) ? 0 : Math.max(0, at - now);
+}
+
+/** The provider's limiter, made once per process; a later instance's limits replace the earlier ones. */
+function limiterOf(provider: string, policy: RequestPolicy): Bottleneck {
+  const settings = {
+    maxConcurrent: policy.maxConcurrent,
+    reservoir: policy.perMinute,
+    reservoirRefreshAmount: policy.perMinute,
+    reservoirRefreshInterval: 60_000,
+  };
+  let limiter = LIMITERS.get(provider);
+  if (limiter !== undefined) {
+    limiter.updateSettings(settings);
+    return limiter;
+  }
+  limiter = new Bottleneck(settings);
+  limiter.on('failed', (error: unknown, job: { retryCount: number }) => {
+    if (!(error instanceof Retryable) || job.retryCount >= error.policy.retries) return undefined;
+    const backoff = error.policy.retryBaseMs * 2 ** job.retryCount * (0.5 + Math.random() / 2);
+    return Math.max(error.retryAfterMs, backoff);
+  });
+  LIMITERS.set(provider, limiter);
+  return limiter;
+}
+
+/** `url` as it may be printed: query parameters that carry a credential removed. */
+export function safeUrl(url: string): string {
+  const parsed = new URL(url);
+  for (const name of [...parsed.searchParams.keys()]) if (/key|token|secret|signature|password/i.test(name)) parsed.searchParams.set(name, 'REDACTED');
+  return parsed.toString();
+}
+
+/** What a successful request gave. */
+export interface ProviderAnswer {
+  readonly body: unknown;
+  readonly headers: Headers;
+}
+
+/** The HTTP side of one provider plugin instance. */
+export class ProviderClient {
+  readonly #limiter: Bottleneck;
+
+  constructor(
+    readonly provider: string,
+    private readonly policy: RequestPolicy,
+    private readonly headers: Readonly<Record<string, string>> = {},
+  ) {
+    this.#limiter = limiterOf(provider, policy);
+  }
+
+  /** The limiter shared by every request of this provider (binance syncs it with the weight the server reports). */
+  get limiter(): Bottleneck {
+    return this.#limiter;
+  }
+
+  /** GETs `url` as JSON through the provider's limiter; `weight` is what the request costs against the limit. */
+  async getJson(url: string, weight = 1): Promise<ProviderAnswer> {
+    try {
+      return await this.#limiter.schedule({ weight }, () => this.#attempt(url));
+    } catch (error) {
+      if (error instanceof ArgoError) throw error;
+      throw new ArgoError('ARGO_ERR_DATA_PROVIDER', `${this.provider}: ${safeUrl(url)}: ${messageOf(error)} (after ${this.policy.retries} retries)`, { cause: error });
+    }
+  }
+
+  async #attempt(url: string): Promise<ProviderAnswer> {
+    let response: Response;
+    try {
+      response = await fetch(url, { headers: this.headers, signal: AbortSignal.timeout(this.policy.timeoutMs) });
+    } catch (error) {
+      const timedOut = (error as Error).name === 'TimeoutError';
+      throw new Retryable(timedOut ? `no answer within ${this.policy.timeoutMs} ms` : `request failed: ${messageOf(error)}`, 0, this.policy);
+    }
+    if (response.status === 429 || response.status >= 500) {
+      await response.body?.cancel();
+      throw new Retryable(`HTTP ${response.status}`, retryAfterMs(response.headers.get('retry-after')), this.policy);
+    }
+    const text = await response.text().catch((error: unknown) => {
+      throw new Retryable(`the body was cut off: ${messageOf(error)}`, 0, this.policy);
+    });
+    if (!response.ok) {
+      throw new ArgoError('ARGO_ERR_DATA_PROVIDER', `${this.provider}: ${safeUrl(url)}: HTTP ${response.status}: ${text.slice(0, 200).replace(/\s+/g, ' ')}`);
+    }
+    try {
+      return { body: JSON.parse(text), headers: response.headers };
+    } catch {
+      // A body cut short in transit is the usual cause: worth another try.
+      throw new Retryable(`the page is not JSON (${text.length} bytes, cut short?)`, 0, this.policy);
+    }
+  }
+}
+
+/** The credential in variable `name`, or ARGO_ERR_DATA_CREDENTIALS naming it and the option that names it. */
+export function credential(env: Readonly<Record<string, string | undefined>>, name: string, option: string, provider: string): string {
+  const value = env[name]?.trim() ?? '';
+  if (value === '') throw new ArgoError('ARGO_ERR_DATA_CREDENTIALS', `data.${option}: ${provider} needs the environment variable ${name}, which is not set`);
+  return value;
+}
+
+/** ARGO_ERR_DATA_PROVIDER for a page that is valid JSON but not the provider's documented shape. */
+export function malformedPage(provider: string, url: string, what: string): ArgoError {
+  return new ArgoError('ARGO_ERR_DATA_PROVIDER', `${provider}: ${safeUrl(url)}: the page is not the documented shape: ${what}`);
+}

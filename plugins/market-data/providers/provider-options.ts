@@ -1,0 +1,46 @@
+import type { BarSeries } from '../../../core/domain/domain';
+import type { MarketData } from '../../../core/plugin-system/plugin-contracts';
+import type { RequestPolicy } from './provider-client';
+
+/** The request-policy options every provider plugin has, with the provider's documented limit as the default. */
+export function policyOptions(perMinute: number, perMinuteDoc: string) {
+  return {
+    perMinute: { doc: perMinuteDoc, format: 'nat', default: perMinute },
+    maxConcurrent: { doc: 'Requests in flight at once, for the whole process.', format: 'nat', default: 4 },
+    timeoutMs: { doc: 'A request that has not answered after this many ms is aborted (and retried).', format: 'nat', default: 10_000 },
+    retries: { doc: 'Retries of a request after 429, 5xx, a timeout or a cut-off body.', format: 'nat', default: 4 },
+    retryBaseMs: { doc: 'First retry delay (doubled each retry, with jitter; never before Retry-After).', format: 'nat', default: 500 },
+  } as const;
+}
+
+/** The policy part of a provider's options. */
+export function policyOf(options: RequestPolicy): RequestPolicy {
+  const { perMinute, maxConcurrent, timeoutMs, retries, retryBaseMs } = options;
+  return { perMinute, maxConcurrent, timeoutMs, retries, retryBaseMs };
+}
+
+/** The day after `date` (UTC). */
+export function dayAfter(date: string): string {
+  return new Date(Date.parse(`${date}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+}
+
+/** The date of `ms` since the epoch (UTC). */
+export function dateOf(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10);
+}
+
+/** A daily bar that opened at `openMs` is final once a whole day has passed: the session that makes it has ended. */
+export function dailyBarFinished(openMs: number, now: number): boolean {
+  return now >= openMs + 86_400_000;
+}
+
+/** The market data of a provider asked one symbol at a time: the history from `start`, then what came after the last bar held. */
+export function perSymbol(symbols: readonly string[], start: string, fetchBars: (symbol: string, from: string) => Promise<BarSeries>): MarketData {
+  return {
+    async symbols() {
+      return [...symbols].sort();
+    },
+    load: (symbol) => fetchBars(symbol, start),
+    loadAfter: (symbol, last) => fetchBars(symbol, dayAfter(last.date)),
+  };
+}

@@ -1,0 +1,163 @@
+import { expect } from 'chai';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { loadConfig } from '../../../core/config/config-loader';
+import { parseBarsCsv } from '../../../core/domain/bars-csv';
+import type { Bar } from '../../../core/domain/domain';
+import { Run } from '../../../core/engine/run';
+import type { PluginDefinition } from '../../../core/plugin-system/define-plugin';
+import type { MarketData } from '../../../core/plugin-system/plugin-contracts';
+import { testContext } from '../../../core/testing/test-context';
+import { createLogger } from '../../../core/util/logger';
+import { weekdaysEndingAt } from '../../../core/domain/weekdays';
+import alpacaBars from '../../../plugins/market-data/providers/alpaca-bars';
+import binanceKlines from '../../../plugins/market-data/providers/binance-klines';
+import massiveAggs from '../../../plugins/market-data/providers/massive-aggs';
+import { syntheticBars } from '../../../plugins/market-data/synthetic-bars';
+import { argoErrorOf, builtinRegistry, findRealData, tempDir } from '../../helpers';
+import { alpacaServer, binanceServer, massiveServer, type ProviderServer } from './provider-servers';
+
+const SYMBOLS = ['AAPL', 'ABBV', 'ADBE'];
+const KEYS = { id: 'PKTEST0123456789', secret: 'sk-alpaca-secret-5f2e9c1d7a' };
+const MASSIVE_KEY = 'mk-massive-key-8c41b2e7f0';
+const ENV = { APCA_API_KEY_ID: KEYS.id, APCA_API_SECRET_KEY: KEYS.secret, MASSIVE_API_KEY: MASSIVE_KEY };
+/** Fast retries for tests; the limits stay far above what a test asks. */
+const POLICY = { perMinute: 100_000, retryBaseMs: 10, timeoutMs: 300 };
+
+/** The bars of SYMBOLS: the real files when ../shared/data is there, generated ones (written as CSV) otherwise. */
+function sourceBars(): { dir: string; bars: Map<string, Bar[]>; first: string } {
+  const real = findRealData();
+  const dir = real ?? tempDir();
+  const bars = new Map<string, Bar[]>();
+  for (const symbol of SYMBOLS) {
+    if (real === undefined) {
+      const generated = syntheticBars(symbol, 3, weekdaysEndingAt('2018-02-07', 1259));
+      writeFileSync(path.join(dir, `${symbol}.csv`), ['date,open,high,low,close,volume', ...generated.map((b) => [b.date, b.open, b.high, b.low, b.close, b.volume].join(','))].join('\n'));
+    }
+    bars.set(symbol, parseBarsCsv(readFileSync(path.join(dir, `${symbol}.csv`), 'utf8'), symbol).bars);
+  }
+  return { dir, bars, first: bars.get('AAPL')![0].date };
+}
+
+const { dir: CSV_DIR, bars: BARS, first: FIRST } = sourceBars();
+
+async function open(definition: PluginDefinition<'market-data'>, options: Record<string, unknown>, env: Record<string, string> = ENV): Promise<MarketData> {
+  return (await definition.create(testContext(definition, { options: { ...POLICY, start: FIRST, ...options }, env }))) as MarketData;
+}
+
+describe('market data from provider APIs (local servers speaking their documented JSON)', function () {
+  this.timeout(60_000);
+  const servers: ProviderServer[] = [];
+  const serve = async (server: Promise<ProviderServer>) => {
+    const started = await server;
+    servers.push(started);
+    return started;
+  };
+  afterEach(async () => {
+    await Promise.all(servers.splice(0).map((s) => s.close()));
+  });
+
+  it('alpaca-bars: fetches the universe together over many pages, a symbol continuing across pages, with its keys in headers', async () => {
+    const server = await serve(alpacaServer(BARS, 700, KEYS));
+    const data = await open(alpacaBars, { baseUrl: server.url, symbols: SYMBOLS });
+    for (const symbol of SYMBOLS) expect((await data.load(symbol)).bars, symbol).to.deep.equal(BARS.get(symbol));
+    const total = SYMBOLS.reduce((n, s) => n + BARS.get(s)!.length, 0);
+    expect(server.requests).to.have.length(Math.ceil(total / 700));
+    expect(server.requests.length).to.be.at.least(3);
+    // 700 is not a multiple of any symbol's bar count: some page ends in the middle of a symbol.
+    expect(BARS.get('AAPL')!.length % 700).to.not.equal(0);
+    expect(new URL(server.requests[0].url, server.url).searchParams.get('symbols')).to.equal(SYMBOLS.join(','));
+  });
+
+  it('binance-klines: pages by startTime over arrays with prices as strings', async () => {
+    const server = await serve(binanceServer(BARS));
+    const data = await open(binanceKlines, { baseUrl: server.url, pageLimit: 400 });
+    expect((await data.load('AAPL')).bars).to.deep.equal(BARS.get('AAPL'));
+    expect(server.requests.length).to.equal(Math.floor(BARS.get('AAPL')!.length / 400) + 1);
+    const starts = server.requests.map((r) => Number(new URL(r.url, server.url).searchParams.get('startTime')));
+    expect(starts).to.deep.equal([...starts].sort((a, b) => a - b));
+  });
+
+  it('massive-aggs: follows next_url with the key added, and never prints the key', async () => {
+    const server = await serve(massiveServer(BARS, 500, MASSIVE_KEY));
+    const data = await open(massiveAggs, { baseUrl: server.url });
+    expect((await data.load('ABBV')).bars).to.deep.equal(BARS.get('ABBV'));
+    expect(server.requests.length).to.be.at.least(3);
+    expect(server.requests.every((r) => r.url.includes(`apiKey=${MASSIVE_KEY}`))).to.equal(true);
+    server.faults.push({ status: 500 }, { status: 500 }, { status: 500 }, { status: 500 }, { status: 500 });
+    const error = await argoErrorOf(() => open(massiveAggs, { baseUrl: server.url, retries: 4 }).then((d) => d.load('ABBV')));
+    expect(error.code).to.equal('ARGO_ERR_DATA_PROVIDER');
+    expect(error.message).to.contain('massive-aggs').and.contain(server.url).and.contain('HTTP 500').and.not.contain(MASSIVE_KEY);
+  });
+
+  it('waits as long as Retry-After asks after a 429 (no request before it), and retries a 500', async () => {
+    const server = await serve(alpacaServer(BARS, 100_000, KEYS));
+    const data = await open(alpacaBars, { baseUrl: server.url });
+    server.faults.push({ status: 429, retryAfter: '1' }, { status: 500 });
+    expect((await data.load('ADBE')).bars).to.deep.equal(BARS.get('ADBE'));
+    const [limited, failed, answered] = server.requests;
+    expect(failed.at - limited.at, 'the retry after the 429').to.be.at.least(1000);
+    expect(answered.at).to.be.at.least(failed.at);
+    expect(server.requests).to.have.length(3);
+  });
+
+  it('retries a cut-off body and a request that hangs past its timeout', async () => {
+    const server = await serve(alpacaServer(BARS, 100_000, KEYS));
+    const data = await open(alpacaBars, { baseUrl: server.url });
+    server.faults.push('truncate', 'hang');
+    expect((await data.load('AAPL')).bars).to.deep.equal(BARS.get('AAPL'));
+    expect(server.requests).to.have.length(3);
+    server.faults.push('hang', 'hang');
+    const error = await argoErrorOf(() => open(alpacaBars, { baseUrl: server.url, retries: 1 }).then((d) => d.load('AAPL')));
+    expect(error.message).to.contain('alpaca-bars').and.contain('no answer within 300 ms').and.not.contain(KEYS.secret);
+  });
+
+  it('skips and counts a bar with high below low; an unknown symbol has no bars (binance: a coded error naming it)', async () => {
+    const broken = new Map(BARS);
+    const aapl = [...BARS.get('AAPL')!];
+    aapl[10] = { ...aapl[10], high: aapl[10].low - 1 };
+    broken.set('AAPL', aapl);
+    const server = await serve(massiveServer(broken, 100_000, MASSIVE_KEY));
+    const loaded = await (await open(massiveAggs, { baseUrl: server.url })).load('AAPL');
+    expect(loaded.malformedRows).to.equal(1);
+    expect(loaded.bars).to.deep.equal(BARS.get('AAPL')!.filter((_, i) => i !== 10));
+    expect((await (await open(massiveAggs, { baseUrl: server.url })).load('NOPE')).bars).to.deep.equal([]);
+    const alpaca = await serve(alpacaServer(BARS, 1000, KEYS));
+    expect((await (await open(alpacaBars, { baseUrl: alpaca.url })).load('NOPE')).bars).to.deep.equal([]);
+    const binance = await serve(binanceServer(BARS));
+    const error = await argoErrorOf(() => open(binanceKlines, { baseUrl: binance.url }).then((d) => d.load('NOPE')));
+    expect(error.message).to.contain('binance-klines').and.contain('symbol=NOPE').and.contain('Invalid symbol');
+  });
+
+  it('refuses to start without its credentials, naming the variable', async () => {
+    expect((await argoErrorOf(() => open(alpacaBars, {}, { APCA_API_KEY_ID: 'x' }))).message).to.contain('APCA_API_SECRET_KEY');
+    const error = await argoErrorOf(() => open(massiveAggs, { apiKeyEnv: 'MY_MASSIVE_KEY' }, {}));
+    expect([error.code, error.exitCode]).to.deep.equal(['ARGO_ERR_DATA_CREDENTIALS', 2]);
+    expect(error.message).to.contain('MY_MASSIVE_KEY').and.contain('data.apiKeyEnv');
+  });
+
+  it('a replay through each provider gives the same signals as the CSV replay of the same bars', async () => {
+    const replay = async (values: Record<string, unknown>) => {
+      const run = await Run.create(
+        loadConfig(builtinRegistry(), { values: { symbols: SYMBOLS, 'storage.plugin': 'memory', 'consensus.minConfidence': 60, ...values }, env: ENV }),
+        createLogger('silent'),
+      );
+      try {
+        const { results } = await run.replay({ from: '2017-01-01', to: '2017-12-31', keepResults: true });
+        return results.map((r) => `${r.symbol} ${r.asOf} ${r.signal?.id ?? r.rejection}`);
+      } finally {
+        await run.close();
+      }
+    };
+    const csv = await replay({ 'data.dir': CSV_DIR });
+    expect(csv.filter((line) => !line.includes('early-exit') && !line.includes('below')).length).to.be.greaterThan(10);
+    const alpaca = await serve(alpacaServer(BARS, 1000, KEYS));
+    const binance = await serve(binanceServer(BARS));
+    const massive = await serve(massiveServer(BARS, 1000, MASSIVE_KEY));
+    const common = { ...POLICY, 'data.start': FIRST };
+    const prefixed = (values: Record<string, unknown>) => Object.fromEntries(Object.entries({ ...common, ...values }).map(([k, v]) => [k.startsWith('data.') ? k : `data.${k}`, v]));
+    expect(await replay(prefixed({ 'data.plugin': 'alpaca-bars', 'data.baseUrl': alpaca.url, 'data.symbols': SYMBOLS }))).to.deep.equal(csv);
+    expect(await replay(prefixed({ 'data.plugin': 'binance-klines', 'data.baseUrl': binance.url }))).to.deep.equal(csv);
+    expect(await replay(prefixed({ 'data.plugin': 'massive-aggs', 'data.baseUrl': massive.url }))).to.deep.equal(csv);
+  });
+});
