@@ -208,6 +208,7 @@ export class Run {
     try {
       const { slots } = config;
       const marketData = await build(slots['market-data']);
+      if (marketData.close) closers.push(() => marketData.close!());
       const workers = config.values.workers;
       const pool = WORKER_STAGES.some((stage) => workers.mode[stage] !== 'inline') ? new WorkerPool(workers) : null;
       if (pool !== null) closers.push(() => pool.close());

@@ -226,4 +226,6 @@ export interface MarketData {
    * the run then loads the symbol in full with `load`.
    */
   loadAfter?(symbol: string, last: Bar): Promise<BarSeries | null>;
+  /** Called once when the run closes (a cache file to close). */
+  close?(): Promise<void>;
 }

@@ -2,9 +2,10 @@ import type { Bar, BarSeries } from '../../../core/domain/domain';
 import { checkedBar, sortedBars } from '../../../core/domain/bar-check';
 import { PLUGIN_API_VERSION, defineMarketDataPlugin } from '../../../core/plugin-system/define-plugin';
 import { ProviderClient, credential, malformedPage, type RequestPolicy } from './provider-client';
-import { dailyBarFinished, dayAfter, policyOf, policyOptions } from './provider-options';
+import { cachedWhenConfigured, dailyBarFinished, dayAfter, policyOf, policyOptions } from './provider-options';
 
 interface AlpacaOptions extends RequestPolicy {
+  cache: { path: string };
   baseUrl: string;
   keyIdEnv: string;
   secretKeyEnv: string;
@@ -46,7 +47,7 @@ export default defineMarketDataPlugin<AlpacaOptions>({
     pageLimit: { doc: 'Bars per page (Alpaca allows up to 10,000).', format: 'nat', default: 10_000 },
     ...policyOptions(200, 'Requests a minute for the whole process (Alpaca Basic: 200).'),
   },
-  create({ options, env, now }) {
+  async create({ options, env, now, resolvePath }) {
     const client = new ProviderClient('alpaca-bars', policyOf(options), {
       'APCA-API-KEY-ID': credential(env, options.keyIdEnv, 'keyIdEnv', 'alpaca-bars'),
       'APCA-API-SECRET-KEY': credential(env, options.secretKeyEnv, 'secretKeyEnv', 'alpaca-bars'),
@@ -82,7 +83,7 @@ export default defineMarketDataPlugin<AlpacaOptions>({
       return new Map([...raw].map(([symbol, candidates]) => [symbol, { symbol, ...sortedBars(candidates) }]));
     };
 
-    return {
+    return cachedWhenConfigured('alpaca-bars', options, resolvePath, {
       async symbols() {
         return [...options.symbols].sort();
       },
@@ -95,6 +96,6 @@ export default defineMarketDataPlugin<AlpacaOptions>({
       async loadAfter(symbol, last) {
         return (await fetchBars([symbol], dayAfter(last.date))).get(symbol)!;
       },
-    };
+    });
   },
 });

@@ -2,9 +2,10 @@ import type { Bar } from '../../../core/domain/domain';
 import { checkedBar, sortedBars } from '../../../core/domain/bar-check';
 import { PLUGIN_API_VERSION, defineMarketDataPlugin } from '../../../core/plugin-system/define-plugin';
 import { ProviderClient, malformedPage, type RequestPolicy } from './provider-client';
-import { dateOf, perSymbol, policyOf, policyOptions } from './provider-options';
+import { cachedWhenConfigured, dateOf, perSymbol, policyOf, policyOptions } from './provider-options';
 
 interface BinanceOptions extends RequestPolicy {
+  cache: { path: string };
   baseUrl: string;
   start: string;
   symbols: string[];
@@ -32,7 +33,7 @@ export default defineMarketDataPlugin<BinanceOptions>({
     pageLimit: { doc: 'Klines per request (Binance allows up to 1,000).', format: 'nat', default: 1000 },
     ...policyOptions(6000, 'Request weight a minute (Binance: 6,000 per IP).'),
   },
-  create({ options, now }) {
+  async create({ options, now, resolvePath }) {
     const client = new ProviderClient('binance-klines', policyOf(options));
     const fetchBars = async (symbol: string, start: string) => {
       const candidates: (Bar | null)[] = [];
@@ -59,6 +60,6 @@ export default defineMarketDataPlugin<BinanceOptions>({
       }
       return { symbol, ...sortedBars(candidates) };
     };
-    return perSymbol(options.symbols, options.start, fetchBars);
+    return cachedWhenConfigured('binance-klines', options, resolvePath, perSymbol(options.symbols, options.start, fetchBars));
   },
 });

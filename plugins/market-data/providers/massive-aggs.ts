@@ -3,9 +3,10 @@ import { checkedBar, sortedBars } from '../../../core/domain/bar-check';
 import { ArgoError } from '../../../core/errors/errors';
 import { PLUGIN_API_VERSION, defineMarketDataPlugin } from '../../../core/plugin-system/define-plugin';
 import { ProviderClient, credential, malformedPage, safeUrl, type RequestPolicy } from './provider-client';
-import { dailyBarFinished, dateOf, perSymbol, policyOf, policyOptions } from './provider-options';
+import { cachedWhenConfigured, dailyBarFinished, dateOf, perSymbol, policyOf, policyOptions } from './provider-options';
 
 interface MassiveOptions extends RequestPolicy {
+  cache: { path: string };
   baseUrl: string;
   apiKeyEnv: string;
   adjusted: boolean;
@@ -34,7 +35,7 @@ export default defineMarketDataPlugin<MassiveOptions>({
     pageLimit: { doc: 'Base aggregates per request (Massive allows up to 50,000).', format: 'nat', default: 50_000 },
     ...policyOptions(5, 'Requests a minute for the whole process (Massive free tier: 5; paid plans: set it higher).'),
   },
-  create({ options, env, now }) {
+  async create({ options, env, now, resolvePath }) {
     const apiKey = credential(env, options.apiKeyEnv, 'apiKeyEnv', 'massive-aggs');
     const client = new ProviderClient('massive-aggs', policyOf(options));
     const origin = new URL(options.baseUrl).origin;
@@ -66,6 +67,6 @@ export default defineMarketDataPlugin<MassiveOptions>({
       }
       return { symbol, ...sortedBars(candidates) };
     };
-    return perSymbol(options.symbols, options.start, fetchBars);
+    return cachedWhenConfigured('massive-aggs', options, resolvePath, perSymbol(options.symbols, options.start, fetchBars));
   },
 });

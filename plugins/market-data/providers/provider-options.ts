@@ -1,5 +1,6 @@
 import type { BarSeries } from '../../../core/domain/domain';
 import type { MarketData } from '../../../core/plugin-system/plugin-contracts';
+import { BarCache, withBarCache } from './bar-cache';
 import type { RequestPolicy } from './provider-client';
 
 /** The request-policy options every provider plugin has, with the provider's documented limit as the default. */
@@ -10,7 +11,23 @@ export function policyOptions(perMinute: number, perMinuteDoc: string) {
     timeoutMs: { doc: 'A request that has not answered after this many ms is aborted (and retried).', format: 'nat', default: 10_000 },
     retries: { doc: 'Retries of a request after 429, 5xx, a timeout or a cut-off body.', format: 'nat', default: 4 },
     retryBaseMs: { doc: 'First retry delay (doubled each retry, with jitter; never before Retry-After).', format: 'nat', default: 500 },
+    cache: { path: { doc: 'SQLite file of finished bars, relative to the config file: loads then ask only for newer bars. Empty: no cache.', format: String, default: '' } },
   } as const;
+}
+
+/** Options every provider has besides the request policy. */
+interface CacheOption {
+  readonly cache: { readonly path: string };
+}
+
+/** Options that change nothing in the bars a provider gives: where and how it is asked, the universe, the cache itself. */
+const NOT_SHAPING = new Set(['baseUrl', 'keyIdEnv', 'secretKeyEnv', 'apiKeyEnv', 'perMinute', 'maxConcurrent', 'timeoutMs', 'retries', 'retryBaseMs', 'cache', 'symbols', 'pageLimit', 'start']);
+
+/** `marketData` behind the bar cache at `cache.path` when one is configured; keyed by the provider and the options that shape its bars. */
+export async function cachedWhenConfigured(provider: string, options: CacheOption & object, resolvePath: (p: string) => string, marketData: MarketData): Promise<MarketData> {
+  if (options.cache.path === '') return marketData;
+  const shaping = Object.fromEntries(Object.entries(options).filter(([key]) => !NOT_SHAPING.has(key)));
+  return withBarCache(marketData, await BarCache.open(resolvePath(options.cache.path), provider, shaping));
 }
 
 /** The policy part of a provider's options. */

@@ -129,6 +129,28 @@ describe('market data from provider APIs (local servers speaking their documente
     expect(error.message).to.contain('binance-klines').and.contain('symbol=NOPE').and.contain('Invalid symbol');
   });
 
+  it('keeps finished bars in a local cache: after a restart only the bars after the last cached one are asked for', async () => {
+    const cache = path.join(tempDir(), 'bars', 'cache.db');
+    const shorter = new Map([...BARS].map(([symbol, bars]) => [symbol, bars.slice(0, -5)]));
+    const before = await serve(alpacaServer(shorter, 1000, KEYS));
+    const cold = await open(alpacaBars, { baseUrl: before.url, symbols: SYMBOLS, cache: { path: cache } });
+    for (const symbol of SYMBOLS) expect((await cold.load(symbol)).bars).to.deep.equal(shorter.get(symbol));
+    await cold.close!();
+    // A restart on the next days: five more bars a symbol on the server.
+    const after = await serve(alpacaServer(BARS, 1000, KEYS));
+    const warm = await open(alpacaBars, { baseUrl: after.url, symbols: SYMBOLS, cache: { path: cache } });
+    for (const symbol of SYMBOLS) expect((await warm.load(symbol)).bars, symbol).to.deep.equal(BARS.get(symbol));
+    expect(after.requests.map((r) => r.url), 'one request a symbol').to.have.length(SYMBOLS.length);
+    const starts = after.requests.map((r) => new URL(r.url, after.url).searchParams.get('start'));
+    expect(starts[0]! > shorter.get('AAPL')!.at(-1)!.date, 'asks only after the last cached bar').to.equal(true);
+    await warm.close!();
+    // Another feed is another cache: nothing of the iex bars is served for sip.
+    const sip = await open(alpacaBars, { baseUrl: after.url, symbols: ['AAPL'], feed: 'sip', cache: { path: cache } });
+    await sip.load('AAPL');
+    expect(new URL(after.requests.at(-1)!.url, after.url).searchParams.get('start')).to.equal(FIRST);
+    await sip.close!();
+  });
+
   it('refuses to start without its credentials, naming the variable', async () => {
     expect((await argoErrorOf(() => open(alpacaBars, {}, { APCA_API_KEY_ID: 'x' }))).message).to.contain('APCA_API_SECRET_KEY');
     const error = await argoErrorOf(() => open(massiveAggs, { apiKeyEnv: 'MY_MASSIVE_KEY' }, {}));
