@@ -1,4 +1,10 @@
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { BenchmarkContext } from '../core/cli/main';
+import { parseBarsCsv } from '../core/domain/bars-csv';
+import type { Bar } from '../core/domain/domain';
+import { alpacaServer } from './providers/provider-servers';
 import { SYNTHETIC_STAND_IN, findRealData } from './real-data';
 import { timedReplays } from './timed-replay';
 
@@ -17,6 +23,37 @@ async function timeReplay(context: BenchmarkContext, values: Record<string, unkn
   return { from, to, symbolDays, medianMs, runsMs, symbolDaysPerSecond: (symbolDays / medianMs) * 1000 };
 }
 
+const KEYS = { id: 'bench-key-id', secret: 'bench-secret-key' };
+
+/**
+ * The one-year replay of the real symbols through `alpaca-bars` against a local server
+ * serving the same CSV bars, with a cold bar cache (a new file each run: every bar fetched
+ * over HTTP, 10,000 a page) and a warm one (filled by a run before: one request a symbol for
+ * the bars after the last cached one, here none).
+ */
+async function providerArms(context: BenchmarkContext, dir: string, from: string, to: string): Promise<{ coldMs: number; warmMs: number; requests: { cold: number; warm: number } }> {
+  const bars = new Map<string, Bar[]>();
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.csv'))) bars.set(file.slice(0, -4), parseBarsCsv(readFileSync(path.join(dir, file), 'utf8'), file).bars);
+  const symbols = [...bars.keys()].sort();
+  const first = [...bars.values()].reduce((min, b) => (b[0].date < min ? b[0].date : min), '9999');
+  const server = await alpacaServer(bars, 10_000, KEYS);
+  const cacheDir = mkdtempSync(path.join(tmpdir(), 'argo-bench-bar-cache-'));
+  const env = { APCA_API_KEY_ID: KEYS.id, APCA_API_SECRET_KEY: KEYS.secret };
+  const values = (cache: string) => ({ 'data.plugin': 'alpaca-bars', 'data.baseUrl': server.url, 'data.symbols': symbols, 'data.start': first, 'data.perMinute': 1_000_000, 'data.cache.path': cache });
+  try {
+    const cold = await timedReplays(context, (run) => values(path.join(cacheDir, `cold-${run}.db`)), from, to, env);
+    const coldRequests = server.requests.length;
+    const warmCache = path.join(cacheDir, 'warm.db');
+    await timedReplays({ ...context, runs: 1 }, values(warmCache), from, to, env);
+    const before = server.requests.length;
+    const warm = await timedReplays(context, values(warmCache), from, to, env);
+    return { coldMs: cold.medianMs, warmMs: warm.medianMs, requests: { cold: coldRequests / context.runs, warm: (server.requests.length - before) / context.runs } };
+  } finally {
+    await server.close();
+    rmSync(cacheDir, { recursive: true, force: true });
+  }
+}
+
 /**
  * Replays the 100 real symbols with the five technical sources over the last year and over
  * all five years. Incremental indicators make the cost linear in days: the 5y/1y time ratio
@@ -28,6 +65,7 @@ export async function replayBench(context: BenchmarkContext): Promise<unknown> {
   const values = dir === undefined ? { ...SYNTHETIC_STAND_IN } : { 'data.dir': dir };
   const oneYear = await timeReplay(context, values, '2017-02-08', '2018-02-07');
   const fiveYears = await timeReplay(context, values, '2013-02-08', '2018-02-07');
+  const provider = dir === undefined ? null : await providerArms(context, dir, '2017-02-08', '2018-02-07');
   const figures = {
     data: dir ?? 'synthetic stand-in',
     runs: context.runs,
@@ -37,6 +75,10 @@ export async function replayBench(context: BenchmarkContext): Promise<unknown> {
     symbolDayRatio5yTo1y: fiveYears.symbolDays / oneYear.symbolDays,
     targetFiveYearsUnderMs: 15000,
     targetMet: fiveYears.medianMs < 15000,
+    alpacaOneYear:
+      provider === null
+        ? null
+        : { ...provider, coldToCsv: provider.coldMs / oneYear.medianMs, warmToCsv: provider.warmMs / oneYear.medianMs, warmWithin1_2xOfCsv: provider.warmMs <= 1.2 * oneYear.medianMs },
   };
   const line = (name: string, f: ReplayFigures) =>
     `${name.padEnd(8)} ${String(f.symbolDays).padStart(7)} symbol-days  median ${(f.medianMs / 1000).toFixed(2)} s  ${Math.round(f.symbolDaysPerSecond)} symbol-days/s`;
@@ -46,5 +88,11 @@ export async function replayBench(context: BenchmarkContext): Promise<unknown> {
   context.print(
     `5y/1y time ratio ${figures.timeRatio5yTo1y.toFixed(2)} (symbol-day ratio ${figures.symbolDayRatio5yTo1y.toFixed(2)}); target 5 years < 15 s: ${figures.targetMet ? 'met' : 'NOT met'}`,
   );
+  const alpaca = figures.alpacaOneYear;
+  if (alpaca === null) context.print('alpaca-bars arms: skipped (they serve the real CSV files)');
+  else
+    context.print(
+      `1 year through alpaca-bars (local server): cold cache ${(alpaca.coldMs / 1000).toFixed(2)} s (${alpaca.coldToCsv.toFixed(2)}x CSV, ${alpaca.requests.cold} requests), warm ${(alpaca.warmMs / 1000).toFixed(2)} s (${alpaca.warmToCsv.toFixed(2)}x CSV, ${alpaca.requests.warm} requests); target warm within 1.2x: ${alpaca.warmWithin1_2xOfCsv ? 'met' : 'NOT met'}`,
+    );
   return figures;
 }

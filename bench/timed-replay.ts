@@ -6,20 +6,22 @@ import { createLogger } from '../core/util/logger';
 import { median } from './median';
 
 /**
- * Replays `values` over `from`..`to` `context.runs` times, each in a fresh run with memory
+ * Replays `values` (or the values of each run) over `from`..`to` `context.runs` times, each in a fresh run with memory
  * storage (storage has a benchmark of its own), and returns the wall times, their median and
  * the last run's statistics.
  */
 export async function timedReplays(
   context: BenchmarkContext,
-  values: Record<string, unknown>,
+  values: Record<string, unknown> | ((run: number) => Record<string, unknown>),
   from: string,
   to: string,
+  env: Readonly<Record<string, string>> = {},
 ): Promise<{ runsMs: number[]; medianMs: number; stats: StatsReport }> {
   const runsMs: number[] = [];
   let stats: StatsReport | undefined;
   for (let i = 0; i < context.runs; i++) {
-    const run = await Run.create(loadConfig(context.registry, { values: { ...values, 'storage.plugin': 'memory' } }), createLogger('error'));
+    const own = typeof values === 'function' ? values(i) : values;
+    const run = await Run.create(loadConfig(context.registry, { values: { ...own, 'storage.plugin': 'memory' }, env }), createLogger('error'));
     const started = performance.now();
     const report = await run.replay({ from, to });
     runsMs.push(performance.now() - started);

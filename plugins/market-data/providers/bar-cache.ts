@@ -1,6 +1,6 @@
 /**
  * The local bar cache of the provider plugins (`data.cache.path`): a SQLite file, through
- * the project's sqlite3, holding each provider's finished bars by symbol. With it, a load
+ * the project's sqlite3, holding each provider's finished bars by symbol, in chunks. With it, a load
  * asks the provider only for the bars after the last cached one: the next cycle, a restart
  * and a replay all start from what is on disk. Providers never hand over a bar that is still
  * forming, so nothing here is ever a partial bar.
@@ -13,14 +13,34 @@ import type { MarketData } from '../../../core/plugin-system/plugin-contracts';
 import { hashOf } from '../../../core/util/stable-hash';
 import { Connection } from '../../storage/sqlite/connection';
 
-const SCHEMA = `CREATE TABLE IF NOT EXISTS bars (
-  source TEXT NOT NULL, symbol TEXT NOT NULL, date TEXT NOT NULL,
-  open REAL NOT NULL, high REAL NOT NULL, low REAL NOT NULL, close REAL NOT NULL, volume REAL NOT NULL,
-  PRIMARY KEY (source, symbol, date)
+const SCHEMA = `CREATE TABLE IF NOT EXISTS bar_chunks (
+  source TEXT NOT NULL, symbol TEXT NOT NULL, first_date TEXT NOT NULL,
+  dates TEXT NOT NULL, prices BLOB NOT NULL,
+  PRIMARY KEY (source, symbol, first_date)
 ) WITHOUT ROWID`;
 
-/** Rows per INSERT: 8 columns each, under SQLite's bound-parameter limit. */
-const ROWS_PER_INSERT = 2000;
+/**
+ * Bars a row holds: a symbol's bars are kept in chunks (dates as JSON, open, high, low,
+ * close and volume as float64s), so reading five years of a symbol is two rows, not 1,259;
+ * an append rewrites only the last chunk.
+ */
+const CHUNK = 1024;
+const FIELDS = 5;
+
+function encode(bars: readonly Bar[]): [string, Buffer] {
+  const prices = new Float64Array(bars.length * FIELDS);
+  bars.forEach((b, i) => prices.set([b.open, b.high, b.low, b.close, b.volume], i * FIELDS));
+  return [JSON.stringify(bars.map((b) => b.date)), Buffer.from(prices.buffer)];
+}
+
+function decode(dates: string, prices: Buffer): Bar[] {
+  // Copied out: a Float64Array needs its offset aligned, and the buffer may share a pool.
+  const values = new Float64Array(prices.buffer.slice(prices.byteOffset, prices.byteOffset + prices.byteLength));
+  return (JSON.parse(dates) as string[]).map((date, i) => {
+    const at = i * FIELDS;
+    return { date, open: values[at], high: values[at + 1], low: values[at + 2], close: values[at + 3], volume: values[at + 4] };
+  });
+}
 
 export class BarCache {
   private constructor(
@@ -41,21 +61,32 @@ export class BarCache {
   }
 
   async bars(symbol: string): Promise<Bar[]> {
-    return this.connection.all<Bar>('SELECT date, open, high, low, close, volume FROM bars WHERE source = ? AND symbol = ? ORDER BY date', [this.source, symbol]);
+    const rows = await this.connection.all<{ dates: string; prices: Buffer }>('SELECT dates, prices FROM bar_chunks WHERE source = ? AND symbol = ? ORDER BY first_date', [this.source, symbol]);
+    return rows.flatMap((row) => decode(row.dates, row.prices));
   }
 
-  /** Adds `bars` of `symbol`; with `replace`, what was cached for it goes first (the provider revised its history). */
+  /** Adds `bars` of `symbol` (dated after those cached); with `replace`, what was cached for it goes first (the provider revised its history). */
   async store(symbol: string, bars: readonly Bar[], replace = false): Promise<void> {
     if (bars.length === 0 && !replace) return;
     await this.connection.exec('BEGIN IMMEDIATE');
     try {
-      if (replace) await this.connection.run('DELETE FROM bars WHERE source = ? AND symbol = ?', [this.source, symbol]);
-      for (let at = 0; at < bars.length; at += ROWS_PER_INSERT) {
-        const chunk = bars.slice(at, at + ROWS_PER_INSERT);
-        await this.connection.run(
-          `INSERT OR REPLACE INTO bars VALUES ${chunk.map(() => '(?,?,?,?,?,?,?,?)').join(',')}`,
-          chunk.flatMap((b) => [this.source, symbol, b.date, b.open, b.high, b.low, b.close, b.volume]),
+      let tail: Bar[] = [];
+      if (replace) {
+        await this.connection.run('DELETE FROM bar_chunks WHERE source = ? AND symbol = ?', [this.source, symbol]);
+      } else {
+        const [last] = await this.connection.all<{ first_date: string; dates: string; prices: Buffer }>(
+          'SELECT first_date, dates, prices FROM bar_chunks WHERE source = ? AND symbol = ? ORDER BY first_date DESC LIMIT 1',
+          [this.source, symbol],
         );
+        if (last !== undefined) {
+          tail = decode(last.dates, last.prices);
+          await this.connection.run('DELETE FROM bar_chunks WHERE source = ? AND symbol = ? AND first_date = ?', [this.source, symbol, last.first_date]);
+        }
+      }
+      const rows = [...tail, ...bars];
+      for (let at = 0; at < rows.length; at += CHUNK) {
+        const chunk = rows.slice(at, at + CHUNK);
+        await this.connection.run('INSERT INTO bar_chunks VALUES (?, ?, ?, ?, ?)', [this.source, symbol, chunk[0].date, ...encode(chunk)]);
       }
       await this.connection.exec('COMMIT');
     } catch (error) {

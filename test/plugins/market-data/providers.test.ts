@@ -15,7 +15,7 @@ import binanceKlines from '../../../plugins/market-data/providers/binance-klines
 import massiveAggs from '../../../plugins/market-data/providers/massive-aggs';
 import { syntheticBars } from '../../../plugins/market-data/synthetic-bars';
 import { argoErrorOf, builtinRegistry, findRealData, tempDir } from '../../helpers';
-import { alpacaServer, binanceServer, massiveServer, type ProviderServer } from './provider-servers';
+import { alpacaServer, binanceServer, massiveServer, type ProviderServer } from '../../../bench/providers/provider-servers';
 
 const SYMBOLS = ['AAPL', 'ABBV', 'ADBE'];
 const KEYS = { id: 'PKTEST0123456789', secret: 'sk-alpaca-secret-5f2e9c1d7a' };

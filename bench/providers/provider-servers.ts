@@ -1,10 +1,10 @@
 /**
- * Local HTTP servers speaking each provider's documented JSON, serving bars the test gives
- * (read from ../shared/data), with faults injected request by request.
+ * Local HTTP servers speaking each provider's documented JSON, serving the bars they are given
+ * (read from ../shared/data), with faults injected request by request: for tests and benchmarks.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Bar } from '../../../core/domain/domain';
+import type { Bar } from '../../core/domain/domain';
 
 /** What the next request gets instead of its answer. */
 export type Fault = { status: number; retryAfter?: string } | 'truncate' | 'hang';
