@@ -16,6 +16,7 @@ import simulatedLlm from './explainers/simulated-llm';
 import template from './explainers/template';
 import memoryReasoningCache from './reasoning-cache/memory';
 import sqliteReasoningCache from './reasoning-cache/sqlite';
+import llmOpinion from './sources/llm-opinion';
 import synthetic from './sources/synthetic';
 import technicalMacd from './sources/technical-macd';
 import technicalMomentum from './sources/technical-momentum';
@@ -39,6 +40,7 @@ export const builtinPlugins: readonly PluginDefinition[] = [
   technicalVolatility,
   technicalVolume,
   synthetic,
+  llmOpinion,
   weighted,
   correlationAdjusted,
   none,

@@ -26,6 +26,8 @@ import { createLogger } from '../util/logger';
 import { PluginRegistry } from '../plugin-system/plugin-registry';
 import { SecretRedactor } from '../util/secret-redactor';
 import { Run, checkPlugins, openStorage } from '../engine/run';
+import { Cassette, TapeRecorder } from '../engine/run-tape';
+import type { SymbolResult } from '../engine/symbol-pipeline';
 import { readLeaf } from '../config/config-values';
 import { assertIsoDate, assertSymbol } from '../domain/symbols';
 import { storageFailure } from '../engine/write-tracker';
@@ -118,6 +120,16 @@ function assertAllStored(stats: StatsReport): void {
   if (failure !== null) throw failure;
 }
 
+/** `--record DIR` and `--cassette DIR`: where a run is recorded, or what it replays. */
+interface TapeFlags {
+  readonly record?: string;
+  readonly cassette?: string;
+}
+
+function recordOption(): Option {
+  return new Option('--record <dir>', 'record the bars, every source outcome and text, and the cycles into DIR (one JSON-lines file a run)');
+}
+
 /** `--data DIR` of the commands that run the pipeline; {@link dataValues} turns it into config. */
 function dataOption(): Option {
   return new Option('--data <dir>', 'folder of CSV files, one per symbol (same as --set data.dir=…)');
@@ -161,9 +173,15 @@ export async function main(argv: readonly string[], environment: CliEnvironment)
   let checkFailed = false;
   // SIGINT and SIGTERM stop a replay after the cycle in progress; the run then closes as
   // usual, so every signal produced is written before the process exits.
-  const withRun = async <T>(input: ConfigInput, body: (run: Run) => Promise<T>): Promise<T> => {
+  const withRun = async <T>(input: ConfigInput, body: (run: Run) => Promise<T>, tapes: TapeFlags = {}): Promise<T> => {
     const config = loadConfig(registry, input);
-    const run = await Run.create(config, createLogger(config.values.log.level, secrets));
+    const cassette = tapes.cassette === undefined ? undefined : Cassette.read(path.resolve(tapes.cassette));
+    if (cassette !== undefined && cassette.tornLines > 0) err(`argo-signals: --cassette: dropped ${cassette.tornLines} torn last line(s) (a recording cut by a kill); replaying what is whole\n`);
+    const recorder = tapes.record === undefined ? undefined : await TapeRecorder.open(path.resolve(tapes.record), config.hash);
+    const run = await Run.create(config, createLogger(config.values.log.level, secrets), { recorder, cassette }).catch(async (error: unknown) => {
+      await recorder?.close().catch(() => undefined);
+      throw error;
+    });
     const stop = (signal: NodeJS.Signals) => {
       interruptedBy = signal;
       err(`argo-signals: ${signal} received, writing pending signals before exit\n`);
@@ -202,9 +220,10 @@ export async function main(argv: readonly string[], environment: CliEnvironment)
     program
       .command('run')
       .description('one cycle, each symbol as of its latest bar')
-      .addOption(dataOption()),
-  ).action(async (flags: ConfigFlags & { data?: string }) => {
-    const report = await withRun(configInput(flags, dataValues(flags)), (run) => run.cycle());
+      .addOption(dataOption())
+      .addOption(recordOption()),
+  ).action(async (flags: ConfigFlags & TapeFlags & { data?: string }) => {
+    const report = await withRun(configInput(flags, dataValues(flags)), (run) => run.cycle(), flags);
     println(flags.json ? JSON.stringify(report, null, 2) : formatRunTable(report));
     assertAllStored(report.stats);
   });
@@ -213,8 +232,9 @@ export async function main(argv: readonly string[], environment: CliEnvironment)
     program
       .command('serve')
       .description('keep one run alive: cycles on a schedule and an HTTP API, until SIGTERM or SIGINT')
-      .addOption(dataOption()),
-  ).action(async (flags: ConfigFlags & { data?: string }) => {
+      .addOption(dataOption())
+      .addOption(recordOption()),
+  ).action(async (flags: ConfigFlags & TapeFlags & { data?: string }) => {
     const input = configInput(flags, dataValues(flags));
     await withRun(input, async (run) => {
       // Loaded on demand: Fastify, croner and prom-client serve no other command.
@@ -225,19 +245,23 @@ export async function main(argv: readonly string[], environment: CliEnvironment)
         println,
       });
       if (last !== run) await last.close();
-    });
+    }, flags);
   });
 
   withConfigFlags(
     program
       .command('replay')
-      .description('one cycle per trading day of a date range, as of each close')
-      .requiredOption('--from <date>', 'first date, YYYY-MM-DD')
-      .requiredOption('--to <date>', 'last date, YYYY-MM-DD')
+      .description('one cycle per trading day of a date range, as of each close; or the cycles of a recording (--cassette)')
+      .option('--from <date>', 'first date, YYYY-MM-DD (required without --cassette)')
+      .option('--to <date>', 'last date, YYYY-MM-DD (required without --cassette)')
       .addOption(dataOption())
-      .option('--out <file>', 'write every signal as one JSON line'),
-  ).action(async (flags: ConfigFlags & { from: string; to: string; data?: string; out?: string }) => {
+      .option('--out <file>', 'write every signal as one JSON line')
+      .addOption(recordOption())
+      .option('--cassette <dir>', 'replay the recorded cycles in DIR (written by --record), every source and the bars answered from it'),
+  ).action(async (flags: ConfigFlags & TapeFlags & { from?: string; to?: string; data?: string; out?: string }) => {
     const { from, to } = dateRange(flags);
+    if (flags.cassette === undefined && (from === undefined || to === undefined)) throw new ArgoError('ARGO_ERR_USAGE', 'replay needs --from and --to (or --cassette DIR)');
+    if (flags.cassette !== undefined && (from !== undefined || to !== undefined)) throw new ArgoError('ARGO_ERR_USAGE', '--cassette replays the recorded cycles: leave out --from and --to');
     const values = dataValues(flags);
     const outPath = flags.out === undefined ? undefined : path.resolve(flags.out);
     const outFile = outPath === undefined ? undefined : await JsonLinesAppender.open(outPath).catch((error: unknown) => Promise.reject(writeError(outPath, '--out', error)));
@@ -247,21 +271,18 @@ export async function main(argv: readonly string[], environment: CliEnvironment)
     const writeOut = (signal: Signal) =>
       outWrites.track(outFile!.append(signal).catch((error: unknown) => (outFailure ??= writeError(outPath!, `--out: signal ${signal.id}`, error))));
     const report = await withRun(configInput(flags, values), async (run) => {
+      const onResult = (result: SymbolResult) => {
+        if (outFailure !== undefined) throw outFailure;
+        if (result.signal !== null && outFile !== undefined) writeOut(result.signal);
+      };
       try {
-        return await run.replay({
-          from,
-          to,
-          onResult: (result) => {
-            if (outFailure !== undefined) throw outFailure;
-            if (result.signal !== null && outFile !== undefined) writeOut(result.signal);
-          },
-        });
+        return flags.cassette === undefined ? await run.replay({ from: from!, to: to!, onResult }) : await run.replayCassette(run.cassette!, { onResult });
       } finally {
         await outWrites.idle();
         await outFile?.close();
         if (outFailure !== undefined) throw outFailure;
       }
-    });
+    }, flags);
     println(flags.json ? JSON.stringify(report.stats, null, 2) : formatStats(report.stats));
     assertAllStored(report.stats);
   });

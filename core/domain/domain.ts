@@ -35,10 +35,12 @@ export interface Opinion {
   readonly confidence: number;
   /** Optional named numbers that explain the opinion (an RSI value, a band position). */
   readonly features?: Readonly<Record<string, number>>;
+  /** Optional one-line reason in words (an LLM source's rationale), at most 300 characters. */
+  readonly rationale?: string;
 }
 
 /** Why a source gave no opinion for a symbol. */
-export type FailureKind = 'error' | 'timeout' | 'malformed' | 'circuit-open';
+export type FailureKind = 'error' | 'timeout' | 'malformed' | 'circuit-open' | 'unrecorded';
 
 /** What one source call produced: an opinion or a failure, and its latency. */
 export type SourceOutcome =

@@ -15,6 +15,8 @@ export interface CallCounts {
   malformed: number;
   /** Calls not made because the source's circuit was open (counted in neither `made` nor `failed`). */
   circuitOpen: number;
+  /** Calls a cassette replay could not answer: the live run never made them (in neither `made` nor `failed`). */
+  unrecorded: number;
 }
 
 /** The statistics of one or more cycles, as printed by `--json`. */
@@ -47,7 +49,7 @@ export interface StatsReport {
 
 /** A source's counts before its first call. */
 export function emptyCounts(): CallCounts {
-  return { made: 0, skipped: 0, failed: 0, timeouts: 0, malformed: 0, circuitOpen: 0 };
+  return { made: 0, skipped: 0, failed: 0, timeouts: 0, malformed: 0, circuitOpen: 0, unrecorded: 0 };
 }
 
 /** What a cache did: lookups answered, lookups missed, entries dropped for room or age, callers that joined a lookup in flight. */
@@ -66,6 +68,7 @@ function addCounts(into: CallCounts, from: CallCounts): void {
   into.timeouts += from.timeouts;
   into.malformed += from.malformed;
   into.circuitOpen += from.circuitOpen;
+  into.unrecorded += from.unrecorded;
 }
 
 /** The stages that may run on the worker pool (`workers.mode.*`). */
@@ -140,6 +143,10 @@ export class CycleStats {
     const counts = this.#source(outcome.source);
     if (!outcome.ok && outcome.failure === 'circuit-open') {
       counts.circuitOpen++;
+      return;
+    }
+    if (!outcome.ok && outcome.failure === 'unrecorded') {
+      counts.unrecorded++;
       return;
     }
     counts.made++;

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { container as rootContainer, type DependencyContainer } from 'tsyringe';
 import { BarView } from '../domain/bar-view';
-import type { Bar } from '../domain/domain';
+import type { Bar, SourceOutcome } from '../domain/domain';
 import { PackedSeries } from '../domain/packed-series';
 import type { LoadedConfig, ResolvedPlugin, ResolvedSource } from '../config/config-loader';
 import { pooledConsensus } from '../../workers/pooled-consensus';
@@ -21,6 +21,7 @@ import type { Logger } from '../util/logger';
 import { InFlight } from '../util/in-flight';
 import { RunClock } from './run-clock';
 import { RunEvents } from './run-events';
+import { cassetteExplainer, cassetteMarketData, recordTexts, recordedMarketData, type Cassette, type TapeRecorder } from './run-tape';
 import { SourceBreaker } from './source-breaker';
 import type { RunSource } from './source-caller';
 import type { SymbolResult } from './symbol-pipeline';
@@ -65,6 +66,10 @@ export interface SourceHealth {
 export interface RunServices {
   /** The clock plugins see (`Date.now` by default). */
   readonly now?: () => number;
+  /** `--record`: where bars, source outcomes, texts and cycles are written as they happen. */
+  readonly recorder?: TapeRecorder;
+  /** `replay --cassette`: the recording that answers instead of market data, sources and explainer. */
+  readonly cassette?: Cassette;
 }
 
 /** Where a plugin is built: the run it belongs to and what its context hands it. */
@@ -196,6 +201,7 @@ export class Run {
     readonly stats: CycleStats,
     private readonly closers: readonly (() => Promise<void>)[],
     private readonly clock: RunClock,
+    private readonly services: RunServices,
   ) {}
 
   /** Builds every plugin of `config` and the run's container. */
@@ -207,7 +213,9 @@ export class Run {
     const build = <K extends PluginKind>(resolved: ResolvedPlugin<K>) => instantiate(resolved, { loaded: config, logger, runId: id, services, stats });
     try {
       const { slots } = config;
-      const marketData = await build(slots['market-data']);
+      const { recorder, cassette } = services;
+      const built = cassette === undefined ? await build(slots['market-data']) : cassetteMarketData(cassette);
+      const marketData = recorder === undefined ? built : recordedMarketData(built, recorder);
       if (marketData.close) closers.push(() => marketData.close!());
       const workers = config.values.workers;
       const pool = WORKER_STAGES.some((stage) => workers.mode[stage] !== 'inline') ? new WorkerPool(workers) : null;
@@ -232,7 +240,13 @@ export class Run {
             ? pooledSources.wrap(built, refOf('source', plugin, resolved.options, name))
             : built;
         const { breaker } = resolved.config;
-        sources.push({ config: resolved.config, instance, abandoned: new InFlight(), breaker: breaker.failures === 0 ? null : new SourceBreaker(breaker, clock.now) });
+        const tape =
+          cassette !== undefined
+            ? { play: (symbol: string, asOf: string) => cassette.outcome(symbol, asOf, name) }
+            : recorder !== undefined
+              ? { record: (symbol: string, asOf: string, outcome: SourceOutcome) => recorder.write({ type: 'outcome', symbol, asOf, outcome }) }
+              : undefined;
+        sources.push({ config: resolved.config, instance, abandoned: new InFlight(), breaker: breaker.failures === 0 ? null : new SourceBreaker(breaker, clock.now), tape });
       }
       const inlineConsensus = await build(slots.consensus);
       const plainConsensus =
@@ -249,7 +263,7 @@ export class Run {
           )
         : plainConsensus;
       const earlyExit = await build(slots['early-exit-strategy']);
-      const inlineExplainer = await build(slots.explainer);
+      const inlineExplainer = cassette === undefined ? await build(slots.explainer) : cassetteExplainer(cassette);
       if (inlineExplainer.close) closers.push(() => inlineExplainer.close!());
       const explainer =
         pool === null || workers.mode.reasoning === 'inline'
@@ -280,6 +294,10 @@ export class Run {
         });
       }
       const events = new RunEvents();
+      if (recorder !== undefined) {
+        recordTexts(events, recorder);
+        closers.push(() => recorder.close());
+      }
       const deferred = new DeferredReasoner(reasoning, storage, config.values.reasoning.deferred.concurrency, stats, logger, events);
 
       const child = rootContainer.createChildContainer();
@@ -296,7 +314,7 @@ export class Run {
       child.register(TOKENS.Reasoning, { useValue: reasoning });
       child.register(TOKENS.Deferred, { useValue: deferred });
       if (mode === 'deferred') await resumePending(storage, deferred, config, logger);
-      return new Run(id, config, child, stats, closers, clock);
+      return new Run(id, config, child, stats, closers, clock, services);
     } catch (error) {
       await Promise.allSettled(closers.map((close) => close()));
       throw error;
@@ -331,6 +349,11 @@ export class Run {
         circuit: s.breaker?.state ?? 'off',
       };
     });
+  }
+
+  /** The recording this run replays (`replay --cassette`), if any. */
+  get cassette(): Cassette | undefined {
+    return this.services.cassette;
   }
 
   /** What the run tells as it happens: signals durable, deferred texts stored. */
@@ -430,6 +453,41 @@ export class Run {
     const series = await this.#loadSeries();
     const items = series.filter((s) => s.length > 0).map((s) => ({ symbol: s.symbol, bars: BarView.upTo(s, s.length - 1) }));
     const results = await this.container.resolve(CycleRunner).run(items, this.stats);
+    this.#recordCycle(items);
+    return { results, stats: this.stats.report() };
+  }
+
+  /** Tells the recording, if any, which symbols and dates a cycle evaluated. */
+  #recordCycle(items: readonly CycleItem[]): void {
+    this.services.recorder?.write({ type: 'cycle', items: items.map((item) => [item.symbol, item.bars.asOf] as const) });
+  }
+
+  /**
+   * Re-runs the cycles of a recording (`replay --cassette`): each as the live run had it, the
+   * symbols and dates it evaluated, every source answered from the recording. The same
+   * config gives the same signals, ids included; another strategy may ask a source the live
+   * run did not (counted as `unrecorded`).
+   */
+  async replayCassette(cassette: Cassette, options: Pick<ReplayOptions, 'onResult' | 'keepResults'> = {}): Promise<RunReport> {
+    const started = performance.now();
+    const bySymbol = new Map((await this.#loadSeries()).map((s) => [s.symbol, s]));
+    const runner = this.container.resolve(CycleRunner);
+    const results: SymbolResult[] = [];
+    for (const cycle of cassette.cycles) {
+      await new Promise((resolve) => setImmediate(resolve));
+      if (this.#stopRequested || this.stats.storageStoppedBy !== null) break;
+      const items = cycle.flatMap(([symbol, asOf]): CycleItem[] => {
+        const series = bySymbol.get(symbol);
+        const at = series?.indexAtOrBefore(asOf) ?? -1;
+        return series !== undefined && at >= 0 && series.date(at) === asOf ? [{ symbol, bars: BarView.upTo(series, at) }] : [];
+      });
+      for (const result of await runner.run(items, this.stats, this.config.values.storage.maxPending)) {
+        if (options.keepResults === true) results.push(result);
+        await options.onResult?.(result);
+      }
+    }
+    await this.container.resolve<WriteTracker>(TOKENS.Writes).settle(0);
+    this.stats.wallMs = performance.now() - started;
     return { results, stats: this.stats.report() };
   }
 
@@ -461,6 +519,7 @@ export class Run {
         if (options.keepResults === true) results.push(result);
         await options.onResult?.(result);
       }
+      this.#recordCycle(items);
       options.onCycle?.(date, dates.length);
     }
     await writes.settle(0);

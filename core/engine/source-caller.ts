@@ -6,7 +6,7 @@
 import type { BarView } from '../domain/bar-view';
 import type { SimulateConfig, SourceConfig } from '../config/config-schema';
 import { DIRECTIONS, type Direction, type FailureKind, type Opinion, type SourceOutcome } from '../domain/domain';
-import { messageOf, type ErrorCode } from '../errors/errors';
+import { isArgoError, messageOf, type ErrorCode } from '../errors/errors';
 import type { InFlight } from '../util/in-flight';
 import type { SourceBreaker } from './source-breaker';
 import type { Source } from '../plugin-system/plugin-contracts';
@@ -20,6 +20,15 @@ export interface RunSource {
   readonly abandoned: InFlight;
   /** The source's circuit breaker, or null when its entry turns it off (`breaker.failures` 0). */
   readonly breaker: SourceBreaker | null;
+  /** A recording: `play` answers instead of the source (a cassette replay), `record` is told every outcome (`--record`). */
+  readonly tape?: SourceTape;
+}
+
+/** Where a source's outcomes are recorded to, or played back from. */
+export interface SourceTape {
+  record?(symbol: string, asOf: string, outcome: SourceOutcome): void;
+  /** The recorded outcome, or undefined when the live run never asked this source for this symbol that day. */
+  play?(symbol: string, asOf: string): SourceOutcome | undefined;
 }
 
 class SourceTimeout extends Error {}
@@ -28,20 +37,27 @@ function failure(source: string, kind: FailureKind, code: ErrorCode, message: st
   return { source, ok: false, failure: kind, code, message, latencyMs };
 }
 
+/** The longest rationale an opinion may carry. */
+const MAX_RATIONALE = 300;
+
 /** A copy of `value` if it is a well-formed opinion, otherwise the reason it is not. */
 export function checkOpinion(value: unknown): Opinion | string {
   if (value === null || typeof value !== 'object') return `expected an opinion object, got ${value === null ? 'null' : typeof value}`;
-  const { direction, confidence, features } = value as Record<string, unknown>;
+  const { direction, confidence, features, rationale } = value as Record<string, unknown>;
   if (!DIRECTIONS.includes(direction as Direction)) return `direction ${JSON.stringify(direction)} is not LONG, SHORT or NEUTRAL`;
   if (typeof confidence !== 'number' || !(confidence >= 0 && confidence <= 100)) {
     return `confidence ${typeof confidence === 'number' ? confidence : JSON.stringify(confidence)} is not a number in 0..100`;
   }
-  if (features === undefined) return { direction: direction as Direction, confidence };
+  if (rationale !== undefined && (typeof rationale !== 'string' || rationale.length > MAX_RATIONALE || /[\r\n]/.test(rationale))) {
+    return `rationale must be one line of at most ${MAX_RATIONALE} characters`;
+  }
+  const said = rationale === undefined ? {} : { rationale: rationale as string };
+  if (features === undefined) return { direction: direction as Direction, confidence, ...said };
   if (features === null || typeof features !== 'object') return 'features must be an object of numbers';
   for (const [name, feature] of Object.entries(features)) {
     if (typeof feature !== 'number' || !Number.isFinite(feature)) return `feature "${name}" is not a finite number`;
   }
-  return { direction: direction as Direction, confidence, features: { ...(features as Record<string, number>) } };
+  return { direction: direction as Direction, confidence, features: { ...(features as Record<string, number>) }, ...said };
 }
 
 interface SimulatedCall {
@@ -85,6 +101,19 @@ function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
  * latency is the simulated one when the source is simulated, the measured one otherwise.
  */
 export async function callSource(source: RunSource, symbol: string, bars: BarView, seed: number): Promise<SourceOutcome> {
+  const { tape } = source;
+  if (tape?.play !== undefined) {
+    // The live run's breaker already shaped what was recorded (its circuit-open outcomes included).
+    const recorded = tape.play(symbol, bars.asOf);
+    if (recorded !== undefined) return recorded;
+    return failure(source.config.name, 'unrecorded', 'ARGO_ERR_SOURCE_UNRECORDED', `the recording holds no answer of this source for ${symbol} as of ${bars.asOf} (the live run did not ask it)`, 0);
+  }
+  const outcome = await breakerCall(source, symbol, bars, seed);
+  tape?.record?.(symbol, bars.asOf, outcome);
+  return outcome;
+}
+
+async function breakerCall(source: RunSource, symbol: string, bars: BarView, seed: number): Promise<SourceOutcome> {
   const { breaker } = source;
   if (breaker === null) return ask(source, symbol, bars, seed);
   if (!breaker.allows()) {
@@ -139,6 +168,8 @@ async function ask(source: RunSource, symbol: string, bars: BarView, seed: numbe
     if (error instanceof SourceTimeout) {
       return failure(name, 'timeout', 'ARGO_ERR_SOURCE_TIMEOUT', `no answer within ${timeoutMs} ms`, latency());
     }
-    return failure(name, 'error', 'ARGO_ERR_SOURCE_FAILED', messageOf(error), latency());
+    // A source that throws a coded source error (a refusal, invalid JSON) keeps its code.
+    const code = isArgoError(error) && error.code.startsWith('ARGO_ERR_SOURCE_') ? error.code : 'ARGO_ERR_SOURCE_FAILED';
+    return failure(name, 'error', code, messageOf(error), latency());
   }
 }

@@ -56,6 +56,13 @@ export const ERROR_CODES = {
     exitCode: 1,
     description: "An explainer's answer contained a secret it was given (an API key echoed back); the fallback text is stored instead and the refusal counted.",
   },
+  ARGO_ERR_SOURCE_UNRECORDED: {
+    exitCode: 1,
+    description: '`replay --cassette`: a source the live run never asked for this symbol and day (its early exit skipped it) was asked now; counted as `unrecorded`, what the replay could not see.',
+  },
+  ARGO_ERR_SOURCE_REFUSED: { exitCode: 1, description: 'An LLM source\'s model refused to give an opinion (a `refusal` in its answer); recorded as a failure of that source for that symbol.' },
+  ARGO_ERR_SOURCE_INVALID_JSON: { exitCode: 1, description: 'An LLM source\'s answer held no JSON object, even after looking for one inside the text; recorded as a failure of that source.' },
+  ARGO_ERR_SOURCE_SCHEMA: { exitCode: 1, description: 'An LLM source\'s JSON answer broke the opinion schema (direction LONG, SHORT or NEUTRAL; confidence 0..100; a rationale); recorded as a failure of that source.' },
   ARGO_ERR_SOURCE_CIRCUIT_OPEN: {
     exitCode: 1,
     description: "A source was skipped because its circuit breaker is open after `breaker.failures` consecutive failures (recorded per symbol; tried again after `breaker.cooldownMs`).",

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -32,15 +33,25 @@ describe('every built-in plugin passes its kind\'s conformance suite (argo-signa
   const llmOptions: Record<string, unknown> = { baseUrl: 'http://127.0.0.1:9/v1', model: 'test-model', retries: 0 };
   let server: Server;
   before(async () => {
+    // Texts for the llm explainer; for llm-opinion (which asks with a JSON schema) an opinion
+    // that depends only on the prompt, as a deterministic model's would.
     server = createServer((req, res) => {
-      req.resume();
-      req.on('end', () => res.end(JSON.stringify({ choices: [{ message: { role: 'assistant', content: 'The trend is up and momentum agrees.' } }] })));
+      let raw = '';
+      req.on('data', (chunk) => (raw += chunk));
+      req.on('end', () => {
+        const body = JSON.parse(raw) as { response_format?: unknown; messages: { content: string }[] };
+        const digest = createHash('sha256').update(body.messages[1].content).digest();
+        const opinion = { direction: ['LONG', 'SHORT', 'NEUTRAL'][digest[0] % 3], confidence: digest[1] % 101, rationale: 'from the figures' };
+        const content = body.response_format === undefined ? 'The trend is up and momentum agrees.' : JSON.stringify(opinion);
+        res.end(JSON.stringify({ choices: [{ message: { role: 'assistant', content } }] }));
+      });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     llmOptions.baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
   });
   after(() => new Promise<void>((resolve) => server.close(() => resolve())));
   explainerSuite({ describe, it }, byName('explainer', cover('explainer', 'llm')), { options: llmOptions });
+  sourceSuite({ describe, it }, byName('source', cover('source', 'llm-opinion')), { options: llmOptions });
 
   reasoningCacheSuite({ describe, it }, byName('reasoning-cache', cover('reasoning-cache', 'memory')), { options: (_dir, limits) => limits });
   reasoningCacheSuite({ describe, it }, byName('reasoning-cache', cover('reasoning-cache', 'sqlite')), {

@@ -5,7 +5,7 @@
  * before a `Retry-After`, a timeout per request through AbortSignal, and errors that name the
  * provider and the URL without its credentials.
  */
-import Bottleneck from 'bottleneck';
+import type Bottleneck from 'bottleneck';
 import { ArgoError, messageOf } from '../../../core/errors/errors';
 
 /** A provider's documented limits, and how hard a request is retried. */
@@ -53,7 +53,9 @@ function limiterOf(provider: string, policy: RequestPolicy): Bottleneck {
     limiter.updateSettings(settings);
     return limiter;
   }
-  limiter = new Bottleneck(settings);
+  // Required here, not imported: every command loads the built-in plugins, few ask a provider.
+  const BottleneckClass = require('bottleneck') as typeof Bottleneck;
+  limiter = new BottleneckClass(settings);
   limiter.on('failed', (error: unknown, job: { retryCount: number }) => {
     if (!(error instanceof Retryable) || job.retryCount >= error.policy.retries) return undefined;
     const backoff = error.policy.retryBaseMs * 2 ** job.retryCount * (0.5 + Math.random() / 2);

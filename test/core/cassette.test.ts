@@ -1,0 +1,136 @@
+import { expect } from 'chai';
+import { readFileSync, readdirSync, truncateSync, statSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { loadConfig } from '../../core/config/config-loader';
+import type { Bar } from '../../core/domain/domain';
+import { weekdaysEndingAt } from '../../core/domain/weekdays';
+import { Run } from '../../core/engine/run';
+import { Cassette, TapeRecorder } from '../../core/engine/run-tape';
+import { createLogger } from '../../core/util/logger';
+import { syntheticBars } from '../../plugins/market-data/synthetic-bars';
+import { alpacaServer } from '../../bench/providers/provider-servers';
+import { builtinRegistry, runCli, tempDir } from '../helpers';
+
+const KEYS = { id: 'PKCASSETTE0001', secret: 'sk-cassette-secret-9b8e7d6c' };
+const LLM_KEY = 'sk-cassette-llm-4f3e2d1c0b';
+const SYMBOLS = ['ACME', 'BOLT', 'CRUX', 'DYNA'];
+const BARS = new Map<string, Bar[]>(SYMBOLS.map((s) => [s, syntheticBars(s, 9, weekdaysEndingAt('2024-06-28', 300))]));
+
+/** An OpenAI-compatible server whose opinions change with every request: answers that never repeat, as a live model's. */
+async function driftingModel(): Promise<{ url: string; close(): Promise<void> }> {
+  let n = 0;
+  const server: Server = createServer((request, response) => {
+    request.resume();
+    request.on('end', () => {
+      n++;
+      const content = JSON.stringify({ direction: n % 3 === 0 ? 'SHORT' : 'LONG', confidence: 50 + (n % 50), rationale: `answer ${n}` });
+      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ choices: [{ message: { role: 'assistant', content } }] }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, close: () => new Promise((resolve) => (server.closeAllConnections(), server.close(() => resolve()))) };
+}
+
+const ENV = { APCA_API_KEY_ID: KEYS.id, APCA_API_SECRET_KEY: KEYS.secret, TEST_LLM_KEY: LLM_KEY };
+
+function config(urls: { alpaca: string; llm: string }, values: Record<string, unknown> = {}) {
+  return loadConfig(builtinRegistry(), {
+    env: ENV,
+    values: {
+      'data.plugin': 'alpaca-bars',
+      'data.baseUrl': urls.alpaca,
+      'data.symbols': SYMBOLS,
+      'data.start': '2023-01-01',
+      'data.retryBaseMs': 5,
+      'consensus.minConfidence': 55,
+      'earlyExit.strategy': 'bound',
+      'reasoning.explainer': 'simulated-llm',
+      'reasoning.options.minLatencyMs': 1,
+      'reasoning.options.maxLatencyMs': 2,
+      'storage.plugin': 'memory',
+      sources: [
+        { name: 'trend', plugin: 'technical-trend', weight: 1.5 },
+        { name: 'momentum', plugin: 'technical-momentum' },
+        { name: 'analyst', plugin: 'llm-opinion', weight: 1.2, options: { baseUrl: urls.llm, model: 'm', apiKeyEnv: 'TEST_LLM_KEY', retryBaseMs: 5 } },
+      ],
+      ...values,
+    },
+  });
+}
+
+const summary = (results: { symbol: string; asOf: string; signal: { id: string; reasoning: string } | null; rejection: string | null }[]) =>
+  results.map((r) => `${r.symbol} ${r.asOf} ${r.signal === null ? r.rejection : `${r.signal.id} ${r.signal.reasoning}`}`);
+
+describe('recordings (cassettes)', function () {
+  this.timeout(60_000);
+
+  it('replay a recorded live-style run with the servers gone: the same signals, ids and texts included; no credential in the file', async () => {
+    const dir = tempDir();
+    const alpaca = await alpacaServer(BARS, 1000, KEYS);
+    const llm = await driftingModel();
+    const recorder = await TapeRecorder.open(dir, 'h');
+    const live = await Run.create(config({ alpaca: alpaca.url, llm: llm.url }), createLogger('silent'), { recorder });
+    const recorded = await live.replay({ from: '2024-05-01', to: '2024-06-28', keepResults: true });
+    await live.close();
+    await alpaca.close();
+    await llm.close();
+    expect(recorded.results.filter((r) => r.signal !== null).length).to.be.greaterThan(5);
+
+    const cassette = Cassette.read(dir);
+    expect(cassette.tornLines).to.equal(0);
+    const again = await Run.create(config({ alpaca: 'http://127.0.0.1:1', llm: 'http://127.0.0.1:1' }), createLogger('silent'), { cassette });
+    const replayed = await again.replayCassette(cassette, { keepResults: true });
+    await again.close();
+    expect(summary(replayed.results as never)).to.deep.equal(summary(recorded.results as never));
+    expect(replayed.stats.sourceCalls.unrecorded).to.equal(0);
+
+    const text = readdirSync(dir).map((f) => readFileSync(path.join(dir, f), 'utf8')).join('');
+    for (const secret of [KEYS.id, KEYS.secret, LLM_KEY]) expect(text).to.not.contain(secret);
+  });
+
+  it('counts what another strategy asks of the recording that the live run never asked (unrecorded), and reads a torn recording up to its last whole line', async () => {
+    const dir = tempDir();
+    const alpaca = await alpacaServer(BARS, 1000, KEYS);
+    const llm = await driftingModel();
+    const recorder = await TapeRecorder.open(dir, 'h');
+    const live = await Run.create(config({ alpaca: alpaca.url, llm: llm.url }), createLogger('silent'), { recorder });
+    const recorded = await live.replay({ from: '2024-06-01', to: '2024-06-28', keepResults: true });
+    await live.close();
+    await Promise.all([alpaca.close(), llm.close()]);
+    const skipped = recorded.stats.sourceCalls.skipped;
+    expect(skipped, 'bound skipped some calls live').to.be.greaterThan(0);
+
+    const cassette = Cassette.read(dir);
+    const none = await Run.create(config({ alpaca: '', llm: 'http://127.0.0.1:1' }, { 'earlyExit.strategy': 'none' }), createLogger('silent'), { cassette });
+    const all = await none.replayCassette(cassette);
+    await none.close();
+    // Every call bound skipped is unrecorded, but for the ones its once-a-run bound check made anyway.
+    expect(all.stats.sourceCalls.unrecorded).to.equal(skipped - recorded.stats.contract.boundProbeCalls);
+    expect(all.stats.sourceCalls.unrecorded).to.be.greaterThan(0);
+
+    // A kill -9 while writing: the last line cut in the middle.
+    const [file] = readdirSync(dir);
+    truncateSync(path.join(dir, file), statSync(path.join(dir, file)).size - 7);
+    const torn = Cassette.read(dir);
+    expect(torn.tornLines).to.equal(1);
+    expect(torn.cycles.length).to.be.at.least(cassette.cycles.length - 1);
+  });
+
+  it('replay --cassette from the command line: the recorded cycles, no --from or --to', () => {
+    const dir = tempDir();
+    const record = runCli(['replay', '--from', '2024-06-01', '--to', '2024-06-28', '--record', path.join(dir, 'tape'), '--set', 'storage.plugin=memory', '--json'], { cwd: dir });
+    expect(record.code, record.stderr).to.equal(0);
+    const replay = runCli(['replay', '--cassette', path.join(dir, 'tape'), '--set', 'storage.plugin=memory', '--json'], { cwd: dir });
+    expect(replay.code, replay.stderr).to.equal(0);
+    const [live, again] = [JSON.parse(record.stdout), JSON.parse(replay.stdout)];
+    expect(again.signals).to.equal(live.signals);
+    expect(again.cycles).to.equal(live.cycles);
+    const both = runCli(['replay', '--cassette', path.join(dir, 'tape'), '--from', '2024-06-01'], { cwd: dir });
+    expect([both.code, both.stderr.includes('--cassette')]).to.deep.equal([2, true]);
+    const empty = runCli(['replay', '--cassette', tempDir()], { cwd: dir });
+    expect(empty.code).to.equal(2);
+    expect(empty.stderr).to.contain('holds no recording');
+  });
+});
