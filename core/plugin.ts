@@ -21,6 +21,7 @@ export {
   type SourceOutcome,
   type WeightedOpinion,
 } from './domain/domain';
+export type { Timeframe } from './domain/timeframe';
 export type { OpinionHistory } from './engine/opinion-history';
 export { ArgoError, isArgoError, type ErrorCode } from './errors/errors';
 export {

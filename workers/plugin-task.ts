@@ -39,6 +39,7 @@ function instanceOf<K extends PluginRef['kind']>(ref: PluginRef & { kind: K }): 
         runId: 'worker',
         readOnly: false,
         seed: ref.seed,
+        timeframe: ref.timeframe ?? '1d',
         env: ref.env ?? {},
         now: Date.now,
         resolvePath: (p: string) => path.resolve(ref.baseDir, p),

@@ -3,6 +3,7 @@
  * constants only, so the main thread can use them without loading the worker's module.
  */
 import type { Bar, ConsensusResult, Opinion, WeightedOpinion } from '../core/domain/domain';
+import type { Timeframe } from '../core/domain/timeframe';
 import type { OpinionHistory } from '../core/engine/opinion-history';
 import type { ExplainRequest } from '../core/plugin-system/plugin-contracts';
 
@@ -16,6 +17,8 @@ export interface PluginRef {
   /** Options already validated by the main thread. */
   readonly options: Record<string, unknown>;
   readonly seed: number;
+  /** `data.timeframe` of the run (1d when absent). */
+  readonly timeframe?: Timeframe;
   /** The instance name the plugin is given (a source's configured name). */
   readonly instanceName?: string;
   /** The run's environment, for an explainer that reads a secret by name; sources and consensus get none (they do no I/O). */

@@ -1,7 +1,13 @@
 import path from 'node:path';
-import Piscina from 'piscina';
+import type Piscina from 'piscina';
 import { InFlight } from '../core/util/in-flight';
 import type { PluginRef, TaskResult, WorkerTask } from './task-types';
+
+
+/** Piscina, required when the first lane starts: a run whose stages all stay inline never loads it (800 KB of heap at start). */
+function piscinaClass(): typeof Piscina {
+  return require('piscina') as typeof Piscina;
+}
 
 /** Thread bounds of the pool (`workers.minThreads`, `workers.maxThreads`). */
 export interface WorkerPoolOptions {
@@ -34,7 +40,7 @@ export class WorkerPool {
   /** Runs `task` on lane `lane` (taken modulo the lane count), or on the least busy lane. */
   run<T extends WorkerTask>(task: T, lane?: number): Promise<TaskResult<T>> {
     const index = lane === undefined ? this.#leastBusy() : lane % this.#lanes.length;
-    const piscina = (this.#lanes[index] ??= new Piscina({
+    const piscina = (this.#lanes[index] ??= new (piscinaClass())({
       filename: path.join(__dirname, 'plugin-task.js'),
       minThreads: index < this.options.minThreads ? 1 : 0,
       maxThreads: 1,

@@ -70,7 +70,7 @@ export function alpacaServer(bars: ReadonlyMap<string, readonly Bar[]>, pageSize
     const from = Number(url.searchParams.get('page_token') ?? 0);
     const page = all.slice(from, from + pageSize);
     const grouped: Record<string, unknown[]> = {};
-    for (const { symbol, bar } of page) (grouped[symbol] ??= []).push({ t: `${bar.date}T05:00:00Z`, o: bar.open, h: bar.high, l: bar.low, c: bar.close, v: bar.volume, n: 1000, vw: bar.close });
+    for (const { symbol, bar } of page) (grouped[symbol] ??= []).push({ t: bar.date.length === 10 ? `${bar.date}T05:00:00Z` : bar.date, o: bar.open, h: bar.high, l: bar.low, c: bar.close, v: bar.volume, n: 1000, vw: bar.close });
     return { status: 200, body: { bars: grouped, next_page_token: from + pageSize < all.length ? String(from + pageSize) : null } };
   });
 }

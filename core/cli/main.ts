@@ -329,18 +329,23 @@ export async function main(argv: readonly string[], environment: CliEnvironment)
     println(flags.json ? JSON.stringify(runs, null, 2) : formatRuns(runs));
   });
 
-  type LabFlags = ConfigFlags & { from: string; to: string; data?: string; baseline?: string; report?: string };
+  type LabFlags = ConfigFlags & { from?: string; to?: string; data?: string; baseline?: string; report?: string; cassette?: string };
   const labCommand = (command: Command) =>
     withConfigFlags(
       command
-        .requiredOption('--from <date>', 'first date, YYYY-MM-DD')
-        .requiredOption('--to <date>', 'last date, YYYY-MM-DD')
+        .option('--from <date>', 'first date, YYYY-MM-DD (required without --cassette)')
+        .option('--to <date>', 'last date, YYYY-MM-DD (required without --cassette)')
+        .option('--cassette <dir>', 'compare the arms on a recorded live run (written by --record): its cycles, bars and answers')
         .addOption(dataOption())
         .option('--baseline <name>', 'the arm the others are compared with (default: the first)')
         .option('--report <dir>', 'write ab-report.html (charts) and ab-report.json there'),
     );
   const runLab = async (flags: LabFlags, arms: ArmSpec[]) => {
-    const { from, to } = dateRange(flags);
+    const cassette = flags.cassette === undefined ? undefined : Cassette.read(path.resolve(flags.cassette));
+    if (cassette === undefined && (flags.from === undefined || flags.to === undefined)) throw new ArgoError('ARGO_ERR_USAGE', 'an A/B test needs --from and --to (or --cassette DIR)');
+    if (cassette !== undefined && (flags.from !== undefined || flags.to !== undefined)) throw new ArgoError('ARGO_ERR_USAGE', '--cassette compares on the recorded cycles: leave out --from and --to');
+    const recordedDays = cassette?.cycles.flatMap((cycle) => cycle.map(([, asOf]) => asOf.slice(0, 10))).sort() ?? [];
+    const { from, to } = cassette === undefined ? (dateRange(flags) as { from: string; to: string }) : { from: recordedDays[0] ?? '', to: recordedDays.at(-1) ?? '' };
     const base = configInput(flags, dataValues(flags));
     const logLevel = loadConfig(registry, base).values.log.level;
     let progress: ReturnType<typeof progressBar> | undefined;
@@ -349,6 +354,7 @@ export async function main(argv: readonly string[], environment: CliEnvironment)
       base,
       from,
       to,
+      cassette,
       arms,
       baseline: flags.baseline,
       logger: createLogger(logLevel, secrets),

@@ -7,6 +7,7 @@ import type { ValueKind } from './config-values';
 import type { PluginKind } from '../plugin-system/define-plugin';
 import { LOG_LEVELS } from '../util/logger';
 import { NYSE_HOLIDAYS } from '../domain/nyse-holidays';
+import { TIMEFRAMES, type Timeframe } from '../domain/timeframe';
 import { SYMBOL_PATTERN, isIsoDate } from '../domain/symbols';
 
 /** How a simulated source behaves: seeded lognormal latency, failures and timeouts. */
@@ -38,7 +39,7 @@ export interface EngineConfig {
   symbols: string[];
   seed: number;
   concurrency: number;
-  data: { plugin: string } & Record<string, unknown>;
+  data: { plugin: string; timeframe: Timeframe } & Record<string, unknown>;
   sources: SourceConfig[];
   consensus: { plugin: string; minConfidence: number; cache: { enabled: boolean; maxEntries: number; ttlMs: number; bucket: number } } & Record<string, unknown>;
   earlyExit: { strategy: string; shadowRate: number } & Record<string, unknown>;
@@ -259,6 +260,11 @@ export function engineSchema(): convict.Schema<any> {
         doc: `Market-data plugin (built-in name or module). "${AUTO_MARKET_DATA}": csv-bars when data.dir is set, else synthetic-bars.`,
         format: String,
         default: AUTO_MARKET_DATA,
+      },
+      timeframe: {
+        doc: 'Bar length: 1d (dates) or 1h, 15m, 5m, 1m (intraday bars keyed by their UTC open time; a replay steps bar by bar; outcome horizons count bars).',
+        format: [...TIMEFRAMES],
+        default: '1d',
       },
     },
     sources: {

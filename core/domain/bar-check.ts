@@ -1,13 +1,14 @@
 import type { Bar } from './domain';
-import { isIsoDate } from './symbols';
+import { isBarTime } from './timeframe';
 
 /**
- * A bar from a date and its open, high, low, close and volume (numbers or numeric text, as a
- * CSV row or a provider's JSON gives them), or null when it is malformed: a date that is not
- * a calendar date, a value missing, not finite or negative, high below low, a zero price.
+ * A bar from a date (YYYY-MM-DD, or an intraday bar's UTC timestamp) and its open, high, low,
+ * close and volume (numbers or numeric text, as a CSV row or a provider's JSON gives them), or
+ * null when it is malformed: a date that is not a calendar date or timestamp, a value missing,
+ * not finite or negative, high below low, a zero price.
  */
 export function checkedBar(date: string, values: readonly unknown[]): Bar | null {
-  if (!isIsoDate(date) || values.length !== 5) return null;
+  if (!isBarTime(date) || values.length !== 5) return null;
   const numbers: number[] = [];
   for (const raw of values) {
     const text = typeof raw === 'string' ? raw.trim() : raw;

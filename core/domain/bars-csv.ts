@@ -1,5 +1,5 @@
 /**
- * The daily-bar CSV format: a header naming date (or timestamp), open, high, low, close and
+ * The bar CSV format: a header naming date (or timestamp, datetime, time), open, high, low, close and
  * volume in any order and case, one bar a row. Shared by the csv-bars market data and the
  * testing kit's bar helpers.
  */
@@ -8,6 +8,7 @@ import { ArgoError, messageOf } from '../errors/errors';
 import { excerpt } from '../util/text-excerpt';
 import type { Bar } from './domain';
 import { checkedBar, sortedBars } from './bar-check';
+import { barTimeFromCell, type Timeframe } from './timeframe';
 
 const PRICE_COLUMNS = ['open', 'high', 'low', 'close', 'volume'] as const;
 
@@ -16,25 +17,26 @@ type ColumnIndex = Record<'date' | (typeof PRICE_COLUMNS)[number], number>;
 function columnIndex(header: readonly string[], file: string): ColumnIndex {
   const names = header.map((name) => name.trim().toLowerCase());
   const find = (...aliases: string[]) => names.findIndex((name) => aliases.includes(name));
-  const index = { date: find('date', 'timestamp') } as ColumnIndex;
+  const index = { date: find('date', 'timestamp', 'datetime', 'time') } as ColumnIndex;
   for (const column of PRICE_COLUMNS) index[column] = find(column);
   const missing = Object.entries(index).filter(([, at]) => at < 0).map(([name]) => name);
   if (missing.length > 0) {
     throw new ArgoError(
       'ARGO_ERR_DATA_HEADER',
-      `${file}: the header ${excerpt(header.join(','))} lacks ${missing.join(', ')} (expected date or timestamp, open, high, low, close, volume in any order)`,
+      `${file}: the header ${excerpt(header.join(','))} lacks ${missing.join(', ')} (expected date, timestamp or datetime, open, high, low, close, volume in any order)`,
     );
   }
   return index;
 }
 
 /** A bar from one CSV row, or null when the row is malformed. */
-function rowToBar(row: readonly string[], index: ColumnIndex): Bar | null {
-  return checkedBar((row[index.date] ?? '').trim().slice(0, 10), PRICE_COLUMNS.map((column) => row[index[column]] ?? ''));
+function rowToBar(row: readonly string[], index: ColumnIndex, timeframe: Timeframe): Bar | null {
+  const date = barTimeFromCell(row[index.date] ?? '', timeframe);
+  return date === null ? null : checkedBar(date, PRICE_COLUMNS.map((column) => row[index[column]] ?? ''));
 }
 
-/** Parses a daily-bar CSV: bars sorted by date, first of duplicate dates kept, and the count of rows skipped. */
-export function parseBarsCsv(text: string, file: string): { bars: Bar[]; malformedRows: number } {
+/** Parses a bar CSV of `timeframe`: bars sorted by date (or time), first of duplicates kept, and the count of rows skipped. */
+export function parseBarsCsv(text: string, file: string, timeframe: Timeframe = '1d'): { bars: Bar[]; malformedRows: number } {
   let rows: string[][];
   try {
     // Price files rarely quote anything; splitting them directly is several times faster
@@ -51,6 +53,6 @@ export function parseBarsCsv(text: string, file: string): { bars: Bar[]; malform
   }
   if (rows.length === 0) throw new ArgoError('ARGO_ERR_DATA_HEADER', `${file}: the file is empty (expected a header row)`);
   const index = columnIndex(rows[0], file);
-  return sortedBars(rows.slice(1).map((row) => rowToBar(row, index)));
+  return sortedBars(rows.slice(1).map((row) => rowToBar(row, index, timeframe)));
 }
 

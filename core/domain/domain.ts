@@ -18,7 +18,10 @@ export type Action = 'BUY' | 'SELL';
 /** The market regime of a symbol, read from its recent bars. */
 export type Regime = 'trending-up' | 'trending-down' | 'ranging' | 'volatile';
 
-/** One daily bar. `date` is YYYY-MM-DD; the bar is known at that day's close. */
+/**
+ * One bar. `date` is YYYY-MM-DD for daily bars (known at that day's close) and the ISO-8601 UTC
+ * timestamp of the bar's open, YYYY-MM-DDTHH:MM:SSZ, for intraday ones (`data.timeframe`).
+ */
 export interface Bar {
   readonly date: string;
   readonly open: number;
@@ -85,7 +88,7 @@ export interface Signal extends PriceLevels {
   /** Stable: the same symbol, date, opinions and consensus give the same id. */
   readonly id: string;
   readonly symbol: string;
-  /** YYYY-MM-DD. */
+  /** The date of the bar it was made on: YYYY-MM-DD, or a UTC timestamp for intraday bars. */
   readonly asOf: string;
   readonly action: Action;
   readonly direction: Direction;

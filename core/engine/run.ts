@@ -4,6 +4,7 @@ import path from 'node:path';
 import { container as rootContainer, type DependencyContainer } from 'tsyringe';
 import { BarView } from '../domain/bar-view';
 import type { Bar, SourceOutcome } from '../domain/domain';
+import { dayOf } from '../domain/timeframe';
 import { PackedSeries } from '../domain/packed-series';
 import type { LoadedConfig, ResolvedPlugin, ResolvedSource } from '../config/config-loader';
 import { pooledConsensus } from '../../workers/pooled-consensus';
@@ -96,6 +97,7 @@ function contextFor(resolved: ResolvedPlugin, site: BuildSite): PluginContext<Re
     runId: site.runId,
     readOnly: site.readOnly ?? false,
     seed: site.loaded.values.seed,
+    timeframe: site.loaded.values.data.timeframe,
     resolvePath: (p: string) => path.resolve(site.loaded.baseDir, p),
     env: site.loaded.secrets.watch(site.loaded.env),
     now: site.services?.now ?? Date.now,
@@ -225,7 +227,7 @@ export class Run {
       const preload: PluginRef[] = [];
       const refOf = (kind: PluginRef['kind'], specifier: string, options: Record<string, unknown>, instanceName?: string): PluginRef => {
         const env = kind === 'explainer' ? config.env : undefined;
-        const ref: PluginRef = { kind, specifier, baseDir: config.baseDir, options, seed: config.values.seed, instanceName, env };
+        const ref: PluginRef = { kind, specifier, baseDir: config.baseDir, options, seed: config.values.seed, timeframe: config.values.data.timeframe, instanceName, env };
         if (workers.mode[STAGE_OF_KIND[kind]] === 'worker') preload.push(ref);
         return ref;
       };
@@ -499,7 +501,8 @@ export class Run {
   async #replay(options: ReplayOptions): Promise<RunReport> {
     const started = performance.now();
     const series = await this.#loadSeries();
-    const dates = [...this.#dates.keys()].filter((date) => date >= options.from && date <= options.to).sort();
+    // An intraday bar belongs to the range by its day: --to 2024-06-28 includes that day's last bar.
+    const dates = [...this.#dates.keys()].filter((date) => dayOf(date) >= options.from && dayOf(date) <= options.to).sort();
     const cursors = series.map(() => 0);
     const runner = this.container.resolve(CycleRunner);
     const results: SymbolResult[] = [];

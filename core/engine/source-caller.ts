@@ -51,13 +51,16 @@ export function checkOpinion(value: unknown): Opinion | string {
   if (rationale !== undefined && (typeof rationale !== 'string' || rationale.length > MAX_RATIONALE || /[\r\n]/.test(rationale))) {
     return `rationale must be one line of at most ${MAX_RATIONALE} characters`;
   }
-  const said = rationale === undefined ? {} : { rationale: rationale as string };
-  if (features === undefined) return { direction: direction as Direction, confidence, ...said };
+  // Plain literals, not a spread: opinions are kept (histories, queued signals) and a spread makes them larger.
+  if (features === undefined) return rationale === undefined ? { direction: direction as Direction, confidence } : { direction: direction as Direction, confidence, rationale: rationale as string };
   if (features === null || typeof features !== 'object') return 'features must be an object of numbers';
   for (const [name, feature] of Object.entries(features)) {
     if (typeof feature !== 'number' || !Number.isFinite(feature)) return `feature "${name}" is not a finite number`;
   }
-  return { direction: direction as Direction, confidence, features: { ...(features as Record<string, number>) }, ...said };
+  const copied = { ...(features as Record<string, number>) };
+  return rationale === undefined
+    ? { direction: direction as Direction, confidence, features: copied }
+    : { direction: direction as Direction, confidence, features: copied, rationale: rationale as string };
 }
 
 interface SimulatedCall {

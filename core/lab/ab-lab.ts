@@ -14,6 +14,8 @@ import type { Logger } from '../util/logger';
 import { scoreSignal } from './outcome-scoring';
 import type { PluginRegistry } from '../plugin-system/plugin-registry';
 import { Run } from '../engine/run';
+import type { Cassette } from '../engine/run-tape';
+import type { SymbolResult } from '../engine/symbol-pipeline';
 
 /** One arm: a name and the `key=value` settings it adds to the base configuration. */
 export interface ArmSpec {
@@ -34,6 +36,12 @@ export interface AbOptions {
   readonly logger: Logger;
   /** Called after each cycle of each arm (progress bars). */
   readonly onCycle?: (arm: string, date: string, cyclesPerArm: number) => void;
+  /**
+   * A recorded live run: every arm replays its cycles with the recorded bars and answers
+   * (`from` and `to` then only label the report); a source an arm asks that the live run did not
+   * is counted in the arm's `sourceCalls.unrecorded`.
+   */
+  readonly cassette?: Cassette;
 }
 
 /** Per-day totals of one arm: what the bootstrap resamples. */
@@ -68,7 +76,7 @@ export interface ArmReport {
   readonly name: string;
   readonly sets: readonly string[];
   readonly configHash: string;
-  readonly sourceCalls: { made: number; skipped: number; savedPercent: number; failed: number };
+  readonly sourceCalls: { made: number; skipped: number; savedPercent: number; failed: number; unrecorded: number };
   readonly latencyMs: { perSymbol: { p50: number; p95: number }; perCycle: { p50: number; p95: number } };
   readonly wallMs: number;
   readonly signals: number;
@@ -109,26 +117,25 @@ interface ArmRun {
 async function runArm(options: AbOptions, spec: ArmSpec): Promise<ArmRun> {
   // Arms keep their signals in memory unless an arm names a storage: the lab compares, it does not persist.
   const config = loadConfig(options.registry, { ...options.base, sets: ['storage.plugin=memory', ...(options.base.sets ?? []), ...spec.sets] });
-  const run = await Run.create(config, options.logger);
+  const run = await Run.create(config, options.logger, options.cassette === undefined ? {} : { cassette: options.cassette });
   const byDay = new Map<string, { symbols: number; calls: number; ms: number[]; signals: Signal[] }>();
   const symbolMs: number[] = [];
   const started = performance.now();
   let report;
+  const onResult = (result: SymbolResult) => {
+    const day = byDay.get(result.asOf) ?? { symbols: 0, calls: 0, ms: [], signals: [] };
+    day.symbols++;
+    day.calls += result.calls;
+    day.ms.push(result.virtualMs);
+    if (result.signal !== null) day.signals.push(result.signal);
+    byDay.set(result.asOf, day);
+    symbolMs.push(result.virtualMs);
+  };
   try {
-    report = await run.replay({
-      from: options.from,
-      to: options.to,
-      onResult: (result) => {
-        const day = byDay.get(result.asOf) ?? { symbols: 0, calls: 0, ms: [], signals: [] };
-        day.symbols++;
-        day.calls += result.calls;
-        day.ms.push(result.virtualMs);
-        if (result.signal !== null) day.signals.push(result.signal);
-        byDay.set(result.asOf, day);
-        symbolMs.push(result.virtualMs);
-      },
-      onCycle: (date, total) => options.onCycle?.(spec.name, date, total),
-    });
+    report =
+      options.cassette === undefined
+        ? await run.replay({ from: options.from, to: options.to, onResult, onCycle: (date, total) => options.onCycle?.(spec.name, date, total) })
+        : await run.replayCassette(options.cassette, { onResult });
   } finally {
     await run.close();
   }
@@ -183,14 +190,14 @@ function agreement(arm: readonly Signal[], baseline: readonly Signal[]): ArmRepo
 }
 
 function describe(run: ArmRun, baseline: ArmRun): Omit<ArmReport, 'differences'> {
-  const { made, skipped, failed } = run.stats.sourceCalls;
+  const { made, skipped, failed, unrecorded } = run.stats.sourceCalls;
   const scored = run.outcomes.filter((o) => o.kind !== 'open');
   const count = (kind: string) => scored.filter((o) => o.kind === kind).length;
   return {
     name: run.spec.name,
     sets: run.spec.sets,
     configHash: run.configHash,
-    sourceCalls: { made, skipped, failed, savedPercent: made + skipped === 0 ? 0 : (100 * skipped) / (made + skipped) },
+    sourceCalls: { made, skipped, failed, unrecorded, savedPercent: made + skipped === 0 ? 0 : (100 * skipped) / (made + skipped) },
     latencyMs: {
       perSymbol: { p50: quantile(run.symbolMs, 0.5), p95: quantile(run.symbolMs, 0.95) },
       perCycle: { p50: quantile(run.cycleMs, 0.5), p95: quantile(run.cycleMs, 0.95) },

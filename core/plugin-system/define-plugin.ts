@@ -4,6 +4,7 @@
  */
 import type { Schema } from 'convict';
 import type { Logger } from '../util/logger';
+import type { Timeframe } from '../domain/timeframe';
 import type {
   Consensus,
   EarlyExitStrategy,
@@ -59,6 +60,8 @@ export interface PluginContext<Options> {
   readonly readOnly: boolean;
   /** The run's seed (`seed`), for plugins that draw random numbers. */
   readonly seed: number;
+  /** The run's bar length (`data.timeframe`): market data gives bars of it, keyed by date for 1d and by UTC timestamp otherwise. */
+  readonly timeframe: Timeframe;
   /** The environment the configuration was loaded with: read secrets (an API key) by the name an option gives, never from process.env. */
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Milliseconds since the epoch: the run's clock (tests replace it to control TTLs). */

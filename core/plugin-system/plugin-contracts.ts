@@ -21,7 +21,7 @@ import type {
 /** What a source is asked: one symbol, as of one date, with the bars known by then. */
 export interface SourceRequest {
   readonly symbol: string;
-  /** YYYY-MM-DD, the date of `bars.last`. */
+  /** The date of `bars.last`: YYYY-MM-DD, or its UTC timestamp for intraday bars. */
   readonly asOf: string;
   /** Point-in-time bars: nothing after `asOf` is reachable. */
   readonly bars: BarView;
@@ -146,7 +146,7 @@ export interface SignalQuery {
   readonly action?: Action;
   /** Confidence at least this (0..100). */
   readonly minConfidence?: number;
-  /** YYYY-MM-DD inclusive. */
+  /** YYYY-MM-DD inclusive (an intraday signal counts by its day). */
   readonly from?: string;
   readonly to?: string;
   /** Only signals whose reasoning has this status (deferred reasoning looks for `pending`). */

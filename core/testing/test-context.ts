@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { PluginContext, PluginDefinition } from '../plugin-system/define-plugin';
 import { validateOptions } from '../plugin-system/plugin-loader';
 import { createLogger, type Logger } from '../util/logger';
+import type { Timeframe } from '../domain/timeframe';
 
 /** What a test may set in the context a plugin is built with; everything else gets a quiet default. */
 export interface TestContextOptions {
@@ -10,6 +11,7 @@ export interface TestContextOptions {
   readonly options?: Record<string, unknown>;
   readonly env?: Readonly<Record<string, string | undefined>>;
   readonly seed?: number;
+  readonly timeframe?: Timeframe;
   readonly now?: () => number;
   /** The folder `resolvePath` resolves against (default: the temporary folder). */
   readonly dir?: string;
@@ -33,6 +35,7 @@ export function testContext<Options = Record<string, unknown>>(definition: Plugi
     runId: context.runId ?? 'test-run',
     readOnly: context.readOnly ?? false,
     seed: context.seed ?? 7,
+    timeframe: context.timeframe ?? '1d',
     env: context.env ?? {},
     now: context.now ?? Date.now,
     resolvePath: (p: string) => path.resolve(dir, p),

@@ -14,7 +14,7 @@ function digestOf(text: string): string {
   return createHash('sha256').update(text).digest('base64');
 }
 
-/** Daily bars from one CSV per symbol in `data.dir` (`BRK.B.csv` holds BRK.B). */
+/** Bars (daily, or intraday with data.timeframe and a datetime column) from one CSV per symbol in `data.dir` (`BRK.B.csv` holds BRK.B). */
 export default defineMarketDataPlugin<CsvBarsOptions>({
   name: 'csv-bars',
   version: '1.1.0',
@@ -23,7 +23,7 @@ export default defineMarketDataPlugin<CsvBarsOptions>({
   options: {
     dir: { doc: 'Folder holding one CSV per symbol, relative to the config file.', format: String, default: '' },
   },
-  async create({ options, resolvePath }) {
+  async create({ options, resolvePath, timeframe }) {
     if (options.dir === '') throw new ArgoError('ARGO_ERR_DATA_NOT_FOUND', 'data.dir: csv-bars needs the folder of the CSV files');
     const dir = resolvePath(options.dir);
     const info = await stat(dir).catch(() => null);
@@ -62,7 +62,7 @@ export default defineMarketDataPlugin<CsvBarsOptions>({
       async load(symbol) {
         const { text, file, stamp } = await read(symbol);
         remember(symbol, stamp, text);
-        return { symbol, ...parseBarsCsv(text, file) };
+        return { symbol, ...parseBarsCsv(text, file, timeframe) };
       },
       async loadAfter(symbol, last) {
         // A file whose size and modification time are those of the last read has nothing new.
@@ -75,7 +75,7 @@ export default defineMarketDataPlugin<CsvBarsOptions>({
         remember(symbol, stamp, text);
         // Only rows appended after the text read last continue the series; any other change is a revision.
         if (text.length < known.length || digestOf(text.slice(0, known.length)) !== known.digest) return null;
-        const parsed = parseBarsCsv(text, file);
+        const parsed = parseBarsCsv(text, file, timeframe);
         const at = parsed.bars.findIndex((bar) => bar.date === last.date);
         return at < 0 ? null : { symbol, bars: parsed.bars.slice(at + 1), malformedRows: parsed.malformedRows };
       },

@@ -1,5 +1,6 @@
 import type { Bar } from '../../core/domain/domain';
 import { isIsoDate } from '../../core/domain/symbols';
+import { TIMEFRAME_MINUTES, barTimeOf, type Timeframe } from '../../core/domain/timeframe';
 import { weekdaysAfter, weekdaysEndingAt } from '../../core/domain/weekdays';
 import { ArgoError } from '../../core/errors/errors';
 import { PLUGIN_API_VERSION, defineMarketDataPlugin } from '../../core/plugin-system/define-plugin';
@@ -23,25 +24,42 @@ const REGIMES = [
 /** Mean length of a regime in days. */
 const REGIME_DAYS = 45;
 
-/** Seeded regime-switching daily bars: trends up and down, ranges, volatile spells. */
-export function syntheticBars(symbol: string, seed: number, dates: readonly string[]): Bar[] {
-  return dates.map(barGenerator(symbol, seed));
+/**
+ * The keys of `count` bars of `timeframe` ending on `endDate`: weekdays for daily bars; for
+ * intraday ones every step around the clock (a market that never closes, as crypto), the last
+ * one opening `step` before the end of `endDate` (UTC).
+ */
+function barTimesEndingAt(endDate: string, count: number, timeframe: Timeframe): string[] {
+  if (timeframe === '1d') return weekdaysEndingAt(endDate, count);
+  const stepMs = TIMEFRAME_MINUTES[timeframe] * 60_000;
+  const lastMs = Date.parse(`${endDate}T00:00:00Z`) + 86_400_000 - stepMs;
+  return Array.from({ length: count }, (_, i) => barTimeOf(lastMs - (count - 1 - i) * stepMs, timeframe));
+}
+
+/** Seeded regime-switching bars (daily unless `timeframe` says otherwise): trends up and down, ranges, volatile spells. */
+export function syntheticBars(symbol: string, seed: number, dates: readonly string[], timeframe: Timeframe = '1d'): Bar[] {
+  return dates.map(barGenerator(symbol, seed, timeframe));
 }
 
 /** The bars of `symbol` one date at a time: the n-th call gives the n-th bar of {@link syntheticBars}, whatever the dates. */
-function barGenerator(symbol: string, seed: number): (date: string) => Bar {
+function barGenerator(symbol: string, seed: number, timeframe: Timeframe): (date: string) => Bar {
   const random = seededRandom(seed, 'synthetic-bars', symbol);
+  // Shorter bars move less: drift scales with time, volatility with its square root (both 1 for daily bars).
+  const share = TIMEFRAME_MINUTES[timeframe] / TIMEFRAME_MINUTES['1d'];
+  const drift = (regime: (typeof REGIMES)[number]) => regime.drift * share;
+  const volatility = (regime: (typeof REGIMES)[number]) => regime.volatility * Math.sqrt(share);
   let regime = REGIMES[Math.floor(random() * REGIMES.length)];
   let close = 20 + random() * 180;
   const baseVolume = 2e5 + random() * 5e6;
   return (date) => {
     if (random() < 1 / REGIME_DAYS) regime = REGIMES[Math.floor(random() * REGIMES.length)];
-    const open = close * (1 + normalDraw(random) * regime.volatility * 0.2);
-    const ret = regime.drift + normalDraw(random) * regime.volatility;
+    const sigma = volatility(regime);
+    const open = close * (1 + normalDraw(random) * sigma * 0.2);
+    const ret = drift(regime) + normalDraw(random) * sigma;
     close = Math.max(0.5, open * Math.exp(ret));
-    const high = Math.max(open, close) * (1 + Math.abs(normalDraw(random)) * regime.volatility * 0.5);
-    const low = Math.min(open, close) * (1 - Math.abs(normalDraw(random)) * regime.volatility * 0.5);
-    const volume = Math.round(baseVolume * Math.exp(normalDraw(random) * 0.3) * (1 + Math.abs(ret) / regime.volatility));
+    const high = Math.max(open, close) * (1 + Math.abs(normalDraw(random)) * sigma * 0.5);
+    const low = Math.min(open, close) * (1 - Math.abs(normalDraw(random)) * sigma * 0.5);
+    const volume = Math.round(baseVolume * share * Math.exp(normalDraw(random) * 0.3) * (1 + Math.abs(ret) / sigma));
     return { date, open, high, low, close, volume };
   };
 }
@@ -58,7 +76,7 @@ export default defineMarketDataPlugin<SyntheticBarsOptions>({
       format: 'symbol-list',
       default: ['ACME', 'BOLT', 'CRUX', 'DYNA', 'EMBR', 'FLUX'],
     },
-    days: { doc: 'Trading days generated per symbol.', format: 'nat', default: 750 },
+    days: { doc: 'Bars generated per symbol (trading days for 1d bars).', format: 'nat', default: 750 },
     endDate: { doc: 'Date of the last bar (YYYY-MM-DD).', format: String, default: '2024-12-31' },
     barEveryMs: {
       doc: 'Live demo: one more trading day is due every this many ms of the run clock after start (0: the series ends at endDate).',
@@ -66,9 +84,10 @@ export default defineMarketDataPlugin<SyntheticBarsOptions>({
       default: 0,
     },
   },
-  create({ options, seed, now }) {
+  create({ options, seed, now, timeframe }) {
     if (!isIsoDate(options.endDate)) throw new ArgoError('ARGO_ERR_USAGE_DATE', `data.endDate: ${JSON.stringify(options.endDate)} is not YYYY-MM-DD`);
-    const dates = weekdaysEndingAt(options.endDate, options.days);
+    const dates = barTimesEndingAt(options.endDate, options.days, timeframe);
+    const after = (last: string) => (timeframe === '1d' ? weekdaysAfter(last) : barTimeOf(Date.parse(last) + TIMEFRAME_MINUTES[timeframe] * 60_000, timeframe));
     const started = now();
     /** The dates due now: the history, then one trading day per `barEveryMs` since start. */
     const dueDates = (): number => dates.length + (options.barEveryMs > 0 ? Math.floor((now() - started) / options.barEveryMs) : 0);
@@ -77,7 +96,7 @@ export default defineMarketDataPlugin<SyntheticBarsOptions>({
     const produce = (state: { next: (date: string) => Bar; last: string; produced: number }, upTo: number): Bar[] => {
       const bars: Bar[] = [];
       for (; state.produced < upTo; state.produced++) {
-        state.last = state.produced < dates.length ? dates[state.produced] : weekdaysAfter(state.last);
+        state.last = state.produced < dates.length ? dates[state.produced] : after(state.last);
         bars.push(state.next(state.last));
       }
       return bars;
@@ -87,7 +106,7 @@ export default defineMarketDataPlugin<SyntheticBarsOptions>({
         return [...options.symbols].sort();
       },
       async load(symbol) {
-        const state = { next: barGenerator(symbol, seed), last: '', produced: 0 };
+        const state = { next: barGenerator(symbol, seed, timeframe), last: '', produced: 0 };
         live.set(symbol, state);
         return { symbol, bars: produce(state, dueDates()), malformedRows: 0 };
       },

@@ -1,4 +1,5 @@
 import type { Signal } from '../../core/domain/domain';
+import { dayOf } from '../../core/domain/timeframe';
 import type { SignalQuery, StoredSignal } from '../../core/plugin-system/plugin-contracts';
 
 /** True when `signal` passes every filter of `query` (its limit aside). */
@@ -8,8 +9,8 @@ function matches(s: Signal, query: SignalQuery): boolean {
     (query.symbol === undefined || s.symbol === query.symbol) &&
     (query.action === undefined || s.action === query.action) &&
     (query.minConfidence === undefined || s.confidence >= query.minConfidence) &&
-    (query.from === undefined || s.asOf >= query.from) &&
-    (query.to === undefined || s.asOf <= query.to) &&
+    (query.from === undefined || dayOf(s.asOf) >= query.from) &&
+    (query.to === undefined || dayOf(s.asOf) <= query.to) &&
     (query.reasoningStatus === undefined || s.reasoningStatus === query.reasoningStatus)
   );
 }

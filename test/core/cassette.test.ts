@@ -118,6 +118,21 @@ describe('recordings (cassettes)', function () {
     expect(torn.cycles.length).to.be.at.least(cassette.cycles.length - 1);
   });
 
+  it('compares arms on a recorded day (ab --cassette): the recorded arm sees everything, another strategy counts what it could not', () => {
+    const dir = tempDir();
+    const tape = path.join(dir, 'tape');
+    const record = runCli(['replay', '--from', '2024-10-01', '--to', '2024-12-31', '--record', tape, '--set', 'storage.plugin=memory', '--set', 'earlyExit.strategy=bound', '--json'], { cwd: dir });
+    expect(record.code, record.stderr).to.equal(0);
+    const lab = runCli(['ab', '--cassette', tape, '--arm', 'bound:earlyExit.strategy=bound', '--arm', 'none:earlyExit.strategy=none', '--json'], { cwd: dir });
+    expect(lab.code, lab.stderr).to.equal(0);
+    const report = JSON.parse(lab.stdout) as { from: string; to: string; arms: { name: string; signals: number; sourceCalls: { unrecorded: number } }[] };
+    expect([report.from, report.to]).to.deep.equal(['2024-10-01', '2024-12-31']);
+    const [bound, none] = report.arms;
+    expect(bound.sourceCalls.unrecorded).to.equal(0);
+    expect(none.sourceCalls.unrecorded).to.be.greaterThan(0);
+    expect(bound.signals).to.equal(JSON.parse(record.stdout).signals);
+  });
+
   it('replay --cassette from the command line: the recorded cycles, no --from or --to', () => {
     const dir = tempDir();
     const record = runCli(['replay', '--from', '2024-06-01', '--to', '2024-06-28', '--record', path.join(dir, 'tape'), '--set', 'storage.plugin=memory', '--json'], { cwd: dir });

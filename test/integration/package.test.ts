@@ -30,11 +30,12 @@ function pack(dir: string, into: string): string {
 
 /**
  * An empty project that installs argo-signals from its tarball. It is kept between runs in the
- * temporary folder, keyed by the dependency list, so only the first run builds the native
- * SQLite drivers (about two minutes); later runs reinstall just argo-signals.
+ * temporary folder, keyed by the dependency list and this checkout (two checkouts testing at
+ * once, a session's and CI's, must not install into one folder), so only the first run builds
+ * the native SQLite drivers (about two minutes); later runs reinstall just argo-signals.
  */
 function hostProject(tarball: string): string {
-  const key = createHash('sha256').update(JSON.stringify([PACKAGE.dependencies, PACKAGE.devDependencies.typescript, PACKAGE.devDependencies['@types/node']])).digest('hex').slice(0, 12);
+  const key = createHash('sha256').update(JSON.stringify([ROOT, PACKAGE.dependencies, PACKAGE.devDependencies.typescript, PACKAGE.devDependencies['@types/node']])).digest('hex').slice(0, 12);
   const host = path.join(tmpdir(), `argo-package-host-${key}`);
   mkdirSync(host, { recursive: true });
   writeFileSync(path.join(host, 'package.json'), JSON.stringify({ name: 'argo-host', version: '1.0.0', private: true }));

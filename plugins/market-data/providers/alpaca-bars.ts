@@ -2,7 +2,8 @@ import type { Bar, BarSeries } from '../../../core/domain/domain';
 import { checkedBar, sortedBars } from '../../../core/domain/bar-check';
 import { PLUGIN_API_VERSION, defineMarketDataPlugin } from '../../../core/plugin-system/define-plugin';
 import { ProviderClient, credential, malformedPage, type RequestPolicy } from './provider-client';
-import { cachedWhenConfigured, dailyBarFinished, dayAfter, policyOf, policyOptions } from './provider-options';
+import { barAfter, barFinished, cachedWhenConfigured, policyOf, policyOptions } from './provider-options';
+import { barTimeOf, type Timeframe } from '../../../core/domain/timeframe';
 
 interface AlpacaOptions extends RequestPolicy {
   cache: { path: string };
@@ -15,6 +16,9 @@ interface AlpacaOptions extends RequestPolicy {
   symbols: string[];
   pageLimit: number;
 }
+
+/** Alpaca's name of each timeframe. */
+const ALPACA_TIMEFRAME: Readonly<Record<Timeframe, string>> = { '1d': '1Day', '1h': '1Hour', '15m': '15Min', '5m': '5Min', '1m': '1Min' };
 
 /** One bar as Alpaca Market Data v2 sends it. */
 interface AlpacaBar {
@@ -35,7 +39,7 @@ export default defineMarketDataPlugin<AlpacaOptions>({
   name: 'alpaca-bars',
   version: '1.0.0',
   apiVersion: `^${PLUGIN_API_VERSION}`,
-  description: 'Daily bars from the Alpaca Market Data v2 API, many symbols a request, rate-limited and retried.',
+  description: 'Bars (daily or intraday) from the Alpaca Market Data v2 API, many symbols a request, rate-limited and retried.',
   options: {
     baseUrl: { doc: 'API base URL.', format: String, default: 'https://data.alpaca.markets' },
     keyIdEnv: { doc: 'Environment variable holding the key id (APCA-API-KEY-ID).', format: String, default: 'APCA_API_KEY_ID' },
@@ -47,7 +51,7 @@ export default defineMarketDataPlugin<AlpacaOptions>({
     pageLimit: { doc: 'Bars per page (Alpaca allows up to 10,000).', format: 'nat', default: 10_000 },
     ...policyOptions(200, 'Requests a minute for the whole process (Alpaca Basic: 200).'),
   },
-  async create({ options, env, now, resolvePath }) {
+  async create({ options, env, now, resolvePath, timeframe }) {
     const client = new ProviderClient('alpaca-bars', policyOf(options), {
       'APCA-API-KEY-ID': credential(env, options.keyIdEnv, 'keyIdEnv', 'alpaca-bars'),
       'APCA-API-SECRET-KEY': credential(env, options.secretKeyEnv, 'secretKeyEnv', 'alpaca-bars'),
@@ -61,7 +65,7 @@ export default defineMarketDataPlugin<AlpacaOptions>({
       let token: string | null = null;
       do {
         const url = new URL('/v2/stocks/bars', options.baseUrl);
-        const query: Record<string, string> = { symbols: symbols.join(','), timeframe: '1Day', start, limit: String(options.pageLimit), adjustment: options.adjustment, feed: options.feed };
+        const query: Record<string, string> = { symbols: symbols.join(','), timeframe: ALPACA_TIMEFRAME[timeframe], start, limit: String(options.pageLimit), adjustment: options.adjustment, feed: options.feed };
         if (token !== null) query.page_token = token;
         for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value);
         const { body } = await client.getJson(url.toString());
@@ -74,8 +78,10 @@ export default defineMarketDataPlugin<AlpacaOptions>({
           for (const bar of bars as AlpacaBar[]) {
             const openMs = Date.parse(String(bar?.t));
             // Today's bar is still forming: it is left for a later cycle, never taken as final.
-            if (Number.isFinite(openMs) && !dailyBarFinished(openMs, now())) continue;
-            into.push(Number.isFinite(openMs) ? checkedBar(String(bar.t).slice(0, 10), [bar.o, bar.h, bar.l, bar.c, bar.v]) : null);
+            if (Number.isFinite(openMs) && !barFinished(openMs, timeframe, now())) continue;
+            // A daily bar's t is the session's midnight in New York (05:00Z): its date is the session's.
+            const key = timeframe === '1d' ? String(bar.t).slice(0, 10) : barTimeOf(openMs, timeframe);
+            into.push(Number.isFinite(openMs) ? checkedBar(key, [bar.o, bar.h, bar.l, bar.c, bar.v]) : null);
           }
         }
         token = typeof page.next_page_token === 'string' && page.next_page_token !== '' ? page.next_page_token : null;
@@ -83,7 +89,7 @@ export default defineMarketDataPlugin<AlpacaOptions>({
       return new Map([...raw].map(([symbol, candidates]) => [symbol, { symbol, ...sortedBars(candidates) }]));
     };
 
-    return cachedWhenConfigured('alpaca-bars', options, resolvePath, {
+    return cachedWhenConfigured('alpaca-bars', options, timeframe, resolvePath, {
       async symbols() {
         return [...options.symbols].sort();
       },
@@ -94,7 +100,7 @@ export default defineMarketDataPlugin<AlpacaOptions>({
         return ready ?? (await fetchBars([symbol], options.start)).get(symbol)!;
       },
       async loadAfter(symbol, last) {
-        return (await fetchBars([symbol], dayAfter(last.date))).get(symbol)!;
+        return (await fetchBars([symbol], barAfter(last.date, timeframe))).get(symbol)!;
       },
     });
   },

@@ -2,7 +2,8 @@ import type { Bar } from '../../../core/domain/domain';
 import { checkedBar, sortedBars } from '../../../core/domain/bar-check';
 import { PLUGIN_API_VERSION, defineMarketDataPlugin } from '../../../core/plugin-system/define-plugin';
 import { ProviderClient, malformedPage, type RequestPolicy } from './provider-client';
-import { cachedWhenConfigured, dateOf, perSymbol, policyOf, policyOptions } from './provider-options';
+import { barMs, cachedWhenConfigured, perSymbol, policyOf, policyOptions } from './provider-options';
+import { barTimeOf } from '../../../core/domain/timeframe';
 
 interface BinanceOptions extends RequestPolicy {
   cache: { path: string };
@@ -25,7 +26,7 @@ export default defineMarketDataPlugin<BinanceOptions>({
   name: 'binance-klines',
   version: '1.0.0',
   apiVersion: `^${PLUGIN_API_VERSION}`,
-  description: 'Daily klines from the Binance spot API, paged by startTime, limited by request weight.',
+  description: 'Klines (daily or intraday) from the Binance spot API, paged by startTime, limited by request weight.',
   options: {
     baseUrl: { doc: 'API base URL.', format: String, default: 'https://api.binance.com' },
     start: { doc: 'First date of the history (YYYY-MM-DD).', format: String, default: '2018-01-01' },
@@ -33,13 +34,13 @@ export default defineMarketDataPlugin<BinanceOptions>({
     pageLimit: { doc: 'Klines per request (Binance allows up to 1,000).', format: 'nat', default: 1000 },
     ...policyOptions(6000, 'Request weight a minute (Binance: 6,000 per IP).'),
   },
-  async create({ options, now, resolvePath }) {
+  async create({ options, now, resolvePath, timeframe }) {
     const client = new ProviderClient('binance-klines', policyOf(options));
     const fetchBars = async (symbol: string, start: string) => {
       const candidates: (Bar | null)[] = [];
-      for (let startTime = Date.parse(`${start}T00:00:00Z`); ; ) {
+      for (let startTime = barMs(start); ; ) {
         const url = new URL('/api/v3/klines', options.baseUrl);
-        for (const [key, value] of Object.entries({ symbol, interval: '1d', startTime: String(startTime), limit: String(options.pageLimit) })) url.searchParams.set(key, value);
+        for (const [key, value] of Object.entries({ symbol, interval: timeframe, startTime: String(startTime), limit: String(options.pageLimit) })) url.searchParams.set(key, value);
         const { body, headers } = await client.getJson(url.toString(), KLINES_WEIGHT);
         const used = Number(headers.get('x-mbx-used-weight-1m'));
         if (Number.isFinite(used) && headers.has('x-mbx-used-weight-1m')) client.limiter.updateSettings({ reservoir: Math.max(0, options.perMinute - used) });
@@ -53,13 +54,13 @@ export default defineMarketDataPlugin<BinanceOptions>({
           lastOpen = Math.max(lastOpen, row[0]);
           // A kline whose close time has not passed is still forming.
           if (row[6] >= now()) continue;
-          candidates.push(checkedBar(dateOf(row[0]), [row[1], row[2], row[3], row[4], row[5]]));
+          candidates.push(checkedBar(barTimeOf(row[0], timeframe), [row[1], row[2], row[3], row[4], row[5]]));
         }
         if (body.length < options.pageLimit || lastOpen < 0) break;
         startTime = lastOpen + 1;
       }
       return { symbol, ...sortedBars(candidates) };
     };
-    return cachedWhenConfigured('binance-klines', options, resolvePath, perSymbol(options.symbols, options.start, fetchBars));
+    return cachedWhenConfigured('binance-klines', options, timeframe, resolvePath, perSymbol(options.symbols, options.start, timeframe, fetchBars));
   },
 });

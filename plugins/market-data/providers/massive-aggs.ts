@@ -3,7 +3,11 @@ import { checkedBar, sortedBars } from '../../../core/domain/bar-check';
 import { ArgoError } from '../../../core/errors/errors';
 import { PLUGIN_API_VERSION, defineMarketDataPlugin } from '../../../core/plugin-system/define-plugin';
 import { ProviderClient, credential, malformedPage, safeUrl, type RequestPolicy } from './provider-client';
-import { cachedWhenConfigured, dailyBarFinished, dateOf, perSymbol, policyOf, policyOptions } from './provider-options';
+import { barFinished, barMs, cachedWhenConfigured, perSymbol, policyOf, policyOptions } from './provider-options';
+import { barTimeOf, type Timeframe } from '../../../core/domain/timeframe';
+
+/** Massive's multiplier and timespan of each timeframe. */
+const RANGE: Readonly<Record<Timeframe, string>> = { '1d': '1/day', '1h': '1/hour', '15m': '15/minute', '5m': '5/minute', '1m': '1/minute' };
 
 interface MassiveOptions extends RequestPolicy {
   cache: { path: string };
@@ -25,7 +29,7 @@ export default defineMarketDataPlugin<MassiveOptions>({
   name: 'massive-aggs',
   version: '1.0.0',
   apiVersion: `^${PLUGIN_API_VERSION}`,
-  description: 'Daily aggregates from the Massive (formerly Polygon.io) API, paged through next_url.',
+  description: 'Aggregates (daily or intraday) from the Massive (formerly Polygon.io) API, paged through next_url.',
   options: {
     baseUrl: { doc: 'API base URL.', format: String, default: 'https://api.massive.com' },
     apiKeyEnv: { doc: 'Environment variable holding the API key.', format: String, default: 'MASSIVE_API_KEY' },
@@ -35,7 +39,7 @@ export default defineMarketDataPlugin<MassiveOptions>({
     pageLimit: { doc: 'Base aggregates per request (Massive allows up to 50,000).', format: 'nat', default: 50_000 },
     ...policyOptions(5, 'Requests a minute for the whole process (Massive free tier: 5; paid plans: set it higher).'),
   },
-  async create({ options, env, now, resolvePath }) {
+  async create({ options, env, now, resolvePath, timeframe }) {
     const apiKey = credential(env, options.apiKeyEnv, 'apiKeyEnv', 'massive-aggs');
     const client = new ProviderClient('massive-aggs', policyOf(options));
     const origin = new URL(options.baseUrl).origin;
@@ -45,8 +49,9 @@ export default defineMarketDataPlugin<MassiveOptions>({
     };
     const fetchBars = async (symbol: string, from: string) => {
       const candidates: (Bar | null)[] = [];
-      const to = dateOf(now());
-      const first = new URL(`/v2/aggs/ticker/${encodeURIComponent(symbol)}/range/1/day/${from}/${to}`, options.baseUrl);
+      const to = barTimeOf(now(), '1d');
+      // `from` as milliseconds: Massive takes both, and an intraday resume starts inside a day.
+      const first = new URL(`/v2/aggs/ticker/${encodeURIComponent(symbol)}/range/${RANGE[timeframe]}/${barMs(from)}/${to}`, options.baseUrl);
       for (const [key, value] of Object.entries({ adjusted: String(options.adjusted), sort: 'asc', limit: String(options.pageLimit) })) first.searchParams.set(key, value);
       for (let url: string | null = withKey(first); url !== null; ) {
         const { body } = await client.getJson(url);
@@ -57,8 +62,8 @@ export default defineMarketDataPlugin<MassiveOptions>({
             candidates.push(null);
             continue;
           }
-          if (!dailyBarFinished(agg.t, now())) continue;
-          candidates.push(checkedBar(dateOf(agg.t), [agg.o, agg.h, agg.l, agg.c, agg.v]));
+          if (!barFinished(agg.t, timeframe, now())) continue;
+          candidates.push(checkedBar(barTimeOf(agg.t, timeframe), [agg.o, agg.h, agg.l, agg.c, agg.v]));
         }
         if (typeof page.next_url !== 'string' || page.next_url === '') break;
         const next = new URL(page.next_url);
@@ -67,6 +72,6 @@ export default defineMarketDataPlugin<MassiveOptions>({
       }
       return { symbol, ...sortedBars(candidates) };
     };
-    return cachedWhenConfigured('massive-aggs', options, resolvePath, perSymbol(options.symbols, options.start, fetchBars));
+    return cachedWhenConfigured('massive-aggs', options, timeframe, resolvePath, perSymbol(options.symbols, options.start, timeframe, fetchBars));
   },
 });

@@ -1,6 +1,7 @@
 import type { BarSeries } from '../../../core/domain/domain';
 import type { MarketData } from '../../../core/plugin-system/plugin-contracts';
 import { BarCache, withBarCache } from './bar-cache';
+import { TIMEFRAME_MINUTES, barTimeOf, type Timeframe } from '../../../core/domain/timeframe';
 import type { RequestPolicy } from './provider-client';
 
 /** The request-policy options every provider plugin has, with the provider's documented limit as the default. */
@@ -23,10 +24,10 @@ interface CacheOption {
 /** Options that change nothing in the bars a provider gives: where and how it is asked, the universe, the cache itself. */
 const NOT_SHAPING = new Set(['baseUrl', 'keyIdEnv', 'secretKeyEnv', 'apiKeyEnv', 'perMinute', 'maxConcurrent', 'timeoutMs', 'retries', 'retryBaseMs', 'cache', 'symbols', 'pageLimit', 'start']);
 
-/** `marketData` behind the bar cache at `cache.path` when one is configured; keyed by the provider and the options that shape its bars. */
-export async function cachedWhenConfigured(provider: string, options: CacheOption & object, resolvePath: (p: string) => string, marketData: MarketData): Promise<MarketData> {
+/** `marketData` behind the bar cache at `cache.path` when one is configured; keyed by the provider, the timeframe and the options that shape its bars. */
+export async function cachedWhenConfigured(provider: string, options: CacheOption & object, timeframe: Timeframe, resolvePath: (p: string) => string, marketData: MarketData): Promise<MarketData> {
   if (options.cache.path === '') return marketData;
-  const shaping = Object.fromEntries(Object.entries(options).filter(([key]) => !NOT_SHAPING.has(key)));
+  const shaping = { ...Object.fromEntries(Object.entries(options).filter(([key]) => !NOT_SHAPING.has(key))), timeframe };
   return withBarCache(marketData, await BarCache.open(resolvePath(options.cache.path), provider, shaping));
 }
 
@@ -36,28 +37,33 @@ export function policyOf(options: RequestPolicy): RequestPolicy {
   return { perMinute, maxConcurrent, timeoutMs, retries, retryBaseMs };
 }
 
-/** The day after `date` (UTC). */
-export function dayAfter(date: string): string {
-  return new Date(Date.parse(`${date}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+/** Milliseconds a bar of `timeframe` lasts. */
+export function stepMs(timeframe: Timeframe): number {
+  return TIMEFRAME_MINUTES[timeframe] * 60_000;
 }
 
-/** The date of `ms` since the epoch (UTC). */
-export function dateOf(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 10);
+/** Milliseconds since the epoch of a bar key (a date is its midnight UTC). */
+export function barMs(barTime: string): number {
+  return Date.parse(barTime.length === 10 ? `${barTime}T00:00:00Z` : barTime);
 }
 
-/** A daily bar that opened at `openMs` is final once a whole day has passed: the session that makes it has ended. */
-export function dailyBarFinished(openMs: number, now: number): boolean {
-  return now >= openMs + 86_400_000;
+/** The key of the bar after the one at `barTime` (the day after, for daily bars). */
+export function barAfter(barTime: string, timeframe: Timeframe): string {
+  return barTimeOf(barMs(barTime) + stepMs(timeframe), timeframe);
+}
+
+/** A bar that opened at `openMs` is final once its whole length has passed (a daily bar: a whole day, its session has ended). */
+export function barFinished(openMs: number, timeframe: Timeframe, now: number): boolean {
+  return now >= openMs + stepMs(timeframe);
 }
 
 /** The market data of a provider asked one symbol at a time: the history from `start`, then what came after the last bar held. */
-export function perSymbol(symbols: readonly string[], start: string, fetchBars: (symbol: string, from: string) => Promise<BarSeries>): MarketData {
+export function perSymbol(symbols: readonly string[], start: string, timeframe: Timeframe, fetchBars: (symbol: string, from: string) => Promise<BarSeries>): MarketData {
   return {
     async symbols() {
       return [...symbols].sort();
     },
     load: (symbol) => fetchBars(symbol, start),
-    loadAfter: (symbol, last) => fetchBars(symbol, dayAfter(last.date)),
+    loadAfter: (symbol, last) => fetchBars(symbol, barAfter(last.date, timeframe)),
   };
 }

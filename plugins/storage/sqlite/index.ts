@@ -131,7 +131,8 @@ function signalsSql(query: SignalQuery, afterSeq?: number): { sql: string; param
   if (query.action !== undefined) where.push('action = ?') && params.push(query.action);
   if (query.minConfidence !== undefined) where.push('confidence >= ?') && params.push(query.minConfidence);
   if (query.from !== undefined) where.push('as_of >= ?') && params.push(query.from);
-  if (query.to !== undefined) where.push('as_of <= ?') && params.push(query.to);
+  // An intraday signal's asOf is a timestamp of that day: it sorts between the day and the day followed by any later character.
+  if (query.to !== undefined) where.push('as_of <= ?') && params.push(`${query.to}\uffff`);
   if (query.reasoningStatus !== undefined) where.push('reasoning_status = ?') && params.push(query.reasoningStatus);
   const filter = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
   const limit = query.limit === undefined ? '' : 'LIMIT ?';

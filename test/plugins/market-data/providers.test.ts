@@ -14,7 +14,7 @@ import alpacaBars from '../../../plugins/market-data/providers/alpaca-bars';
 import binanceKlines from '../../../plugins/market-data/providers/binance-klines';
 import massiveAggs from '../../../plugins/market-data/providers/massive-aggs';
 import { syntheticBars } from '../../../plugins/market-data/synthetic-bars';
-import { argoErrorOf, builtinRegistry, findRealData, tempDir } from '../../helpers';
+import { argoErrorOf, builtinRegistry, findRealData, runCliAsync, tempDir } from '../../helpers';
 import { alpacaServer, binanceServer, massiveServer, type ProviderServer } from '../../../bench/providers/provider-servers';
 
 const SYMBOLS = ['AAPL', 'ABBV', 'ADBE'];
@@ -149,6 +149,17 @@ describe('market data from provider APIs (local servers speaking their documente
     await sip.load('AAPL');
     expect(new URL(after.requests.at(-1)!.url, after.url).searchParams.get('start')).to.equal(FIRST);
     await sip.close!();
+  });
+
+  it('keeps the keys out of the log and the error of a command whose provider keeps failing', async () => {
+    const server = await serve(massiveServer(BARS, 1000, MASSIVE_KEY));
+    server.faults.push(...Array.from({ length: 10 }, () => ({ status: 503 })));
+    const dir = tempDir();
+    const sets = ['data.plugin=massive-aggs', `data.baseUrl=${server.url}`, 'data.retries=2', 'data.retryBaseMs=5', 'symbols=AAPL', 'log.level=debug', 'storage.plugin=memory'];
+    const child = await runCliAsync(['replay', '--from', '2017-01-01', '--to', '2017-01-31', ...sets.flatMap((s) => ['--set', s])], { cwd: dir, env: { MASSIVE_API_KEY: MASSIVE_KEY } });
+    expect(child.code, child.stderr).to.equal(1);
+    expect(child.stderr).to.contain('ARGO_ERR_DATA_PROVIDER').and.contain('apiKey=REDACTED');
+    expect(child.stderr + child.stdout).to.not.contain(MASSIVE_KEY);
   });
 
   it('refuses to start without its credentials, naming the variable', async () => {

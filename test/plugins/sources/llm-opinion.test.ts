@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { BarView } from '../../../core/domain/bar-view';
 import type { Source } from '../../../core/plugin-system/plugin-contracts';
@@ -137,6 +138,39 @@ describe('llm-opinion source', function () {
       expect(outcome).to.include({ ok: false, failure: 'error', code: 'ARGO_ERR_SOURCE_REFUSED' });
     } finally {
       await server.close();
+    }
+  });
+
+  it('stores no credential with a signal when the server echoes the key in an error', async () => {
+    const server: Server = createServer((request, response) => {
+      request.resume();
+      request.on('end', () => response.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: `bad key ${request.headers.authorization}` } })));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const dir = tempDir();
+    try {
+      const run = await createRun({
+        values: {
+          symbols: ['ACME'],
+          'consensus.minConfidence': 1,
+          'storage.plugin': 'sqlite',
+          'storage.path': path.join(dir, 'signals.db'),
+          sources: [
+            { name: 'trend', plugin: 'technical-trend' },
+            { name: 'analyst', plugin: 'llm-opinion', options: { baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, model: 'm', apiKeyEnv: 'TEST_LLM_KEY' } },
+          ],
+        },
+        env: { TEST_LLM_KEY: KEY },
+      });
+      const { results } = await run.cycle();
+      await run.close();
+      const outcome = results[0].signal!.sources.find((o) => o.source === 'analyst')!;
+      expect(outcome.ok).to.equal(false);
+      expect(JSON.stringify(outcome)).to.contain('HTTP 400').and.not.contain(KEY);
+      const files = readdirSync(dir).map((f) => readFileSync(path.join(dir, f)).toString('latin1')).join('');
+      expect(files).to.not.contain(KEY).and.not.contain(KEY.slice(0, 12));
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
     }
   });
 
