@@ -12,6 +12,7 @@ import sqlite from '../plugins/storage/sqlite';
 import { Connection } from '../plugins/storage/sqlite/connection';
 import { signalValues } from '../plugins/storage/sqlite/signal-rows';
 import { INSERT_ONE, freshDb } from './sqlite-bench-db';
+import { postgresAnswers, postgresRows } from './postgres-rows';
 import { median } from './median';
 
 const RUN_ID = 'bench';
@@ -146,7 +147,13 @@ export async function storageBench(context: BenchmarkContext): Promise<unknown> 
     betterSqlite3: [],
   };
   const cycleTimes: number[] = [];
+  const postgres = (await postgresAnswers()) ? { connectionPerRow: [] as number[], batch100: [] as number[], batch1000: [] as number[] } : null;
+  if (postgres === null) context.print('PostgreSQL does not answer at 127.0.0.1:5432: its rows are left out');
   for (let run = 0; run < context.runs; run++) {
+    if (postgres !== null) {
+      const measured = await postgresRows(signals, run);
+      for (const key of ['connectionPerRow', 'batch100', 'batch1000'] as const) postgres[key].push(measured[key]);
+    }
     const dir = mkdtempSync(path.join(tmpdir(), 'argo-bench-storage-'));
     try {
       samples.naive.push(rowsPerSecond(naiveSignals.length, await connectionPerSignal(await freshDb(path.join(dir, 'naive.db'), 'DELETE'), naiveSignals)));
@@ -172,10 +179,12 @@ export async function storageBench(context: BenchmarkContext): Promise<unknown> 
       batch1000VsBetterSqlite3: ratio('batch1000', 'betterSqlite3'),
     },
     sixSignalCycleMs: { median: median(cycleTimes), p95: [...cycleTimes].sort((a, b) => a - b)[Math.floor(cycleTimes.length * 0.95)] },
+    postgresRowsPerSecond: postgres === null ? null : Object.fromEntries(Object.entries(postgres).map(([name, values]) => [name, Math.round(median(values))])),
     targets: {
       batch100AtLeast100xNaive: ratio('batch100', 'naive') >= 100,
       batch100AtLeastHalfBetterSqlite3: ratio('batch100', 'betterSqlite3') >= 0.5,
       sixSignalCycleUnder2ms: median(cycleTimes) < 2,
+      postgresBatch1000AtLeast20000: postgres === null ? null : median(postgres.batch1000) >= 20_000,
     },
   };
   context.print(`storage benchmark, ${context.runs} run(s), medians, rows per second:`);
@@ -184,6 +193,10 @@ export async function storageBench(context: BenchmarkContext): Promise<unknown> 
     `batch 100: ${figures.ratios.batch100VsNaive.toFixed(0)}x naive, ${figures.ratios.batch100VsBetterSqlite3.toFixed(2)}x better-sqlite3; ` +
       `batch 1000: ${figures.ratios.batch1000VsNaive.toFixed(0)}x naive, ${figures.ratios.batch1000VsBetterSqlite3.toFixed(2)}x better-sqlite3`,
   );
+  if (figures.postgresRowsPerSecond !== null) {
+    const pg = figures.postgresRowsPerSecond as Record<string, number>;
+    context.print(`postgres: connection per row ${pg.connectionPerRow}, batch 100 ${pg.batch100}, batch 1000 ${pg.batch1000} rows/s (${(pg.batch1000 / pg.connectionPerRow).toFixed(0)}x the naive path)`);
+  }
   context.print(`6-signal cycle: median ${figures.sixSignalCycleMs.median.toFixed(2)} ms, p95 ${figures.sixSignalCycleMs.p95.toFixed(2)} ms`);
   context.print(`targets: ${Object.entries(figures.targets).map(([k, v]) => `${k} ${v ? 'met' : 'NOT met'}`).join(', ')}`);
   return figures;

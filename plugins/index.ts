@@ -25,6 +25,7 @@ import technicalVolatility from './sources/technical-volatility';
 import technicalVolume from './sources/technical-volume';
 import jsonl from './storage/jsonl';
 import memory from './storage/memory';
+import postgres from './storage/postgres';
 import sqlite from './storage/sqlite';
 
 /** Every built-in plugin definition. */
@@ -53,6 +54,7 @@ export const builtinPlugins: readonly PluginDefinition[] = [
   memoryReasoningCache,
   sqliteReasoningCache,
   sqlite,
+  postgres,
   memory,
   jsonl,
 ];

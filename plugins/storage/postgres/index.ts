@@ -1,0 +1,234 @@
+import type { Pool as PgPool, PoolClient } from 'pg';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Signal } from '../../../core/domain/domain';
+import { ArgoError, isArgoError, messageOf } from '../../../core/errors/errors';
+import { PLUGIN_API_VERSION, defineStoragePlugin } from '../../../core/plugin-system/define-plugin';
+import type { CommittedBatch, ReasoningUpdate, RunRecord, SignalQuery, StoredSignal } from '../../../core/plugin-system/plugin-contracts';
+import { SIGNAL_COLUMNS, rowToSignal, signalValues, type SignalRow } from '../sqlite/signal-rows';
+import { migratePg } from './pg-schema';
+
+interface PostgresOptions {
+  url: string;
+  urlEnv: string;
+  schema: string;
+  batchSize: number;
+  flushMs: number;
+  maxRetries: number;
+  retryBaseMs: number;
+  poolSize: number;
+}
+
+/** `url` as it may be printed: the password replaced. */
+export function safePgUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password !== '') parsed.password = 'REDACTED';
+    return parsed.toString();
+  } catch {
+    return '(an unparsable URL)';
+  }
+}
+
+type Job =
+  | { kind: 'signal'; signal: Signal; resolve: () => void; reject: (error: unknown) => void }
+  | { kind: 'update'; update: ReasoningUpdate; resolve: () => void; reject: (error: unknown) => void }
+  | { kind: 'run'; run: RunRecord; resolve: () => void; reject: (error: unknown) => void };
+
+/** The WHERE of `query` (and a sequence bound), with its parameters from `$start`. */
+function whereOf(query: SignalQuery, afterSeq?: number): { where: string; params: unknown[] } {
+  const parts: string[] = [];
+  const params: unknown[] = [];
+  const add = (sql: string, value: unknown) => {
+    params.push(value);
+    parts.push(sql.replace('?', `$${params.length}`));
+  };
+  if (afterSeq !== undefined) add('seq > ?', afterSeq);
+  if (query.id !== undefined) add('id = ?', query.id);
+  if (query.symbol !== undefined) add('symbol = ?', query.symbol);
+  if (query.action !== undefined) add('action = ?', query.action);
+  if (query.minConfidence !== undefined) add('confidence >= ?', query.minConfidence);
+  if (query.from !== undefined) add('as_of >= ?', query.from);
+  // An intraday asOf is a timestamp of that day: it sorts below the day followed by a high character.
+  if (query.to !== undefined) add('as_of <= ?', `${query.to}\uffff`);
+  if (query.reasoningStatus !== undefined) add('reasoning_status = ?', query.reasoningStatus);
+  return { where: parts.length === 0 ? '' : `WHERE ${parts.join(' AND ')}`, params };
+}
+
+/**
+ * PostgreSQL storage on pg, pooled. Group commit like sqlite: saves wait in a queue and go in
+ * batches (by size, or `flushMs` after the first), one multi-row INSERT … ON CONFLICT (id) DO
+ * NOTHING per batch inside a transaction, acknowledged after COMMIT, retried with backoff. A
+ * transaction-scoped advisory lock serializes writers across processes, so `seq` (BIGSERIAL)
+ * becomes visible in ascending order and cursors neither skip nor repeat.
+ */
+export default defineStoragePlugin<PostgresOptions>({
+  name: 'postgres',
+  version: '1.0.0',
+  apiVersion: `^${PLUGIN_API_VERSION}`,
+  description: 'PostgreSQL through a pg pool: batched group commit, idempotent by id, write-ordered sequences, migrations.',
+  options: {
+    url: { doc: 'Connection URL (postgres://user@host:port/db); prefer urlEnv when it holds a password.', format: String, default: 'postgres://127.0.0.1:5432/test' },
+    urlEnv: { doc: 'Environment variable holding the URL instead (its password is never printed).', format: String, default: 'ARGO_PG_URL' },
+    schema: { doc: 'Schema holding the tables (created).', format: String, default: 'argo_signals' },
+    batchSize: { doc: 'Writes per transaction.', format: 'nat', default: 100 },
+    flushMs: { doc: 'A batch is written at the latest this many ms after its first write.', format: 'nat', default: 200 },
+    maxRetries: { doc: 'Retries of a failing batch before its writes are rejected.', format: 'nat', default: 5 },
+    retryBaseMs: { doc: 'First retry delay; doubled each retry, with jitter.', format: 'nat', default: 100 },
+    poolSize: { doc: 'Connections in the pool.', format: 'nat', default: 4 },
+  },
+  async create({ options, env, runId, readOnly, logger }) {
+    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(options.schema)) throw new ArgoError('ARGO_ERR_PLUGIN_OPTIONS', `storage.schema: ${JSON.stringify(options.schema)} must be a lower-case SQL identifier`);
+    const url = env[options.urlEnv]?.trim() || options.url;
+    const where = `storage.url: ${safePgUrl(url)}`;
+    const { Pool } = require('pg') as { Pool: typeof PgPool };
+    const pool = new Pool({ connectionString: url, max: Math.max(1, options.poolSize), connectionTimeoutMillis: 5000 });
+    // An idle client that loses its server emits 'error' on the pool: logged, the pool replaces it.
+    pool.on('error', (error) => logger.warn({ err: messageOf(error) }, 'postgres: an idle connection failed'));
+    const schema = options.schema;
+    let client: PoolClient;
+    try {
+      client = await pool.connect();
+    } catch (error) {
+      await pool.end().catch(() => undefined);
+      throw new ArgoError('ARGO_ERR_STORAGE_UNAVAILABLE', `${where} cannot be reached: ${messageOf(error).replace(url, safePgUrl(url))}`, { cause: error });
+    }
+    try {
+      if (!readOnly) await migratePg(client, schema, where);
+    } catch (error) {
+      client.release();
+      await pool.end().catch(() => undefined);
+      throw isArgoError(error) ? error : new ArgoError('ARGO_ERR_STORAGE_OPEN', `${where}: the schema ${schema} could not be prepared: ${messageOf(error)}`, { cause: error });
+    }
+    client.release();
+
+    const columns = SIGNAL_COLUMNS.join(',');
+    const queue: Job[] = [];
+    const committed = new Set<(batch: CommittedBatch) => void>();
+    let timer: NodeJS.Timeout | undefined;
+    let draining: Promise<void> | undefined;
+    let closed: Promise<void> | undefined;
+    let inFlight = 0;
+
+    const writeBatch = async (batch: readonly Job[]) => {
+      const c = await pool.connect();
+      try {
+        await c.query('BEGIN');
+        await c.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`argo-signals:${schema}:write`]);
+        const signals = batch.flatMap((job) => (job.kind === 'signal' ? [job.signal] : []));
+        if (signals.length > 0) {
+          const storedAt = new Date().toISOString();
+          const values: unknown[] = [];
+          const rows = signals.map((signal) => {
+            const start = values.length;
+            values.push(...signalValues(signal, runId, storedAt));
+            return `(${SIGNAL_COLUMNS.map((_, i) => `$${start + i + 1}`).join(',')})`;
+          });
+          await c.query(`INSERT INTO ${schema}.signals (${columns}) VALUES ${rows.join(',')} ON CONFLICT (id) DO NOTHING`, values);
+        }
+        for (const job of batch) {
+          if (job.kind === 'update') await c.query(`UPDATE ${schema}.signals SET reasoning = $1, reasoning_status = $2 WHERE id = $3`, [job.update.reasoning, job.update.status, job.update.id]);
+          if (job.kind === 'run') {
+            const { id, configHash, startedAt, finishedAt, stats } = job.run;
+            await c.query(`INSERT INTO ${schema}.runs VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING`, [id, configHash, startedAt, finishedAt, JSON.stringify(stats)]);
+          }
+        }
+        await c.query('COMMIT');
+      } catch (error) {
+        await c.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      } finally {
+        c.release();
+      }
+    };
+
+    const commit = async (batch: readonly Job[]) => {
+      for (let attempt = 0; ; attempt++) {
+        const started = performance.now();
+        try {
+          await writeBatch(batch);
+          for (const listener of committed) listener({ writes: batch.length, ms: performance.now() - started });
+          for (const job of batch) job.resolve();
+          return;
+        } catch (error) {
+          if (attempt >= options.maxRetries) {
+            const failure = new ArgoError('ARGO_ERR_STORAGE_WRITE', `${where}: a batch of ${batch.length} writes failed ${attempt + 1} times: ${messageOf(error)}`, { cause: error });
+            for (const job of batch) job.reject(failure);
+            return;
+          }
+          logger.warn({ err: messageOf(error), attempt: attempt + 1, writes: batch.length }, 'postgres batch failed, retrying');
+          await sleep(options.retryBaseMs * 2 ** attempt * (0.5 + Math.random() / 2));
+        }
+      }
+    };
+
+    const drain = (): Promise<void> =>
+      (draining ??= (async () => {
+        try {
+          while (queue.length > 0) {
+            const batch = queue.splice(0, Math.max(1, options.batchSize));
+            inFlight += batch.length;
+            await commit(batch).finally(() => (inFlight -= batch.length));
+          }
+        } finally {
+          draining = undefined;
+        }
+      })());
+
+    const enqueue = (job: Job) => {
+      if (closed !== undefined) return job.reject(new ArgoError('ARGO_ERR_STORAGE_CLOSED', `${where}: the storage is closed`));
+      queue.push(job);
+      if (queue.length >= options.batchSize) void drain();
+      else timer ??= setTimeout(() => ((timer = undefined), void drain()), options.flushMs);
+    };
+    const job = <K extends Job['kind']>(kind: K, body: Record<string, unknown>) =>
+      new Promise<void>((resolve, reject) => enqueue({ kind, ...body, resolve, reject } as unknown as Job));
+
+    const read = <T extends object>(sql: string, params: unknown[]) => pool.query<T>(sql, params).then((r) => r.rows);
+    const refuse = () => Promise.reject(new ArgoError('ARGO_ERR_STORAGE_WRITE', `${where}: opened read-only, for queries; nothing is written`));
+
+    return {
+      save: readOnly ? refuse : (signal) => job('signal', { signal }),
+      saveRun: readOnly ? refuse : (run) => job('run', { run }),
+      async updateReasoning(updates) {
+        await Promise.all(updates.map((update) => job('update', { update })));
+      },
+      async flush() {
+        clearTimeout(timer);
+        timer = undefined;
+        await drain();
+      },
+      async querySignals(query) {
+        const { where: filter, params } = whereOf(query);
+        const limit = query.limit === undefined ? '' : ` LIMIT ${Math.floor(query.limit)}`;
+        return (await read<SignalRow>(`SELECT * FROM ${schema}.signals ${filter} ORDER BY as_of, symbol${limit}`, params)).map(rowToSignal);
+      },
+      async readSignalsAfter(afterSeq, query): Promise<StoredSignal[]> {
+        const { where: filter, params } = whereOf(query, afterSeq);
+        const limit = query.limit === undefined ? '' : ` LIMIT ${Math.floor(query.limit)}`;
+        const rows = await read<SignalRow & { seq: string }>(`SELECT * FROM ${schema}.signals ${filter} ORDER BY seq${limit}`, params);
+        return rows.map((row) => ({ seq: Number(row.seq), signal: rowToSignal(row) }));
+      },
+      async lastSignalSeq() {
+        const [row] = await read<{ seq: string | null }>(`SELECT max(seq) AS seq FROM ${schema}.signals`, []);
+        return Number(row?.seq ?? 0);
+      },
+      async queryRuns() {
+        const rows = await read<{ id: string; config_hash: string; started_at: string; finished_at: string; stats: string }>(`SELECT * FROM ${schema}.runs ORDER BY started_at DESC`, []);
+        return rows.map((row) => ({ id: row.id, configHash: row.config_hash, startedAt: row.started_at, finishedAt: row.finished_at, stats: JSON.parse(row.stats) }));
+      },
+      queueDepth: () => queue.length + inFlight,
+      onCommit(listener) {
+        committed.add(listener);
+        return () => committed.delete(listener);
+      },
+      close() {
+        closed ??= (async () => {
+          clearTimeout(timer);
+          await drain();
+          await pool.end();
+        })();
+        return closed;
+      },
+    };
+  },
+});
