@@ -15,6 +15,7 @@ import llm from './explainers/llm';
 import simulatedLlm from './explainers/simulated-llm';
 import template from './explainers/template';
 import memoryReasoningCache from './reasoning-cache/memory';
+import redisReasoningCache from './reasoning-cache/redis';
 import sqliteReasoningCache from './reasoning-cache/sqlite';
 import llmOpinion from './sources/llm-opinion';
 import synthetic from './sources/synthetic';
@@ -53,6 +54,7 @@ export const builtinPlugins: readonly PluginDefinition[] = [
   llm,
   memoryReasoningCache,
   sqliteReasoningCache,
+  redisReasoningCache,
   sqlite,
   postgres,
   memory,

@@ -90,7 +90,7 @@ export const ERROR_CODES = {
     exitCode: 2,
     description: "The storage file cannot be opened: a read-only folder or file, a file that is not a SQLite database or is corrupt, or another application's database.",
   },
-  ARGO_ERR_STORAGE_UNAVAILABLE: { exitCode: 2, description: 'The storage server (PostgreSQL) cannot be reached at start; names the URL without its password.' },
+  ARGO_ERR_STORAGE_UNAVAILABLE: { exitCode: 2, description: 'A server the run stores in cannot be reached at start (PostgreSQL for the postgres storage, Redis for the redis reasoning cache); names the URL without its password.' },
   ARGO_ERR_STORAGE_BUSY: {
     exitCode: 1,
     description: 'The database stayed locked by another connection for longer than storage.busyTimeoutMs while it was being opened.',

@@ -126,8 +126,17 @@ export interface ReasoningCache {
   set(key: string, text: string): Promise<void>;
   /** Entries dropped so far: evicted for room, or found expired. */
   counters(): { evictions: number; expirations: number };
+  /**
+   * Optional single flight across processes sharing the cache: the right to explain `key`.
+   * Won: explain, store, release. Lost: another process is explaining it; its text is expected
+   * in the cache within `heldForMs` (after which the claim can be tried again).
+   */
+  claim?(key: string): Promise<CacheClaim>;
   close?(): Promise<void>;
 }
+
+/** What {@link ReasoningCache.claim} answers. */
+export type CacheClaim = { readonly won: true; release(): Promise<void> } | { readonly won: false; readonly heldForMs: number };
 
 /** One run as storage records it. */
 export interface RunRecord {

@@ -3,6 +3,7 @@
  * flight for concurrent identical questions, and a fallback text when the explainer fails.
  */
 import pLimit from 'p-limit';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { EngineConfig } from '../config/config-schema';
 import type { CycleStats } from '../engine/cycle-stats';
 import type { RunEvents } from '../engine/run-events';
@@ -55,6 +56,10 @@ export function requestOfSignal(signal: Signal, weights: ReadonlyMap<string, num
     levels: { entry: signal.entry, stop: signal.stop, target: signal.target },
   };
 }
+
+/** How often a process waiting for another's text looks in the cache, and the slack past the claim's life. */
+const CLAIM_POLL_MS = 25;
+const CLAIM_SLACK_MS = 250;
 
 /** What a new signal stores now, and for a pending text the answer already on its way (absent: the background asks for it). */
 export interface SignalReasoning {
@@ -134,6 +139,33 @@ export class ReasoningService {
     }
   }
 
+  /** Explains `request` and caches the text; with a cache that can claim keys, once across every process sharing it. */
+  async #explainShared(key: string, request: ExplainRequest): Promise<Reasoning> {
+    const cache = this.cache!;
+    for (;;) {
+      const claim = cache.claim === undefined ? null : await cache.claim(key);
+      if (claim === null || claim.won) {
+        try {
+          const reasoning = await this.#explain(request);
+          if (reasoning.status === 'done') await cache.set(key, reasoning.text);
+          return reasoning;
+        } finally {
+          if (claim !== null && claim.won) await claim.release();
+        }
+      }
+      // Another process is writing this text: it comes through the cache, or its claim lapses (it died) and this one tries.
+      const deadline = Date.now() + claim.heldForMs + CLAIM_SLACK_MS;
+      while (Date.now() < deadline) {
+        await sleep(CLAIM_POLL_MS);
+        const text = await cache.get(key);
+        if (text !== undefined) {
+          this.#joins++;
+          return { text, status: 'done' };
+        }
+      }
+    }
+  }
+
   /**
    * The reasoning of `request`: from the cache when it has it (`cached` and `deferred`
    * modes), otherwise from the explainer, once for all concurrent callers with the same key.
@@ -150,10 +182,7 @@ export class ReasoningService {
       this.#joins++;
       return running;
     }
-    const answer = this.#explain(request).then(async (reasoning) => {
-      if (reasoning.status === 'done') await this.cache!.set(key, reasoning.text);
-      return reasoning;
-    });
+    const answer = this.#explainShared(key, request);
     this.#inFlight.set(key, answer);
     try {
       return await answer;

@@ -69,8 +69,9 @@ describe('every built-in plugin passes its kind\'s conformance suite (argo-signa
     specifier: moduleOf('storage', 'jsonl'),
   });
   storageSuite({ describe, it }, byName('storage', cover('storage', 'memory')), { durable: false });
-  // Run by test/plugins/storage/postgres.test.ts, which needs the server (and skips without it outside CI).
+  // Run by test/plugins/storage/postgres.test.ts and test/plugins/reasoning-cache/redis.test.ts, which need their servers (and skip without them outside CI).
   cover('storage', 'postgres');
+  cover('reasoning-cache', 'redis');
 
   it('leaves no built-in of a kind with a suite unchecked', () => {
     const all = builtinPlugins.filter((p) => KINDS_WITH_SUITES.includes(p.kind)).map((p) => `${p.kind}:${p.name}`);

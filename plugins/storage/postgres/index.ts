@@ -1,6 +1,7 @@
 import type { Pool as PgPool, PoolClient } from 'pg';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Signal } from '../../../core/domain/domain';
+import { urlWithoutPassword } from '../../../core/util/url-without-password';
 import { ArgoError, isArgoError, messageOf } from '../../../core/errors/errors';
 import { PLUGIN_API_VERSION, defineStoragePlugin } from '../../../core/plugin-system/define-plugin';
 import type { CommittedBatch, ReasoningUpdate, RunRecord, SignalQuery, StoredSignal } from '../../../core/plugin-system/plugin-contracts';
@@ -16,17 +17,6 @@ interface PostgresOptions {
   maxRetries: number;
   retryBaseMs: number;
   poolSize: number;
-}
-
-/** `url` as it may be printed: the password replaced. */
-export function safePgUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password !== '') parsed.password = 'REDACTED';
-    return parsed.toString();
-  } catch {
-    return '(an unparsable URL)';
-  }
 }
 
 type Job =
@@ -79,7 +69,7 @@ export default defineStoragePlugin<PostgresOptions>({
   async create({ options, env, runId, readOnly, logger }) {
     if (!/^[a-z_][a-z0-9_]{0,62}$/.test(options.schema)) throw new ArgoError('ARGO_ERR_PLUGIN_OPTIONS', `storage.schema: ${JSON.stringify(options.schema)} must be a lower-case SQL identifier`);
     const url = env[options.urlEnv]?.trim() || options.url;
-    const where = `storage.url: ${safePgUrl(url)}`;
+    const where = `storage.url: ${urlWithoutPassword(url)}`;
     const { Pool } = require('pg') as { Pool: typeof PgPool };
     const pool = new Pool({ connectionString: url, max: Math.max(1, options.poolSize), connectionTimeoutMillis: 5000 });
     // An idle client that loses its server emits 'error' on the pool: logged, the pool replaces it.
@@ -90,7 +80,7 @@ export default defineStoragePlugin<PostgresOptions>({
       client = await pool.connect();
     } catch (error) {
       await pool.end().catch(() => undefined);
-      throw new ArgoError('ARGO_ERR_STORAGE_UNAVAILABLE', `${where} cannot be reached: ${messageOf(error).replace(url, safePgUrl(url))}`, { cause: error });
+      throw new ArgoError('ARGO_ERR_STORAGE_UNAVAILABLE', `${where} cannot be reached: ${messageOf(error).replace(url, urlWithoutPassword(url))}`, { cause: error });
     }
     try {
       if (!readOnly) await migratePg(client, schema, where);

@@ -3,7 +3,8 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { storageSuite } from '../../../core/testing';
-import postgres, { safePgUrl } from '../../../plugins/storage/postgres';
+import postgres from '../../../plugins/storage/postgres';
+import { urlWithoutPassword } from '../../../core/util/url-without-password';
 import { ROOT, runCli } from '../../helpers';
 
 const URL = process.env.ARGO_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -24,8 +25,8 @@ describe('postgres storage', function () {
   this.timeout(120_000);
   if (!available) {
     it('needs PostgreSQL', function () {
-      if (required) throw new Error(`PostgreSQL does not answer at ${safePgUrl(URL)}, and ARGO_REQUIRE_SERVICES=1 (CI) requires it`);
-      console.log(`    (PostgreSQL does not answer at ${safePgUrl(URL)}: skipped; .ci/run starts it)`);
+      if (required) throw new Error(`PostgreSQL does not answer at ${urlWithoutPassword(URL)}, and ARGO_REQUIRE_SERVICES=1 (CI) requires it`);
+      console.log(`    (PostgreSQL does not answer at ${urlWithoutPassword(URL)}: skipped; .ci/run starts it)`);
       this.skip();
     });
     return;
