@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import type { Bar } from '../../core/domain/domain';
 
 /** What the next request gets instead of its answer. */
-export type Fault = { status: number; retryAfter?: string } | 'truncate' | 'hang';
+export type Fault = { status: number; retryAfter?: string } | { body: unknown } | 'truncate' | 'hang';
 
 export interface ProviderServer {
   readonly url: string;
@@ -33,6 +33,10 @@ async function startServer(handle: Handler): Promise<ProviderServer> {
       response.write('{"bars": {"AAPL": [{"t": "2013-');
       setTimeout(() => response.destroy(), 20);
       return;
+    }
+    if (fault !== undefined && 'body' in fault) {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      return void response.end(JSON.stringify(fault.body));
     }
     if (fault !== undefined) {
       response.writeHead(fault.status, { 'content-type': 'application/json', ...(fault.retryAfter === undefined ? {} : { 'retry-after': fault.retryAfter }) });

@@ -151,6 +151,21 @@ describe('market data from provider APIs (local servers speaking their documente
     await sip.close!();
   });
 
+  it('fails on a page that is JSON but not the documented shape, naming the provider and the URL without credentials', async () => {
+    const massive = await serve(massiveServer(BARS, 1000, MASSIVE_KEY));
+    massive.faults.push({ body: { status: 'OK', results: 'not a list' } });
+    const error = await argoErrorOf(() => open(massiveAggs, { baseUrl: massive.url }).then((d) => d.load('AAPL')));
+    expect(error.code).to.equal('ARGO_ERR_DATA_PROVIDER');
+    expect(error.message).to.contain('massive-aggs').and.contain('not the documented shape').and.contain('apiKey=REDACTED').and.not.contain(MASSIVE_KEY);
+    const alpaca = await serve(alpacaServer(BARS, 1000, KEYS));
+    alpaca.faults.push({ body: { bars: { AAPL: 'x' } } });
+    const other = await argoErrorOf(() => open(alpacaBars, { baseUrl: alpaca.url }).then((d) => d.load('AAPL')));
+    expect(other.message).to.contain('alpaca-bars').and.contain('"bars.AAPL" is not a list').and.not.contain(KEYS.secret);
+    const binance = await serve(binanceServer(BARS));
+    binance.faults.push({ body: { code: 0 } });
+    expect((await argoErrorOf(() => open(binanceKlines, { baseUrl: binance.url }).then((d) => d.load('AAPL')))).message).to.contain('not a list of klines');
+  });
+
   it('keeps the keys out of the log and the error of a command whose provider keeps failing', async () => {
     const server = await serve(massiveServer(BARS, 1000, MASSIVE_KEY));
     server.faults.push(...Array.from({ length: 10 }, () => ({ status: 503 })));
