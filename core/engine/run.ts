@@ -459,6 +459,29 @@ export class Run {
     return { results, stats: this.stats.report() };
   }
 
+  /**
+   * One cycle of a replay, its results streamed to `onResult` (and kept with `keepResults`).
+   * False, with nothing evaluated, once a stop was requested or the disk filled up (later
+   * signals could not be stored either). A cycle of synchronous sources never leaves the
+   * microtask queue: it yields once first, so timers, I/O and signal handlers (SIGTERM) run.
+   */
+  async #replayCycle(
+    runner: CycleRunner,
+    options: Pick<ReplayOptions, 'onResult' | 'keepResults'>,
+    results: SymbolResult[],
+    itemsOf: () => CycleItem[],
+  ): Promise<boolean> {
+    await new Promise((resolve) => setImmediate(resolve));
+    if (this.#stopRequested || this.stats.storageStoppedBy !== null) return false;
+    const items = itemsOf();
+    for (const result of await runner.run(items, this.stats, this.config.values.storage.maxPending)) {
+      if (options.keepResults === true) results.push(result);
+      await options.onResult?.(result);
+    }
+    this.#recordCycle(items);
+    return true;
+  }
+
   /** Tells the recording, if any, which symbols and dates a cycle evaluated. */
   #recordCycle(items: readonly CycleItem[]): void {
     this.services.recorder?.write({ type: 'cycle', items: items.map((item) => [item.symbol, item.bars.asOf] as const) });
@@ -476,17 +499,14 @@ export class Run {
     const runner = this.container.resolve(CycleRunner);
     const results: SymbolResult[] = [];
     for (const cycle of cassette.cycles) {
-      await new Promise((resolve) => setImmediate(resolve));
-      if (this.#stopRequested || this.stats.storageStoppedBy !== null) break;
-      const items = cycle.flatMap(([symbol, asOf]): CycleItem[] => {
-        const series = bySymbol.get(symbol);
-        const at = series?.indexAtOrBefore(asOf) ?? -1;
-        return series !== undefined && at >= 0 && series.date(at) === asOf ? [{ symbol, bars: BarView.upTo(series, at) }] : [];
-      });
-      for (const result of await runner.run(items, this.stats, this.config.values.storage.maxPending)) {
-        if (options.keepResults === true) results.push(result);
-        await options.onResult?.(result);
-      }
+      const evaluated = await this.#replayCycle(runner, options, results, () =>
+        cycle.flatMap(([symbol, asOf]): CycleItem[] => {
+          const series = bySymbol.get(symbol);
+          const at = series?.indexAtOrBefore(asOf) ?? -1;
+          return series !== undefined && at >= 0 && series.date(at) === asOf ? [{ symbol, bars: BarView.upTo(series, at) }] : [];
+        }),
+      );
+      if (!evaluated) break;
     }
     await this.container.resolve<WriteTracker>(TOKENS.Writes).settle(0);
     this.stats.wallMs = performance.now() - started;
@@ -508,21 +528,15 @@ export class Run {
     const results: SymbolResult[] = [];
     const writes = this.container.resolve<WriteTracker>(TOKENS.Writes);
     for (const date of dates) {
-      // A cycle of synchronous sources never leaves the microtask queue; yielding once per
-      // cycle lets timers, I/O and signal handlers (SIGTERM) in between.
-      await new Promise((resolve) => setImmediate(resolve));
-      // A full disk stops the replay: later signals could not be stored either.
-      if (this.#stopRequested || this.stats.storageStoppedBy !== null) break;
-      const items: CycleItem[] = [];
-      series.forEach((s, i) => {
-        while (cursors[i] < s.length && s.date(cursors[i]) < date) cursors[i]++;
-        if (cursors[i] < s.length && s.date(cursors[i]) === date) items.push({ symbol: s.symbol, bars: BarView.upTo(s, cursors[i]) });
+      const evaluated = await this.#replayCycle(runner, options, results, () => {
+        const items: CycleItem[] = [];
+        series.forEach((s, i) => {
+          while (cursors[i] < s.length && s.date(cursors[i]) < date) cursors[i]++;
+          if (cursors[i] < s.length && s.date(cursors[i]) === date) items.push({ symbol: s.symbol, bars: BarView.upTo(s, cursors[i]) });
+        });
+        return items;
       });
-      for (const result of await runner.run(items, this.stats, this.config.values.storage.maxPending)) {
-        if (options.keepResults === true) results.push(result);
-        await options.onResult?.(result);
-      }
-      this.#recordCycle(items);
+      if (!evaluated) break;
       options.onCycle?.(date, dates.length);
     }
     await writes.settle(0);

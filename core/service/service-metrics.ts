@@ -40,8 +40,8 @@ function outcomes(counts: CallCounts): [string, number][] {
  */
 export function serviceMetrics(service: LiveService): Registry {
   const registry = new Registry();
-  const { run } = service;
-  const report = (): StatsReport => run.stats.report();
+  // Read at each scrape, and subscribed on every run: a reload swaps the run.
+  const report = (): StatsReport => service.run.stats.report();
 
   const cycleSeconds = new Histogram({ name: 'argo_cycle_duration_seconds', help: 'Wall-clock duration of service cycles, by outcome.', labelNames: ['outcome'], buckets: SECONDS, registers: [registry] });
   const stageSeconds = new Histogram({ name: 'argo_stage_duration_seconds', help: 'Time a cycle spent in each pipeline stage, summed over its symbols.', labelNames: ['stage'], buckets: SECONDS, registers: [registry] });
@@ -52,13 +52,15 @@ export function serviceMetrics(service: LiveService): Registry {
 
   const batchSize = new Histogram({ name: 'argo_storage_batch_size', help: 'Writes per batch the storage committed.', buckets: BATCH_SIZES, registers: [registry] });
   const commitSeconds = new Histogram({ name: 'argo_storage_commit_duration_seconds', help: 'Duration of each committed storage batch.', buckets: SECONDS, registers: [registry] });
-  run.storage.onCommit?.((batch) => {
-    batchSize.observe(batch.writes);
-    commitSeconds.observe(batch.ms / 1000);
+  const signals = new Counter({ name: 'argo_signals_total', help: 'Signals stored (acknowledged as durable), by action.', labelNames: ['action'], registers: [registry] });
+  service.onRun((run) => {
+    run.storage.onCommit?.((batch) => {
+      batchSize.observe(batch.writes);
+      commitSeconds.observe(batch.ms / 1000);
+    });
+    run.events.on('stored', (signal) => signals.inc({ action: signal.action }));
   });
 
-  const signals = new Counter({ name: 'argo_signals_total', help: 'Signals stored (acknowledged as durable), by action.', labelNames: ['action'], registers: [registry] });
-  run.events.on('stored', (signal) => signals.inc({ action: signal.action }));
 
   totals(registry, 'argo_source_calls_total', 'Source calls by source and outcome.', ['source', 'outcome'], () =>
     Object.entries(report().sourceCalls.bySource).flatMap(([source, counts]) => outcomes(counts).map(([outcome, n]): [Record<string, string>, number] => [{ source, outcome }, n])),
@@ -70,7 +72,7 @@ export function serviceMetrics(service: LiveService): Registry {
     registers: [registry],
     collect() {
       this.reset();
-      for (const { source, circuit } of run.sourceHealth()) if (circuit !== 'off') this.set({ source }, CIRCUIT_STATE[circuit]);
+      for (const { source, circuit } of service.run.sourceHealth()) if (circuit !== 'off') this.set({ source }, CIRCUIT_STATE[circuit]);
     },
   });
   totals(registry, 'argo_early_exits_total', 'Symbols whose fetching stopped early, by the strategy\'s reason.', ['reason'], () =>
@@ -97,23 +99,23 @@ export function serviceMetrics(service: LiveService): Registry {
     help: 'Signals handed to storage and not yet acknowledged (the storage\'s own queue when it reports one).',
     registers: [registry],
     collect() {
-      this.set(run.storage.queueDepth?.() ?? run.backlog().unacknowledgedSignals);
+      this.set(service.run.storage.queueDepth?.() ?? service.run.backlog().unacknowledgedSignals);
     },
   });
-  totals(registry, 'argo_storage_dead_letters_total', 'Writes the storage gave up on and set aside in its dead-letter file.', [], () => [[{}, run.storage.deadLetters?.() ?? 0]]);
+  totals(registry, 'argo_storage_dead_letters_total', 'Writes the storage gave up on and set aside in its dead-letter file.', [], () => [[{}, service.run.storage.deadLetters?.() ?? 0]]);
   totals(registry, 'argo_storage_failures_total', 'Signals the storage failed to store.', [], () => [[{}, report().storage.failed]]);
   new Gauge({
     name: 'argo_reasoning_pending',
     help: 'Deferred reasoning texts not yet written.',
     registers: [registry],
     collect() {
-      this.set(run.backlog().pendingReasoning);
+      this.set(service.run.backlog().pendingReasoning);
     },
   });
   totals(registry, 'argo_cycles_total', 'Service cycles by outcome.', ['outcome'], () => {
-    const { cycles, failures } = service.counters();
+    const { cycles, failures, running } = service.counters();
     return [
-      [{ outcome: 'ok' }, cycles - failures - (service.counters().running ? 1 : 0)],
+      [{ outcome: 'ok' }, cycles - failures - (running ? 1 : 0)],
       [{ outcome: 'failed' }, failures],
     ];
   });
