@@ -33,6 +33,10 @@ import { assertIsoDate, assertSymbol } from '../domain/symbols';
 import { storageFailure } from '../engine/write-tracker';
 import { formatAbReport, formatRunTable, formatRuns, formatSignals, formatStats } from './format';
 import { progressBar } from './progress';
+import type { LoadedConfig } from '../config/config-loader';
+import type { Logger } from '../util/logger';
+import { ProcessShardRunner, ThreadShardRunner } from '../scale/local-shards';
+import type { ShardPlan } from '../scale/shard';
 
 /** What a benchmark is given. */
 export interface BenchmarkContext {
@@ -130,6 +134,33 @@ function recordOption(): Option {
   return new Option('--record <dir>', 'record the bars, every source outcome and text, and the cycles into DIR (one JSON-lines file a run)');
 }
 
+/** `--processes N`, `--threads N`, `--distributed`: where the shards of a replay, an A/B test or a service go. */
+interface ShardFlags {
+  readonly processes?: string;
+  readonly threads?: string;
+  readonly distributed?: boolean;
+}
+
+function withShardOptions(command: Command, what: string): Command {
+  return command
+    .option('--processes <n>', `${what} in N child processes, symbols split by a stable hash; results merged`)
+    .option('--threads <n>', `${what} on N worker threads (Piscina), split as --processes`)
+    .option('--distributed', `${what} as shards of distributed.shardSize symbols on the BullMQ queue distributed.queue (run \`argo-signals worker\` beside)`);
+}
+
+/** The shard plan the flags ask for, or none; refused when more than one is given, or with a recording. */
+async function shardPlan(flags: ShardFlags & TapeFlags, config: LoadedConfig, logger: Logger): Promise<ShardPlan | undefined> {
+  const asked = (['processes', 'threads', 'distributed'] as const).filter((flag) => flags[flag] !== undefined);
+  if (asked.length === 0) return undefined;
+  if (asked.length > 1) throw new ArgoError('ARGO_ERR_USAGE', `--${asked.join(' and --')}: choose one way to shard`);
+  if (flags.record !== undefined || flags.cassette !== undefined) throw new ArgoError('ARGO_ERR_USAGE', `--${asked[0]} shards a run over workers; --record and --cassette run in one process`);
+  if (flags.processes !== undefined) return { runner: new ProcessShardRunner(), count: positiveInteger(flags.processes, '--processes', 256) };
+  if (flags.threads !== undefined) return { runner: new ThreadShardRunner(positiveInteger(flags.threads, '--threads', 256)), count: positiveInteger(flags.threads, '--threads', 256) };
+  // Loaded on demand: BullMQ and ioredis serve no other flag.
+  const { QueueShardRunner } = await import('../scale/queue-shards');
+  return { runner: await QueueShardRunner.open(config.values.distributed, config.env, logger), size: config.values.distributed.shardSize };
+}
+
 /** `--data DIR` of the commands that run the pipeline; {@link dataValues} turns it into config. */
 function dataOption(): Option {
   return new Option('--data <dir>', 'folder of CSV files, one per symbol (same as --set data.dir=…)');
@@ -173,13 +204,16 @@ export async function main(argv: readonly string[], environment: CliEnvironment)
   let checkFailed = false;
   // SIGINT and SIGTERM stop a replay after the cycle in progress; the run then closes as
   // usual, so every signal produced is written before the process exits.
-  const withRun = async <T>(input: ConfigInput, body: (run: Run) => Promise<T>, tapes: TapeFlags = {}): Promise<T> => {
+  const withRun = async <T>(input: ConfigInput, body: (run: Run) => Promise<T>, tapes: TapeFlags & ShardFlags = {}): Promise<T> => {
     const config = loadConfig(registry, input);
+    const logger = createLogger(config.values.log.level, secrets);
+    const shards = await shardPlan(tapes, config, logger);
     const cassette = tapes.cassette === undefined ? undefined : Cassette.read(path.resolve(tapes.cassette));
     if (cassette !== undefined && cassette.tornLines > 0) err(`argo-signals: --cassette: dropped ${cassette.tornLines} torn last line(s) (a recording cut by a kill); replaying what is whole\n`);
     const recorder = tapes.record === undefined ? undefined : await TapeRecorder.open(path.resolve(tapes.record), config.hash);
-    const run = await Run.create(config, createLogger(config.values.log.level, secrets), { recorder, cassette }).catch(async (error: unknown) => {
+    const run = await Run.create(config, logger, { recorder, cassette, shards }).catch(async (error: unknown) => {
       await recorder?.close().catch(() => undefined);
+      await shards?.runner.close();
       throw error;
     });
     const stop = (signal: NodeJS.Signals) => {
@@ -197,6 +231,7 @@ export async function main(argv: readonly string[], environment: CliEnvironment)
       throw error;
     } finally {
       process.off('SIGINT', stop).off('SIGTERM', stop);
+      await shards?.runner.close();
       const bound = run.config.values.earlyExit.strategy === 'bound';
       for (const [plugin, symbols] of run.stats.contractViolations) {
         err(
@@ -233,15 +268,17 @@ export async function main(argv: readonly string[], environment: CliEnvironment)
       .command('serve')
       .description('keep one run alive: cycles on a schedule and an HTTP API, until SIGTERM or SIGINT')
       .addOption(dataOption())
-      .addOption(recordOption()),
-  ).action(async (flags: ConfigFlags & TapeFlags & { data?: string }) => {
+      .addOption(recordOption())
+      .option('--distributed', 'evaluate each cycle as shards of distributed.shardSize symbols on the BullMQ queue distributed.queue (run `argo-signals worker` beside)'),
+  ).action(async (flags: ConfigFlags & TapeFlags & { data?: string; distributed?: boolean }) => {
     const input = configInput(flags, dataValues(flags));
     await withRun(input, async (run) => {
       // Loaded on demand: Fastify, croner and prom-client serve no other command.
       const { serve } = await import('../service/serve-command');
       const last = await serve(run, {
         loadConfig: () => loadConfig(registry, input),
-        createRun: (config) => Run.create(config, createLogger(config.values.log.level, secrets)),
+        // A reload keeps the queue the service started with; its shards take the new distributed.shardSize.
+        createRun: (config) => Run.create(config, createLogger(config.values.log.level, secrets), run.shards === undefined ? {} : { shards: { runner: run.shards.runner, size: config.values.distributed.shardSize } }),
         println,
       });
       if (last !== run) await last.close();
@@ -249,7 +286,7 @@ export async function main(argv: readonly string[], environment: CliEnvironment)
   });
 
   withConfigFlags(
-    program
+    withShardOptions(program
       .command('replay')
       .description('one cycle per trading day of a date range, as of each close; or the cycles of a recording (--cassette)')
       .option('--from <date>', 'first date, YYYY-MM-DD (required without --cassette)')
@@ -257,8 +294,8 @@ export async function main(argv: readonly string[], environment: CliEnvironment)
       .addOption(dataOption())
       .option('--out <file>', 'write every signal as one JSON line')
       .addOption(recordOption())
-      .option('--cassette <dir>', 'replay the recorded cycles in DIR (written by --record), every source and the bars answered from it'),
-  ).action(async (flags: ConfigFlags & TapeFlags & { from?: string; to?: string; data?: string; out?: string }) => {
+      .option('--cassette <dir>', 'replay the recorded cycles in DIR (written by --record), every source and the bars answered from it'), 'replay'),
+  ).action(async (flags: ConfigFlags & TapeFlags & ShardFlags & { from?: string; to?: string; data?: string; out?: string }) => {
     const { from, to } = dateRange(flags);
     if (flags.cassette === undefined && (from === undefined || to === undefined)) throw new ArgoError('ARGO_ERR_USAGE', 'replay needs --from and --to (or --cassette DIR)');
     if (flags.cassette !== undefined && (from !== undefined || to !== undefined)) throw new ArgoError('ARGO_ERR_USAGE', '--cassette replays the recorded cycles: leave out --from and --to');
@@ -285,6 +322,27 @@ export async function main(argv: readonly string[], environment: CliEnvironment)
     }, flags);
     println(flags.json ? JSON.stringify(report.stats, null, 2) : formatStats(report.stats));
     assertAllStored(report.stats);
+  });
+
+  withConfigFlags(
+    program
+      .command('worker')
+      .description('take shards off the distributed queue and evaluate them, until SIGTERM or SIGINT (then the shards in progress finish)')
+      .option('--queue <name>', 'the queue (same as --set distributed.queue=…)')
+      .option('--concurrency <k>', 'shards evaluated at once (same as --set distributed.concurrency=…)'),
+  ).action(async (flags: ConfigFlags & { queue?: string; concurrency?: string }) => {
+    const values: Record<string, unknown> = {};
+    if (flags.queue !== undefined) values['distributed.queue'] = flags.queue;
+    if (flags.concurrency !== undefined) values['distributed.concurrency'] = positiveInteger(flags.concurrency, '--concurrency', 1024);
+    const config = loadConfig(registry, configInput(flags, values));
+    const logger = createLogger(config.values.log.level, secrets);
+    const { startQueueWorker } = await import('../scale/queue-worker');
+    const name = `${process.pid}@${os.hostname()}`;
+    const worker = await startQueueWorker({ registry, env: config.env, logger, secrets, worker: name }, config.values.distributed, config.env);
+    println(`worker ${name} on ${worker.where}, concurrency ${config.values.distributed.concurrency}`);
+    interruptedBy = await new Promise<NodeJS.Signals>((resolve) => process.once('SIGTERM', resolve).once('SIGINT', resolve));
+    err(`argo-signals: ${interruptedBy} received, finishing the shards in progress\n`);
+    await worker.close();
   });
 
   const withStorage = async <T>(flags: ConfigFlags & { db?: string }, body: (storage: Storage) => Promise<T>): Promise<T> => {
@@ -329,10 +387,10 @@ export async function main(argv: readonly string[], environment: CliEnvironment)
     println(flags.json ? JSON.stringify(runs, null, 2) : formatRuns(runs));
   });
 
-  type LabFlags = ConfigFlags & { from?: string; to?: string; data?: string; baseline?: string; report?: string; cassette?: string };
+  type LabFlags = ConfigFlags & ShardFlags & { from?: string; to?: string; data?: string; baseline?: string; report?: string; cassette?: string };
   const labCommand = (command: Command) =>
     withConfigFlags(
-      command
+      withShardOptions(command, 'replay every arm')
         .option('--from <date>', 'first date, YYYY-MM-DD (required without --cassette)')
         .option('--to <date>', 'last date, YYYY-MM-DD (required without --cassette)')
         .option('--cassette <dir>', 'compare the arms on a recorded live run (written by --record): its cycles, bars and answers')
@@ -347,7 +405,9 @@ export async function main(argv: readonly string[], environment: CliEnvironment)
     const recordedDays = cassette?.cycles.flatMap((cycle) => cycle.map(([, asOf]) => asOf.slice(0, 10))).sort() ?? [];
     const { from, to } = cassette === undefined ? (dateRange(flags) as { from: string; to: string }) : { from: recordedDays[0] ?? '', to: recordedDays.at(-1) ?? '' };
     const base = configInput(flags, dataValues(flags));
-    const logLevel = loadConfig(registry, base).values.log.level;
+    const baseConfig = loadConfig(registry, base);
+    const logger = createLogger(baseConfig.values.log.level, secrets);
+    const shards = await shardPlan(flags, baseConfig, logger);
     let progress: ReturnType<typeof progressBar> | undefined;
     const report = await runAbTest({
       registry,
@@ -356,13 +416,14 @@ export async function main(argv: readonly string[], environment: CliEnvironment)
       to,
       cassette,
       arms,
+      shards,
       baseline: flags.baseline,
-      logger: createLogger(logLevel, secrets),
+      logger,
       onCycle: (arm, date, cyclesPerArm) => {
         progress ??= progressBar(cyclesPerArm * arms.length, Boolean(process.stderr.isTTY) && !flags.json);
         progress.tick(`${arm} ${date}`);
       },
-    });
+    }).finally(() => shards?.runner.close());
     progress?.stop();
     if (flags.report !== undefined) {
       const dir = path.resolve(flags.report);

@@ -25,6 +25,8 @@ export interface ConfigInput {
   readonly sets?: readonly string[];
   /** Programmatic values by dotted key, applied last (A/B arms, tests). */
   readonly values?: Readonly<Record<string, unknown>>;
+  /** The folder module paths and relative paths resolve against when there is no file (a shard's scheduler's); the working folder by default. */
+  readonly baseDir?: string;
   /** Where the secrets plugins read are registered; one is made when absent. The CLI passes its own, which also redacts its output. */
   readonly secrets?: SecretRedactor;
 }
@@ -180,7 +182,7 @@ function selectedName(slot: PluginSlot, raw: unknown): string {
 /** Loads, composes and validates a configuration, resolving every plugin it names. */
 export function loadConfig(registry: PluginRegistry, input: ConfigInput = {}): LoadedConfig {
   const file = input.file === undefined ? null : path.resolve(input.file);
-  const baseDir = file === null ? process.cwd() : path.dirname(file);
+  const baseDir = file === null ? (input.baseDir ?? process.cwd()) : path.dirname(file);
   const fileValues = file === null ? undefined : readConfigFile(file);
   const label = file === null ? 'config' : `config (${file})`;
 

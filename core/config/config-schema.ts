@@ -74,6 +74,7 @@ export interface EngineConfig {
     shutdownMs: number;
     cycleHistory: number;
   };
+  distributed: { url: string; urlEnv: string; queue: string; prefix: string; shardSize: number; attempts: number; lockMs: number; timeoutMs: number; concurrency: number };
   log: { level: string };
 }
 
@@ -376,6 +377,17 @@ export function engineSchema(): convict.Schema<any> {
       allowUnauthenticated: { doc: '`serve`: allow listening on a non-loopback address without a token.', format: Boolean, default: false },
       shutdownMs: { doc: '`serve`: on SIGTERM or SIGINT, how long the cycle in progress may take to finish.', format: integerIn(0, 3_600_000), default: 30_000 },
       cycleHistory: { doc: '`serve`: cycles kept for GET /v1/cycles.', format: integerIn(1, 100_000), default: 100 },
+    },
+    distributed: {
+      url: { doc: '`--distributed` and `worker`: the Redis URL of the BullMQ queue (redis://host:port/db); prefer urlEnv when it holds a password.', format: String, default: 'redis://127.0.0.1:6379' },
+      urlEnv: { doc: '`--distributed` and `worker`: environment variable holding the queue URL instead (its password is never printed).', format: String, default: 'ARGO_QUEUE_URL' },
+      queue: { doc: '`--distributed` and `worker`: the BullMQ queue name; a scheduler and its workers must name the same.', format: String, default: 'argo-shards' },
+      prefix: { doc: '`--distributed` and `worker`: the prefix of every Redis key of the queue, so several deployments share one Redis.', format: String, default: 'argo' },
+      shardSize: { doc: '`--distributed`: symbols a shard holds (a job of the queue); a symbol keeps its shard while the universe does not change.', format: integerIn(1, 100_000), default: 25 },
+      attempts: { doc: '`--distributed`: how often a shard is tried (a failure or a worker lost mid-shard) before it counts as failed.', format: integerIn(1, 100), default: 3 },
+      lockMs: { doc: '`worker`: how long a worker holds a shard without renewing its lock; a killed worker\'s shard goes to another after this.', format: integerIn(500, 3_600_000), default: 30_000 },
+      timeoutMs: { doc: '`--distributed`: the longest the scheduler waits for one shard (every attempt included) before counting it failed.', format: integerIn(1000, 86_400_000), default: 600_000 },
+      concurrency: { doc: '`worker`: shards one worker process evaluates at once (--concurrency).', format: integerIn(1, 1024), default: 1 },
     },
     evaluation: {
       horizonDays: { doc: 'Bars after a signal within which its target or stop must be hit (A/B outcome scoring).', format: integerIn(1, 250), default: 10 },

@@ -43,6 +43,8 @@ export interface StatsReport {
   workers: Record<WorkerStage, WorkerStageCounters>;
   /** Each cache of the run, null when it is off. */
   caches: { reasoning: CacheReport | null; consensus: CacheReport | null };
+  /** Shards evaluated by workers (a sharded or distributed run), shards that failed after their attempts, and the extra attempts. */
+  shards: { evaluated: number; failed: number; retried: number };
   stageMs: Record<Stage, number>;
   time: { wallMs: number; virtualMs: number };
 }
@@ -117,6 +119,11 @@ export class CycleStats {
   readonly caches: { reasoning?: () => CacheReport; consensus?: () => CacheReport } = {};
   wallMs = 0;
   virtualMs = 0;
+  shardsEvaluated = 0;
+  shardsFailed = 0;
+  shardsRetried = 0;
+  /** What workers reported of the shards they evaluated for this run, summed. */
+  #absorbed: StatsReport | null = null;
   readonly rejections = new Map<string, number>();
   /** Symbols on which a plugin broke its contract without failing the run (a consensus bound below a reachable confidence), by plugin. */
   readonly contractViolations = new Map<string, number>();
@@ -190,8 +197,22 @@ export class CycleStats {
     this.onStage?.(stage, ms);
   }
 
-  /** A plain-object report, sorted for stable output. */
+  /**
+   * Adds a worker's report of a shard: everything but its storage counts (the signals are
+   * stored by this run) and its cycles (a cycle is one however many shards it has).
+   */
+  absorb(shard: StatsReport): void {
+    const counted = { ...shard, cycles: 0, storage: { acknowledged: 0, failed: 0, stoppedBy: null }, time: { wallMs: 0, virtualMs: shard.time.virtualMs } };
+    this.#absorbed = this.#absorbed === null ? counted : sumReports(this.#absorbed, counted);
+  }
+
+  /** A plain-object report, sorted for stable output; shards absorbed are summed in. */
   report(): StatsReport {
+    const own = this.#ownReport();
+    return this.#absorbed === null ? own : { ...sumReports(this.#absorbed, own), storage: own.storage, time: { ...own.time, virtualMs: round(own.time.virtualMs + this.#absorbed.time.virtualMs) } };
+  }
+
+  #ownReport(): StatsReport {
     const total = emptyCounts();
     const bySource: Record<string, CallCounts> = {};
     for (const name of [...this.bySource.keys()].sort()) {
@@ -225,6 +246,7 @@ export class CycleStats {
       },
       workers: workerCounters(this.workers),
       caches: { reasoning: this.caches.reasoning?.() ?? null, consensus: this.caches.consensus?.() ?? null },
+      shards: { evaluated: this.shardsEvaluated, failed: this.shardsFailed, retried: this.shardsRetried },
       stageMs: Object.fromEntries(STAGES.map((stage) => [stage, round(this.stageMs.get(stage)!)])) as Record<Stage, number>,
       time: { wallMs: round(this.wallMs), virtualMs: round(this.virtualMs) },
     };
@@ -247,12 +269,32 @@ function round(ms: number): number {
   return Math.round(ms * 1000) / 1000;
 }
 
-/** `after` less `before`, leaf by leaf: numbers subtract, anything else is `after`'s. */
-function numbersSince(before: unknown, after: unknown): unknown {
-  if (typeof after === 'number') return typeof before === 'number' ? round(after - before) : after;
-  if (typeof after !== 'object' || after === null || Array.isArray(after)) return after;
-  const base = (typeof before === 'object' && before !== null ? before : {}) as Record<string, unknown>;
-  return Object.fromEntries(Object.entries(after).map(([key, value]) => [key, numbersSince(base[key], value)]));
+/**
+ * `next` combined with `base` leaf by leaf: numbers by `combine`, lists by `lists`, anything
+ * else is `next`'s (or `base`'s where `next` is null and `keepBase`).
+ */
+function leafwise(base: unknown, next: unknown, combine: (a: number, b: number) => number, keepBase: boolean): unknown {
+  if (typeof next === 'number') return typeof base === 'number' ? round(combine(base, next)) : next;
+  if ((next === null || next === undefined) && keepBase) return base;
+  if (Array.isArray(next)) return keepBase && Array.isArray(base) ? [...new Set([...base, ...next])].sort() : next;
+  if (typeof next !== 'object' || next === null) return next;
+  const from = (typeof base === 'object' && base !== null ? base : {}) as Record<string, unknown>;
+  const into = next as Record<string, unknown>;
+  const keys = keepBase ? [...new Set([...Object.keys(from), ...Object.keys(into)])] : Object.keys(into);
+  return Object.fromEntries(keys.map((key) => [key, leafwise(from[key], into[key], combine, keepBase)]));
+}
+
+/** Shadow's rate again after its counts were combined. */
+function withMissRate(report: StatsReport): StatsReport {
+  const { shadow } = report;
+  return { ...report, shadow: { ...shadow, missRate: shadow.checked === 0 ? null : shadow.missed / shadow.checked } };
+}
+
+/** Two reports of disjoint work (shards of one run) as one: counts, caches and times add up, symbols without bars are both sets, rates are recomputed. */
+export function sumReports(a: StatsReport, b: StatsReport): StatsReport {
+  const sum = leafwise(a, b, (x, y) => x + y, true) as StatsReport;
+  const workers = Object.fromEntries(WORKER_STAGES.map((stage) => [stage, { ...sum.workers[stage], mode: b.workers[stage].mode ?? a.workers[stage].mode }])) as StatsReport['workers'];
+  return withMissRate({ ...sum, workers });
 }
 
 /**
@@ -260,9 +302,8 @@ function numbersSince(before: unknown, after: unknown): unknown {
  * times are differences; modes, the storage's stop reason and rates are those of `after`.
  */
 export function statsSince(before: StatsReport, after: StatsReport): StatsReport {
-  const since = numbersSince(before, after) as StatsReport;
-  const shadow = since.shadow;
+  const since = leafwise(before, after, (a, b) => b - a, false) as StatsReport;
   const withoutBars = after.symbolsWithoutBars.filter((symbol) => !before.symbolsWithoutBars.includes(symbol));
   const workers = Object.fromEntries(WORKER_STAGES.map((stage) => [stage, { ...since.workers[stage], mode: after.workers[stage].mode }])) as StatsReport['workers'];
-  return { ...since, symbolsWithoutBars: withoutBars, workers, shadow: { ...shadow, missRate: shadow.checked === 0 ? null : shadow.missed / shadow.checked } };
+  return withMissRate({ ...since, symbolsWithoutBars: withoutBars, workers });
 }

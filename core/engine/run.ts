@@ -30,6 +30,8 @@ import { assertSymbol } from '../domain/symbols';
 import { DeferredReasoner, ReasoningService, requestOfSignal } from '../reasoning/reasoning-service';
 import { TOKENS } from './tokens';
 import { WriteTracker, storageFailure } from './write-tracker';
+import type { Storage } from '../plugin-system/plugin-contracts';
+import { shardsOfSize, shipConfig, splitUniverse, type Shard, type ShardPlan, type ShardResult, type ShardSpan } from '../scale/shard';
 
 /** Options of a replay. */
 export interface ReplayOptions {
@@ -71,6 +73,12 @@ export interface RunServices {
   readonly recorder?: TapeRecorder;
   /** `replay --cassette`: the recording that answers instead of market data, sources and explainer. */
   readonly cassette?: Cassette;
+  /** The symbols this run evaluates instead of its configured universe (a shard's). */
+  readonly symbols?: readonly string[];
+  /** Where signals go instead of the configured storage (a shard's collector; the scheduler stores them). */
+  readonly storage?: Storage;
+  /** Cycles and replays evaluated as shards by workers (threads, processes, a queue); this run stores their signals. */
+  readonly shards?: ShardPlan;
 }
 
 /** Where a plugin is built: the run it belongs to and what its context hands it. */
@@ -173,6 +181,13 @@ export async function checkPlugins(config: LoadedConfig, logger: Logger): Promis
 /** The worker stage each kind of offloadable plugin belongs to. */
 const STAGE_OF_KIND: Readonly<Record<PluginRef['kind'], WorkerStage>> = { source: 'indicators', consensus: 'consensus', explainer: 'reasoning' };
 
+/** The error a sharded run ends with: the first failed shard's, coded. */
+function shardFailure({ shard, error }: { shard: Shard; error: unknown }, failed: number): ArgoError {
+  const also = failed > 1 ? ` (and ${failed - 1} other shard(s))` : '';
+  if (isArgoError(error)) return error;
+  return new ArgoError('ARGO_ERR_SHARD_FAILED', `shard ${shard.id} (${shard.symbols.length} symbols) failed${also}: ${messageOf(error)}`, { cause: error });
+}
+
 /** Queues the reasoning of signals a previous run left pending (it crashed, or its shutdown wait ran out). */
 async function resumePending(storage: PluginInstances['storage'], deferred: DeferredReasoner, config: LoadedConfig, logger: Logger): Promise<void> {
   const pending = await storage.querySignals({ reasoningStatus: 'pending' });
@@ -274,7 +289,7 @@ export class Run {
       const { mode } = config.values.reasoning;
       const reasoningCache = mode === 'sync' ? null : await build(slots['reasoning-cache']);
       if (reasoningCache?.close) closers.push(() => reasoningCache.close!());
-      const storage = await build(slots.storage);
+      const storage = services.storage ?? (await build(slots.storage));
       closers.push(() => storage.close());
       if (storage.updateReasoning === undefined) {
         const key = mode === 'deferred' ? 'reasoning.mode: deferred' : config.values.reasoning.maxWaitMs > 0 ? 'reasoning.maxWaitMs above 0' : null;
@@ -353,6 +368,11 @@ export class Run {
     });
   }
 
+  /** How this run's cycles and replays are sharded over workers, if they are. */
+  get shards(): ShardPlan | undefined {
+    return this.services.shards;
+  }
+
   /** The recording this run replays (`replay --cassette`), if any. */
   get cassette(): Cassette | undefined {
     return this.services.cassette;
@@ -379,7 +399,13 @@ export class Run {
   /** Makes a replay stop after the cycle in progress (SIGINT, SIGTERM); `close` then writes what is pending. */
   requestStop(): void {
     this.#stopRequested = true;
+    this.services.shards?.runner.stop?.();
     this.#onStop();
+  }
+
+  /** Waits up to `waitMs` (`reasoning.deferred.shutdownWaitMs` by default) for deferred texts; resolves to how many are still pending. */
+  drainReasoning(waitMs = this.config.values.reasoning.deferred.shutdownWaitMs): Promise<number> {
+    return this.container.resolve<DeferredReasoner>(TOKENS.Deferred).drain(waitMs);
   }
 
   /** Resolves once {@link requestStop} is called (a service waits on it). */
@@ -397,17 +423,28 @@ export class Run {
     return this.#stopRequested;
   }
 
-  async #loadSeries(): Promise<PackedSeries[]> {
-    const marketData = this.container.resolve<PluginInstances['market-data']>(TOKENS.MarketData);
+  /** The symbols the run evaluates, each once, in configured (or market data) order. */
+  async #universe(): Promise<string[]> {
+    if (this.services.symbols !== undefined) return [...this.services.symbols];
     const configured = this.config.values.symbols;
-    const symbols = [...new Set(configured.length > 0 ? configured : await marketData.symbols())];
-    const logger = this.container.resolve<Logger>(TOKENS.Logger);
+    const symbols = [...new Set(configured.length > 0 ? configured : await this.container.resolve<PluginInstances['market-data']>(TOKENS.MarketData).symbols())];
     if (configured.length > symbols.length) {
       const twice = configured.filter((symbol, i) => configured.indexOf(symbol) !== i);
-      logger.warn({ symbols: [...new Set(twice)] }, 'symbols listed more than once are evaluated once');
+      this.logger.warn({ symbols: [...new Set(twice)] }, 'symbols listed more than once are evaluated once');
     }
+    return symbols;
+  }
+
+  /** Loads every symbol's history (a sharded run's scheduler loads none to evaluate; the A/B lab scores outcomes with it). */
+  async loadHistory(): Promise<void> {
+    await this.#loadSeries();
+  }
+
+  async #loadSeries(): Promise<PackedSeries[]> {
+    const marketData = this.container.resolve<PluginInstances['market-data']>(TOKENS.MarketData);
+    const logger = this.container.resolve<Logger>(TOKENS.Logger);
     const series: PackedSeries[] = [];
-    for (const symbol of symbols) {
+    for (const symbol of await this.#universe()) {
       const known = this.#series.get(symbol);
       if (known !== undefined && known.length > 0 && marketData.loadAfter !== undefined) {
         const newer = await marketData.loadAfter(symbol, known.at(known.length - 1));
@@ -452,6 +489,7 @@ export class Run {
 
   /** One cycle, each symbol as of its latest bar. */
   async cycle(): Promise<RunReport> {
+    if (this.services.shards !== undefined) return this.#shardedCycle(this.services.shards);
     const series = await this.#loadSeries();
     const items = series.filter((s) => s.length > 0).map((s) => ({ symbol: s.symbol, bars: BarView.upTo(s, s.length - 1) }));
     const results = await this.container.resolve(CycleRunner).run(items, this.stats);
@@ -515,7 +553,78 @@ export class Run {
 
   /** One cycle per trading day in the range, for every symbol with a bar that day; breakers go by the virtual clock. */
   replay(options: ReplayOptions): Promise<RunReport> {
+    if (this.services.shards !== undefined) return this.#shardedReplay(this.services.shards, options);
     return this.clock.virtual(() => this.#replay(options));
+  }
+
+  #cyclesSharded = 0;
+
+  /** Hands the universe to the plan's workers as shards and waits for every one; failed shards are counted and given back apart. */
+  async #evaluateShards(plan: ShardPlan, span: ShardSpan): Promise<{ results: ShardResult[]; failures: { shard: Shard; error: unknown }[] }> {
+    const universe = await this.#universe();
+    const groups = plan.count !== undefined ? splitUniverse(universe, plan.count) : shardsOfSize(universe, plan.size ?? universe.length);
+    const config = shipConfig(this.config);
+    const cycle = this.#cyclesSharded++;
+    const shards = groups.map((symbols, i): Shard => {
+      const key = `${config.hash}:${groups.length}:${i}`;
+      return { id: `${this.id}:${cycle}:${i}`, key, config, symbols, span };
+    });
+    const settled = await Promise.allSettled(shards.map((shard) => plan.runner.run(shard)));
+    const results: ShardResult[] = [];
+    const failures: { shard: Shard; error: unknown }[] = [];
+    settled.forEach((outcome, i) => {
+      if (outcome.status === 'fulfilled') {
+        results.push(outcome.value);
+        this.stats.absorb(outcome.value.stats);
+        this.stats.shardsEvaluated++;
+        this.stats.shardsRetried += outcome.value.attempts - 1;
+      } else {
+        failures.push({ shard: shards[i], error: outcome.reason });
+        this.stats.shardsFailed++;
+        this.logger.error({ shard: shards[i].id, symbols: shards[i].symbols.length, err: messageOf(outcome.reason) }, 'shard failed');
+      }
+    });
+    return { results, failures };
+  }
+
+  /** Stores the signals of shard rows in date then universe order, as one process would have produced them. */
+  async #storeRows(results: readonly ShardResult[], onResult?: ReplayOptions['onResult'], keep?: SymbolResult[]): Promise<void> {
+    const universe = new Map((await this.#universe()).map((symbol, i) => [symbol, i]));
+    const rows = results.flatMap((result) => result.rows).sort((a, b) => (a.asOf < b.asOf ? -1 : a.asOf > b.asOf ? 1 : universe.get(a.symbol)! - universe.get(b.symbol)!));
+    const writes = this.container.resolve<WriteTracker>(TOKENS.Writes);
+    const { maxPending } = this.config.values.storage;
+    for (const row of rows) {
+      const stored = row.signal === null ? null : writes.track(this.storage.save(row.signal), row.signal);
+      const result: SymbolResult = { ...row, stored };
+      keep?.push(result);
+      await onResult?.(result);
+      if (writes.pending > maxPending) await writes.settle(maxPending);
+    }
+    await writes.settle(0);
+  }
+
+  async #shardedReplay(plan: ShardPlan, options: ReplayOptions): Promise<RunReport> {
+    const started = performance.now();
+    const { results, failures } = await this.#evaluateShards(plan, { kind: 'range', from: options.from, to: options.to });
+    const kept: SymbolResult[] = [];
+    await this.#storeRows(results, options.onResult, options.keepResults === true ? kept : undefined);
+    this.stats.cycles += new Set(results.flatMap((result) => result.rows.map((row) => row.asOf))).size;
+    this.stats.wallMs = performance.now() - started;
+    // A replay is whole or failed: what the other shards produced is stored, and the first failure ends it.
+    if (failures.length > 0) throw shardFailure(failures[0], failures.length);
+    return { results: kept, stats: this.stats.report() };
+  }
+
+  async #shardedCycle(plan: ShardPlan): Promise<RunReport> {
+    const started = performance.now();
+    const { results, failures } = await this.#evaluateShards(plan, { kind: 'latest' });
+    // A live cycle goes on without the shards that failed (counted and logged); with none left it fails.
+    if (results.length === 0 && failures.length > 0) throw shardFailure(failures[0], failures.length);
+    const kept: SymbolResult[] = [];
+    await this.#storeRows(results, undefined, kept);
+    this.stats.cycles++;
+    this.stats.wallMs += performance.now() - started;
+    return { results: kept, stats: this.stats.report() };
   }
 
   async #replay(options: ReplayOptions): Promise<RunReport> {

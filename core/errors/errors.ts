@@ -91,6 +91,18 @@ export const ERROR_CODES = {
     description: "The storage file cannot be opened: a read-only folder or file, a file that is not a SQLite database or is corrupt, or another application's database.",
   },
   ARGO_ERR_STORAGE_UNAVAILABLE: { exitCode: 2, description: 'A server the run stores in cannot be reached at start (PostgreSQL for the postgres storage, Redis for the redis reasoning cache); names the URL without its password.' },
+  ARGO_ERR_SHARD_CONFIG: {
+    exitCode: 2,
+    description: "A worker cannot evaluate a shard as its scheduler would: the shard's configuration does not load there, or a plugin there is another version; names the plugin and both versions.",
+  },
+  ARGO_ERR_SHARD_FAILED: {
+    exitCode: 1,
+    description: 'A shard (symbols of a run evaluated by a worker thread, a child process or a queue worker) failed after its attempts, or its worker died; names the shard and the cause.',
+  },
+  ARGO_ERR_QUEUE_UNAVAILABLE: {
+    exitCode: 2,
+    description: 'The Redis of the distributed queue (`distributed.url`) cannot be reached; names the URL without its password. At start the command ends; a running service reports it at /readyz and recovers when Redis returns.',
+  },
   ARGO_ERR_STORAGE_BUSY: {
     exitCode: 1,
     description: 'The database stayed locked by another connection for longer than storage.busyTimeoutMs while it was being opened.',
@@ -113,6 +125,11 @@ export const ERROR_CODES = {
 
 /** A code from {@link ERROR_CODES}. */
 export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** True when `code` is one of ours (an error that crossed a process boundary as text). */
+export function isErrorCode(code: string): code is ErrorCode {
+  return Object.hasOwn(ERROR_CODES, code);
+}
 
 /** The error type of argo-signals: a code from the registry, a message naming what is at fault. */
 export class ArgoError extends Error {

@@ -16,6 +16,7 @@ import type { PluginRegistry } from '../plugin-system/plugin-registry';
 import { Run } from '../engine/run';
 import type { Cassette } from '../engine/run-tape';
 import type { SymbolResult } from '../engine/symbol-pipeline';
+import type { ShardPlan } from '../scale/shard';
 
 /** One arm: a name and the `key=value` settings it adds to the base configuration. */
 export interface ArmSpec {
@@ -42,6 +43,8 @@ export interface AbOptions {
    * is counted in the arm's `sourceCalls.unrecorded`.
    */
   readonly cassette?: Cassette;
+  /** Every arm's replay sharded over these workers; the arms then run at once. */
+  readonly shards?: ShardPlan;
 }
 
 /** Per-day totals of one arm: what the bootstrap resamples. */
@@ -117,7 +120,7 @@ interface ArmRun {
 async function runArm(options: AbOptions, spec: ArmSpec): Promise<ArmRun> {
   // Arms keep their signals in memory unless an arm names a storage: the lab compares, it does not persist.
   const config = loadConfig(options.registry, { ...options.base, sets: ['storage.plugin=memory', ...(options.base.sets ?? []), ...spec.sets] });
-  const run = await Run.create(config, options.logger, options.cassette === undefined ? {} : { cassette: options.cassette });
+  const run = await Run.create(config, options.logger, options.cassette === undefined ? { shards: options.shards } : { cassette: options.cassette });
   const byDay = new Map<string, { symbols: number; calls: number; ms: number[]; signals: Signal[] }>();
   const symbolMs: number[] = [];
   const started = performance.now();
@@ -136,6 +139,8 @@ async function runArm(options: AbOptions, spec: ArmSpec): Promise<ArmRun> {
       options.cassette === undefined
         ? await run.replay({ from: options.from, to: options.to, onResult, onCycle: (date, total) => options.onCycle?.(spec.name, date, total) })
         : await run.replayCassette(options.cassette, { onResult });
+    // A sharded arm's bars were loaded by its workers; scoring needs them here.
+    if (options.shards !== undefined) await run.loadHistory();
   } finally {
     await run.close();
   }
@@ -228,7 +233,8 @@ export async function runAbTest(options: AbOptions): Promise<AbReport> {
   if (!names.includes(baselineName)) throw new ArgoError('ARGO_ERR_USAGE', `--baseline ${baselineName} is not an arm (${names.join(', ')})`);
 
   const runs: ArmRun[] = [];
-  for (const arm of options.arms) runs.push(await runArm(options, arm));
+  if (options.shards !== undefined) runs.push(...(await Promise.all(options.arms.map((arm) => runArm(options, arm)))));
+  else for (const arm of options.arms) runs.push(await runArm(options, arm));
   const baseline = runs[names.indexOf(baselineName)];
   const dates = [...baseline.days.keys()];
   const rowsOf = (run: ArmRun) => dates.map((date) => run.days.get(date)!);

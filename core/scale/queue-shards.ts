@@ -1,0 +1,116 @@
+/**
+ * The scheduler's side of the distributed queue (BullMQ on Redis): each shard is a job;
+ * `argo-signals worker` processes evaluate them. Delivery is at least once (a worker lost
+ * mid-shard has its job taken by another once its lock expires); the scheduler stores the
+ * signals of a finished shard itself, idempotently by id, so a retried shard stores nothing twice.
+ */
+import type { ConnectionOptions, Queue, QueueEvents } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { EngineConfig } from '../config/config-schema';
+import { ArgoError, messageOf } from '../errors/errors';
+import type { Logger } from '../util/logger';
+import { queueAddress, queueUnavailable, type QueueAddress } from './queue-connection';
+import type { Shard, ShardResult, ShardRunner } from './shard';
+
+/** What a job of the queue carries. */
+export interface ShardJob {
+  readonly shard: Shard;
+}
+
+/** The longest a start-up check of Redis waits. */
+const CONNECT_TIMEOUT_MS = 3000;
+
+export class QueueShardRunner implements ShardRunner {
+  readonly kind = 'queue';
+  /** Rejects the waits in progress when the connection to Redis is lost (a restarted Redis may have lost their jobs). */
+  readonly #waiting = new Set<(error: Error) => void>();
+
+  private constructor(
+    private readonly address: QueueAddress,
+    private readonly config: EngineConfig['distributed'],
+    private readonly client: Redis,
+    private readonly queue: Queue<ShardJob, ShardResult>,
+    private readonly events: QueueEvents,
+  ) {
+    client.on('close', () => {
+      const lost = queueUnavailable(address, 'the connection to Redis was lost while shards were on the queue');
+      for (const reject of this.#waiting) reject(lost);
+      this.#waiting.clear();
+    });
+  }
+
+  /** Connects to the queue's Redis; unreachable, a coded error naming the URL without its password (exit 2). */
+  static async open(config: EngineConfig['distributed'], env: Readonly<Record<string, string | undefined>>, logger: Logger): Promise<QueueShardRunner> {
+    const address = queueAddress(config, env);
+    const { Queue, QueueEvents } = require('bullmq') as typeof import('bullmq');
+    const { Redis } = require('ioredis') as typeof import('ioredis');
+    // Commands fail at once while Redis is away (a cycle then fails and /readyz says why) instead of waiting in memory.
+    const client = new Redis({ ...address.options, enableOfflineQueue: false, lazyConnect: true, connectTimeout: CONNECT_TIMEOUT_MS });
+    let reported = false;
+    client.on('error', (error: Error) => {
+      if (!reported) logger.warn({ err: messageOf(error).split(address.url).join(address.printable), queue: address.printable }, 'distributed queue: Redis connection error; reconnecting');
+      reported = true;
+    });
+    client.on('ready', () => (reported = false));
+    try {
+      await client.connect();
+      await client.ping();
+    } catch (error) {
+      client.disconnect();
+      throw queueUnavailable(address, `cannot be reached: ${messageOf(error)}`, error);
+    }
+    const queue = new Queue<ShardJob, ShardResult>(address.queue, { connection: client, prefix: address.prefix });
+    const events = new QueueEvents(address.queue, { connection: address.options as ConnectionOptions, prefix: address.prefix });
+    events.on('error', () => undefined);
+    await events.waitUntilReady();
+    return new QueueShardRunner(address, config, client, queue, events);
+  }
+
+  /** False while Redis is not reachable. */
+  ready(): boolean {
+    return this.client.status === 'ready';
+  }
+
+  /** Where the queue is, printable. */
+  get where(): string {
+    return `${this.address.printable} (queue ${this.address.queue})`;
+  }
+
+  async run(shard: Shard): Promise<ShardResult> {
+    if (!this.ready()) throw queueUnavailable(this.address, `Redis is not reachable (connection ${this.client.status}); shard ${shard.id} not enqueued`);
+    const { attempts, timeoutMs, lockMs } = this.config;
+    let job;
+    try {
+      job = await this.queue.add('shard', { shard }, {
+        jobId: shard.id.replaceAll(':', '.'),
+        attempts,
+        backoff: { type: 'fixed', delay: Math.min(1000, lockMs) },
+        // The scheduler removes a job once it has its answer; these only bound what a scheduler that died leaves.
+        removeOnComplete: { age: 3600 },
+        // A failed shard is kept with its error for a day (the latest 1,000).
+        removeOnFail: { age: 86_400, count: 1000 },
+      });
+    } catch (error) {
+      throw queueUnavailable(this.address, `shard ${shard.id} could not be enqueued: ${messageOf(error)}`, error);
+    }
+    let reject!: (error: Error) => void;
+    const lost = new Promise<never>((_, rejectLost) => (reject = rejectLost));
+    this.#waiting.add(reject);
+    try {
+      const result = await Promise.race([job.waitUntilFinished(this.events, timeoutMs), lost]);
+      await job.remove().catch(() => undefined);
+      return result;
+    } catch (error) {
+      if (error instanceof ArgoError) throw error;
+      const why = /timed out/i.test(messageOf(error)) ? `no answer within distributed.timeoutMs (${timeoutMs} ms): no worker took it, or every attempt was lost` : `failed after its attempts: ${messageOf(error)}`;
+      throw new ArgoError('ARGO_ERR_SHARD_FAILED', `shard ${shard.id} (${shard.symbols.length} symbols) on ${this.where}: ${why}`, { cause: error });
+    } finally {
+      this.#waiting.delete(reject);
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([this.events.close(), this.queue.close()]);
+    this.client.disconnect();
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * `argo-signals worker`: takes shards off the BullMQ queue and evaluates them. A worker
+ * holds each shard's lock while it works and renews it; killed, its shard is taken by
+ * another worker once the lock expires (`distributed.lockMs`). A live shard's run is kept by
+ * shard key, so a worker given the same shard again continues its indicator state.
+ */
+import type { ConnectionOptions, Job, Worker } from 'bullmq';
+import type { EngineConfig } from '../config/config-schema';
+import { isArgoError, messageOf } from '../errors/errors';
+import { LiveShards, evaluateShard, type ShardHost } from './evaluate-shard';
+import { queueAddress, queueUnavailable } from './queue-connection';
+import type { ShardJob } from './queue-shards';
+import type { ShardResult } from './shard';
+
+/** A running worker: where it listens, and how to stop it (after the shards in progress). */
+export interface QueueWorker {
+  readonly where: string;
+  close(): Promise<void>;
+}
+
+/** Starts a worker on the queue of `config`; an unreachable Redis is a coded error naming the URL without its password (exit 2). */
+export async function startQueueWorker(host: ShardHost, config: EngineConfig['distributed'], env: Readonly<Record<string, string | undefined>>): Promise<QueueWorker> {
+  const address = queueAddress(config, env);
+  const { Worker, UnrecoverableError } = require('bullmq') as typeof import('bullmq');
+  const { Redis } = require('ioredis') as typeof import('ioredis');
+  const probe = new Redis({ ...address.options, lazyConnect: true, enableOfflineQueue: false, connectTimeout: 3000, retryStrategy: () => null });
+  try {
+    await probe.connect();
+    await probe.ping();
+  } catch (error) {
+    throw queueUnavailable(address, `cannot be reached: ${messageOf(error)}`, error);
+  } finally {
+    probe.disconnect();
+  }
+  const live = new LiveShards();
+  const shardHost: ShardHost = { ...host, live };
+  const worker: Worker<ShardJob, ShardResult> = new Worker<ShardJob, ShardResult>(
+    address.queue,
+    async (job: Job<ShardJob, ShardResult>) => {
+      const { shard } = job.data;
+      host.logger.info({ shard: shard.id, symbols: shard.symbols.length, attempt: job.attemptsStarted }, 'shard started');
+      try {
+        const result = await evaluateShard(shardHost, shard);
+        return { ...result, attempts: job.attemptsStarted };
+      } catch (error) {
+        // A worker that cannot build the scheduler's configuration never will: no retry.
+        if (isArgoError(error, 'ARGO_ERR_SHARD_CONFIG') || isArgoError(error, 'ARGO_ERR_CONFIG_INVALID')) throw new UnrecoverableError(error.message);
+        throw error;
+      }
+    },
+    {
+      connection: address.options as ConnectionOptions,
+      prefix: address.prefix,
+      concurrency: config.concurrency,
+      lockDuration: config.lockMs,
+      stalledInterval: config.lockMs,
+      maxStalledCount: config.attempts,
+    },
+  );
+  let reported = false;
+  worker.on('error', (error) => {
+    if (!reported) host.logger.warn({ err: messageOf(error).split(address.url).join(address.printable), queue: address.printable }, 'worker: Redis connection error; reconnecting');
+    reported = true;
+  });
+  worker.on('ready', () => (reported = false));
+  worker.on('failed', (job, error) => host.logger.error({ shard: job?.data.shard.id, err: messageOf(error) }, 'shard failed'));
+  await worker.waitUntilReady();
+  return {
+    where: `${address.printable} (queue ${address.queue}, prefix ${address.prefix})`,
+    async close() {
+      await worker.close();
+      await live.close();
+    },
+  };
+}
