@@ -1,0 +1,107 @@
+import { expect } from 'chai';
+import path from 'node:path';
+import type { StatsReport } from '../../core/engine/cycle-stats';
+import { sumReports } from '../../core/engine/cycle-stats';
+import { splitUniverse, shardsOfSize } from '../../core/scale/shard';
+import type { Signal } from '../../core/domain/domain';
+import { ROOT, comparable, findRealData, runCliAsync, tempDir, writeJson } from '../helpers';
+
+const SYMBOLS = ['AAPL', 'AMZN', 'BHF', 'BRK.B', 'CAT', 'ABBV', 'APTV', 'CHK', 'A', 'AAL', 'AAP', 'ABC'];
+
+/** What must be the same whether a replay ran in one process or in shards. */
+export function totals(stats: StatsReport) {
+  const { cycles, symbolsEvaluated, signals, rejections, sourceCalls, caches, storage, malformedRows, shadow, reasoning, contract, symbolsWithoutBars } = stats;
+  return { cycles, symbolsEvaluated, signals, rejections, sourceCalls, caches, storage, malformedRows, shadow, reasoning, contract, symbolsWithoutBars };
+}
+
+describe('shards', () => {
+  describe('splitting a universe', () => {
+    const universe = Array.from({ length: 101 }, (_, i) => `S${i}`);
+
+    it('puts every symbol in one shard, sizes differing by at most one, whatever the order of the universe', () => {
+      const shards = splitUniverse(universe, 4);
+      expect(shards.flat().sort()).to.deep.equal([...universe].sort());
+      const sizes = shards.map((s) => s.length);
+      expect(Math.max(...sizes) - Math.min(...sizes)).to.be.at.most(1);
+      const reversed = splitUniverse([...universe].reverse(), 4);
+      expect(reversed.map((s) => [...s].sort())).to.deep.equal(shards.map((s) => [...s].sort()));
+    });
+
+    it('keeps the universe order within a shard, and gives no empty shard for a small universe', () => {
+      for (const shard of splitUniverse(universe, 3)) expect(shard).to.deep.equal(universe.filter((s) => shard.includes(s)));
+      expect(splitUniverse(['A', 'B'], 8)).to.have.length(2);
+      expect(shardsOfSize(universe, 25)).to.have.length(5);
+      expect(shardsOfSize(universe, 1000)).to.have.length(1);
+    });
+  });
+
+  it('sums two shard reports: counts add, keys of either side stay, rates are recomputed', () => {
+    const base = { shadow: { checked: 0, missed: 0, missRate: null, sourceCalls: 0 }, symbolsWithoutBars: [], workers: {} } as unknown as StatsReport;
+    const workers = (mode: 'inline' | null) => ({ consensus: { mode, items: 1, chunks: 0, failedChunks: 0, retriedInline: 0 }, reasoning: { mode, items: 0, chunks: 0, failedChunks: 0, retriedInline: 0 }, indicators: { mode, items: 0, chunks: 0, failedChunks: 0, retriedInline: 0 } });
+    const a = { ...base, signals: 2, rejections: { neutral: 3 }, caches: { reasoning: null, consensus: { hits: 1, misses: 2, evictions: 0, expirations: 0, joins: 0 } }, shadow: { checked: 4, missed: 1, missRate: 0.25, sourceCalls: 4 }, symbolsWithoutBars: ['Z'], workers: workers('inline') };
+    const b = { ...base, signals: 5, rejections: { 'early-exit:bound': 7 }, caches: { reasoning: null, consensus: { hits: 3, misses: 0, evictions: 1, expirations: 0, joins: 0 } }, shadow: { checked: 4, missed: 3, missRate: 0.75, sourceCalls: 4 }, symbolsWithoutBars: ['Y'], workers: workers(null) };
+    const sum = sumReports(a as unknown as StatsReport, b as unknown as StatsReport);
+    expect(sum.signals).to.equal(7);
+    expect(sum.rejections).to.deep.equal({ neutral: 3, 'early-exit:bound': 7 });
+    expect(sum.caches).to.deep.equal({ reasoning: null, consensus: { hits: 4, misses: 2, evictions: 1, expirations: 0, joins: 0 } });
+    expect(sum.shadow.missRate).to.equal(0.5);
+    expect(sum.symbolsWithoutBars).to.deep.equal(['Y', 'Z']);
+    expect(sum.workers.consensus).to.deep.include({ mode: 'inline', items: 2 });
+  });
+
+  describe('replay --processes and --threads on the real data', function () {
+    this.timeout(180_000);
+    const data = findRealData();
+    before(function () {
+      if (data === undefined) {
+        console.log('    (../shared/data/sp500-2013-2018 absent: skipped)');
+        this.skip();
+      }
+    });
+
+    const replay = async (dir: string, db: string, extra: string[]) => {
+      const args = ['replay', '--data', data!, '--symbols', SYMBOLS.join(','), '--from', '2014-01-01', '--to', '2015-12-31', '--set', `storage.path=${db}`, '--json', ...extra];
+      const result = await runCliAsync(args, { cwd: dir });
+      expect(result.code, result.stderr).to.equal(0);
+      const stored = await runCliAsync(['signals', '--db', db, '--json'], { cwd: dir });
+      expect(stored.code, stored.stderr).to.equal(0);
+      return { stats: JSON.parse(result.stdout) as StatsReport, signals: comparable(JSON.parse(stored.stdout) as Signal[]) };
+    };
+
+    it('gives the totals and the stored signals of one process, with 2 child processes and with 2 worker threads', async () => {
+      const dir = tempDir();
+      const one = await replay(dir, path.join(dir, 'one.db'), []);
+      const processes = await replay(dir, path.join(dir, 'processes.db'), ['--processes', '2']);
+      const threads = await replay(dir, path.join(dir, 'threads.db'), ['--threads', '2']);
+      expect(one.stats.signals).to.be.greaterThan(50);
+      for (const sharded of [processes, threads]) {
+        expect(totals(sharded.stats)).to.deep.equal(totals(one.stats));
+        expect(sharded.stats.shards).to.deep.equal({ evaluated: 2, failed: 0, retried: 0 });
+        expect(sharded.signals, 'the same signals, in the same date then symbol order').to.deep.equal(one.signals);
+      }
+    });
+
+    it('fails with ARGO_ERR_SHARD_FAILED naming the shard when a child process dies mid-shard, and with the plugin\'s own code when its factory throws there', async () => {
+      const dir = tempDir();
+      const plugin = path.join(ROOT, 'test', 'fixtures', 'plugins', 'shard-fault-source.js');
+      for (const [fault, code, text] of [
+        ['kill', 'ARGO_ERR_SHARD_FAILED', /shard .+ \(\d+ symbols\): its child process \d+ ended \(SIGKILL\) without an answer/],
+        ['throw', 'ARGO_ERR_PLUGIN_FACTORY', /sources\[0\]: the factory of source plugin "shard-fault" threw: no licence on this host/],
+      ] as const) {
+        const config = writeJson(dir, `${fault}.json`, { sources: [{ name: 'fault', plugin, weight: 1, options: { fault } }] });
+        const result = await runCliAsync(['replay', '-c', config, '--data', data!, '--symbols', 'AAPL,CAT', '--from', '2014-01-01', '--to', '2014-01-31', '--processes', '2'], { cwd: dir });
+        expect(result.code, result.stderr).to.equal(1);
+        expect(result.stderr).to.contain(code).and.match(text);
+      }
+    });
+  });
+
+  it('refuses two ways to shard at once, and a shard with a recording', async () => {
+    const both = await runCliAsync(['replay', '--from', '2024-01-01', '--to', '2024-01-31', '--processes', '2', '--threads', '2']);
+    expect(both.code).to.equal(2);
+    expect(both.stderr).to.contain('ARGO_ERR_USAGE: --processes and --threads: choose one way to shard');
+    const record = await runCliAsync(['replay', '--from', '2024-01-01', '--to', '2024-01-31', '--processes', '2', '--record', 'tape']);
+    expect(record.code).to.equal(2);
+    expect(record.stderr).to.contain('--record and --cassette run in one process');
+  });
+});
