@@ -140,3 +140,9 @@ export function runCliAsUser(args: readonly string[], cwd: string) {
   });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
+
+/** What must be the same whether a replay ran in one process or in shards. */
+export function shardTotals(stats: StatsReport) {
+  const { cycles, symbolsEvaluated, signals, rejections, sourceCalls, caches, storage, malformedRows, shadow, reasoning, contract, symbolsWithoutBars } = stats;
+  return { cycles, symbolsEvaluated, signals, rejections, sourceCalls, caches, storage, malformedRows, shadow, reasoning, contract, symbolsWithoutBars };
+}

@@ -31,7 +31,7 @@ import { DeferredReasoner, ReasoningService, requestOfSignal } from '../reasonin
 import { TOKENS } from './tokens';
 import { WriteTracker, storageFailure } from './write-tracker';
 import type { Storage } from '../plugin-system/plugin-contracts';
-import { shardsOfSize, shipConfig, splitUniverse, type Shard, type ShardPlan, type ShardResult, type ShardSpan } from '../scale/shard';
+import { shardsOfSize, shipConfig, splitUniverse, type Shard, type ShardFailure, type ShardPlan, type ShardResult, type ShardSpan } from '../scale/shard';
 
 /** Options of a replay. */
 export interface ReplayOptions {
@@ -558,6 +558,12 @@ export class Run {
   }
 
   #cyclesSharded = 0;
+  readonly #shardFailures: ShardFailure[] = [];
+
+  /** The latest shards that failed after their attempts (at most 100), newest first. */
+  get shardFailures(): readonly ShardFailure[] {
+    return this.#shardFailures;
+  }
 
   /** Hands the universe to the plan's workers as shards and waits for every one; failed shards are counted and given back apart. */
   async #evaluateShards(plan: ShardPlan, span: ShardSpan): Promise<{ results: ShardResult[]; failures: { shard: Shard; error: unknown }[] }> {
@@ -581,6 +587,8 @@ export class Run {
       } else {
         failures.push({ shard: shards[i], error: outcome.reason });
         this.stats.shardsFailed++;
+        this.#shardFailures.unshift({ shard: shards[i].id, symbols: shards[i].symbols.length, error: messageOf(outcome.reason), at: new Date().toISOString() });
+        this.#shardFailures.length = Math.min(this.#shardFailures.length, 100);
         this.logger.error({ shard: shards[i].id, symbols: shards[i].symbols.length, err: messageOf(outcome.reason) }, 'shard failed');
       }
     });

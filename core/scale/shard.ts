@@ -57,9 +57,21 @@ export interface ShardRunner {
   /** `threads`, `processes` or `queue`, for logs and reports. */
   readonly kind: string;
   run(shard: Shard): Promise<ShardResult>;
+  /** False while the runner cannot take shards (the queue's Redis is away); a service's /readyz says so. */
+  ready?(): boolean;
+  /** Where shards go, printable (no password). */
+  readonly where?: string;
   /** Asks shards in progress to stop after their cycle (SIGTERM of the scheduler); they answer with what they did. */
   stop?(): void;
   close(): Promise<void>;
+}
+
+/** A shard that failed after its attempts, as the service's API shows it. */
+export interface ShardFailure {
+  readonly shard: string;
+  readonly symbols: number;
+  readonly error: string;
+  readonly at: string;
 }
 
 /** How a run is split: into `count` shards (local processes or threads), or into shards of `size` symbols (a queue). */

@@ -107,6 +107,13 @@ export const runsAnswer = record({
   runs: { type: 'array', items: record({ id: { type: 'string' }, configHash: { type: 'string' }, startedAt: { type: 'string' }, finishedAt: { type: 'string' }, stats: anyObject }) },
 });
 
+export const shardsAnswer = record({
+  runner: { type: ['string', 'null'] },
+  ready: { type: 'boolean' },
+  counts: record({ evaluated: { type: 'number' }, failed: { type: 'number' }, retried: { type: 'number' } }),
+  failures: { type: 'array', items: record({ shard: { type: 'string' }, symbols: { type: 'number' }, error: { type: 'string' }, at: { type: 'string' } }) },
+});
+
 export const reloadAnswer = record({
   changed: { type: 'boolean' },
   configHash: { type: 'string' },

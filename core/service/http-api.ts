@@ -76,6 +76,8 @@ export async function buildHttpApi(service: LiveService, parts: HttpApiParts): P
   app.get('/healthz', { schema: { hide: true } }, async () => ({ ok: true }));
 
   app.get('/readyz', { schema: { response: { 200: schemas.readyAnswer, 503: schemas.readyAnswer } } }, async (_request, reply) => {
+    const shards = service.run.shards?.runner;
+    if (shards?.ready?.() === false) return reply.code(503).send({ ready: false, reason: `ARGO_ERR_QUEUE_UNAVAILABLE: the distributed queue at ${shards.where ?? shards.kind} is not reachable` });
     if (service.sessionClosed() !== null) return { ready: true, reason: `the session is closed: ${service.sessionClosed()}` };
     const [last] = service.history();
     const slotMs = service.slotMs;
@@ -128,6 +130,11 @@ export async function buildHttpApi(service: LiveService, parts: HttpApiParts): P
   });
 
   app.post('/v1/cycles', { schema: { ...secured, response: { 200: schemas.cycleSchema, 409: schemas.errorSchema, ...errors } } }, async () => service.cycleNow('request'));
+
+  app.get('/v1/shards', { schema: { ...secured, response: { 200: schemas.shardsAnswer, ...errors } } }, async () => {
+    const runner = service.run.shards?.runner;
+    return { runner: runner?.kind ?? null, ready: runner?.ready?.() ?? true, counts: service.run.stats.report().shards, failures: [...service.run.shardFailures] };
+  });
 
   app.post('/v1/reload', { schema: { ...secured, response: { 200: schemas.reloadAnswer, 409: schemas.errorSchema, ...errors } } }, async () => parts.reload());
 

@@ -50,6 +50,23 @@ export function serviceMetrics(service: LiveService): Registry {
     for (const [stage, ms] of Object.entries(record.stats?.stageMs ?? {})) stageSeconds.observe({ stage }, ms / 1000);
   });
 
+  totals(registry, 'argo_shards_total', 'Shards of distributed cycles, by outcome: evaluated by a worker, or failed after their attempts; retried counts extra attempts.', ['outcome'], () => {
+    const { evaluated, failed, retried } = report().shards;
+    return [
+      [{ outcome: 'evaluated' }, evaluated],
+      [{ outcome: 'failed' }, failed],
+      [{ outcome: 'retried' }, retried],
+    ];
+  });
+  new Gauge({
+    name: 'argo_queue_up',
+    help: '1 while the distributed queue is reachable (or the service is not distributed), 0 while it is not.',
+    registers: [registry],
+    collect() {
+      this.set(service.run.shards?.runner.ready?.() === false ? 0 : 1);
+    },
+  });
+
   const batchSize = new Histogram({ name: 'argo_storage_batch_size', help: 'Writes per batch the storage committed.', buckets: BATCH_SIZES, registers: [registry] });
   const commitSeconds = new Histogram({ name: 'argo_storage_commit_duration_seconds', help: 'Duration of each committed storage batch.', buckets: SECONDS, registers: [registry] });
   const signals = new Counter({ name: 'argo_signals_total', help: 'Signals stored (acknowledged as durable), by action.', labelNames: ['action'], registers: [registry] });

@@ -4,15 +4,9 @@ import type { StatsReport } from '../../core/engine/cycle-stats';
 import { sumReports } from '../../core/engine/cycle-stats';
 import { splitUniverse, shardsOfSize } from '../../core/scale/shard';
 import type { Signal } from '../../core/domain/domain';
-import { ROOT, comparable, findRealData, runCliAsync, tempDir, writeJson } from '../helpers';
+import { ROOT, comparable, findRealData, runCliAsync, shardTotals as totals, tempDir, writeJson } from '../helpers';
 
 const SYMBOLS = ['AAPL', 'AMZN', 'BHF', 'BRK.B', 'CAT', 'ABBV', 'APTV', 'CHK', 'A', 'AAL', 'AAP', 'ABC'];
-
-/** What must be the same whether a replay ran in one process or in shards. */
-export function totals(stats: StatsReport) {
-  const { cycles, symbolsEvaluated, signals, rejections, sourceCalls, caches, storage, malformedRows, shadow, reasoning, contract, symbolsWithoutBars } = stats;
-  return { cycles, symbolsEvaluated, signals, rejections, sourceCalls, caches, storage, malformedRows, shadow, reasoning, contract, symbolsWithoutBars };
-}
 
 describe('shards', () => {
   describe('splitting a universe', () => {
@@ -79,6 +73,19 @@ describe('shards', () => {
         expect(sharded.stats.shards).to.deep.equal({ evaluated: 2, failed: 0, retried: 0 });
         expect(sharded.signals, 'the same signals, in the same date then symbol order').to.deep.equal(one.signals);
       }
+    });
+
+    it('sweep --processes 2 reports every arm as the one-process sweep does (arms run at once, each sharded)', async () => {
+      const dir = tempDir();
+      const sweep = async (extra: string[]) => {
+        const result = await runCliAsync(['sweep', '--data', data!, '--symbols', SYMBOLS.join(','), '--from', '2014-01-01', '--to', '2014-12-31', '--param', 'consensus.minConfidence', '--values', '70,80', '--json', ...extra], { cwd: dir });
+        expect(result.code, result.stderr).to.equal(0);
+        const report = JSON.parse(result.stdout) as { arms: { name: string; signals: number; sourceCalls: unknown; outcomes: unknown; rejections: unknown; agreement: unknown }[] };
+        return report.arms.map(({ name, signals, sourceCalls, outcomes, rejections, agreement }) => ({ name, signals, sourceCalls, outcomes, rejections, agreement }));
+      };
+      const one = await sweep([]);
+      expect(one[0].signals).to.be.greaterThan(one[1].signals);
+      expect(await sweep(['--processes', '2'])).to.deep.equal(one);
     });
 
     it('fails with ARGO_ERR_SHARD_FAILED naming the shard when a child process dies mid-shard, and with the plugin\'s own code when its factory throws there', async () => {
