@@ -11,6 +11,7 @@ export const benchmarks: Readonly<Record<string, Benchmark>> = {
   // Loaded on demand: they bring the service (Fastify, prom-client) and HTTP servers, which would
   // weigh on every command's start-up heap.
   cycle: async (context) => (await import('./cycle-bench')).cycleBench(context),
+  distributed: async (context) => (await import('./distributed-bench')).distributedBench(context),
   'early-exit': earlyExitBench,
   memory: memoryBench,
   reasoning: reasoningBench,

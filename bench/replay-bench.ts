@@ -7,6 +7,8 @@ import type { Bar } from '../core/domain/domain';
 import { alpacaServer } from './providers/provider-servers';
 import { SYNTHETIC_STAND_IN, findRealData } from './real-data';
 import { timedReplays } from './timed-replay';
+import { ProcessShardRunner, ThreadShardRunner } from '../core/scale/local-shards';
+import type { ShardPlan } from '../core/scale/shard';
 
 interface ReplayFigures {
   from: string;
@@ -66,6 +68,11 @@ export async function replayBench(context: BenchmarkContext): Promise<unknown> {
   const oneYear = await timeReplay(context, values, '2017-02-08', '2018-02-07');
   const fiveYears = await timeReplay(context, values, '2013-02-08', '2018-02-07');
   const provider = dir === undefined ? null : await providerArms(context, dir, '2017-02-08', '2018-02-07');
+  // The same five years in shards: child processes (each starts, loads its bars and answers) and worker threads.
+  const sharded = async (plan: () => ShardPlan) => (await timedReplays(context, values, '2013-02-08', '2018-02-07', {}, plan)).medianMs;
+  const oneProcess = await sharded(() => ({ runner: new ProcessShardRunner(), count: 1 }));
+  const twoProcesses = await sharded(() => ({ runner: new ProcessShardRunner(), count: 2 }));
+  const twoThreads = await sharded(() => ({ runner: new ThreadShardRunner(2), count: 2 }));
   const figures = {
     data: dir ?? 'synthetic stand-in',
     runs: context.runs,
@@ -75,6 +82,16 @@ export async function replayBench(context: BenchmarkContext): Promise<unknown> {
     symbolDayRatio5yTo1y: fiveYears.symbolDays / oneYear.symbolDays,
     targetFiveYearsUnderMs: 15000,
     targetMet: fiveYears.medianMs < 15000,
+    fiveYearsSharded: {
+      oneProcessMs: oneProcess,
+      twoProcessesMs: twoProcesses,
+      twoThreadsMs: twoThreads,
+      twoToOneProcess: oneProcess / twoProcesses,
+      twoProcessesToInProcess: fiveYears.medianMs / twoProcesses,
+      twoThreadsToInProcess: fiveYears.medianMs / twoThreads,
+      targetTwoToOneProcess: 1.5,
+      targetMet: oneProcess / twoProcesses >= 1.5,
+    },
     alpacaOneYear:
       provider === null
         ? null
@@ -87,6 +104,10 @@ export async function replayBench(context: BenchmarkContext): Promise<unknown> {
   context.print(line('5 years', fiveYears));
   context.print(
     `5y/1y time ratio ${figures.timeRatio5yTo1y.toFixed(2)} (symbol-day ratio ${figures.symbolDayRatio5yTo1y.toFixed(2)}); target 5 years < 15 s: ${figures.targetMet ? 'met' : 'NOT met'}`,
+  );
+  const s = figures.fiveYearsSharded;
+  context.print(
+    `5 years sharded: 1 process ${(s.oneProcessMs / 1000).toFixed(2)} s, 2 processes ${(s.twoProcessesMs / 1000).toFixed(2)} s (${s.twoToOneProcess.toFixed(2)}x of 1 process, ${s.twoProcessesToInProcess.toFixed(2)}x of in-process), 2 threads ${(s.twoThreadsMs / 1000).toFixed(2)} s (${s.twoThreadsToInProcess.toFixed(2)}x of in-process); target 2 processes >= 1.5x of 1: ${s.targetMet ? 'met' : 'NOT met'}`,
   );
   const alpaca = figures.alpacaOneYear;
   if (alpaca === null) context.print('alpaca-bars arms: skipped (they serve the real CSV files)');

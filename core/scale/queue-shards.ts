@@ -10,6 +10,7 @@ import type { EngineConfig } from '../config/config-schema';
 import { ArgoError, messageOf } from '../errors/errors';
 import type { Logger } from '../util/logger';
 import { queueAddress, queueUnavailable, type QueueAddress } from './queue-connection';
+import { takeResult, type ResultRef } from './queue-results';
 import type { Shard, ShardResult, ShardRunner } from './shard';
 
 /** What a job of the queue carries. */
@@ -29,7 +30,7 @@ export class QueueShardRunner implements ShardRunner {
     private readonly address: QueueAddress,
     private readonly config: EngineConfig['distributed'],
     private readonly client: Redis,
-    private readonly queue: Queue<ShardJob, ShardResult>,
+    private readonly queue: Queue<ShardJob, ResultRef>,
     private readonly events: QueueEvents,
   ) {
     client.on('close', () => {
@@ -59,9 +60,12 @@ export class QueueShardRunner implements ShardRunner {
       client.disconnect();
       throw queueUnavailable(address, `cannot be reached: ${messageOf(error)}`, error);
     }
-    const queue = new Queue<ShardJob, ShardResult>(address.queue, { connection: client, prefix: address.prefix });
+    const queue = new Queue<ShardJob, ResultRef>(address.queue, { connection: client, prefix: address.prefix });
     const events = new QueueEvents(address.queue, { connection: address.options as ConnectionOptions, prefix: address.prefix });
     events.on('error', () => undefined);
+    // Each shard waited for listens on both until it finishes: a cycle of many shards is no leak.
+    queue.setMaxListeners(0);
+    events.setMaxListeners(0);
     await events.waitUntilReady();
     return new QueueShardRunner(address, config, client, queue, events);
   }
@@ -97,8 +101,10 @@ export class QueueShardRunner implements ShardRunner {
     const lost = new Promise<never>((_, rejectLost) => (reject = rejectLost));
     this.#waiting.add(reject);
     try {
-      const result = await Promise.race([job.waitUntilFinished(this.events, timeoutMs), lost]);
+      const ref = await Promise.race([job.waitUntilFinished(this.events, timeoutMs), lost]);
       await job.remove().catch(() => undefined);
+      const result = await takeResult(this.client, ref);
+      if (result === null) throw queueUnavailable(this.address, `the answer of shard ${shard.id} is gone from Redis (${ref.key})`);
       return result;
     } catch (error) {
       if (error instanceof ArgoError) throw error;
@@ -107,6 +113,13 @@ export class QueueShardRunner implements ShardRunner {
     } finally {
       this.#waiting.delete(reject);
     }
+  }
+
+  /** Removes every key of the queue, answers and event stream included (a benchmark's or a test's queue when it is done). */
+  async obliterate(): Promise<void> {
+    await this.queue.obliterate({ force: true });
+    const keys = await this.client.keys(`${this.address.prefix}:${this.address.queue}:*`);
+    if (keys.length > 0) await this.client.del(...keys);
   }
 
   async close(): Promise<void> {

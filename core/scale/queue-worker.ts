@@ -10,7 +10,7 @@ import { isArgoError, messageOf } from '../errors/errors';
 import { LiveShards, evaluateShard, type ShardHost } from './evaluate-shard';
 import { queueAddress, queueUnavailable } from './queue-connection';
 import type { ShardJob } from './queue-shards';
-import type { ShardResult } from './shard';
+import { putResult, type ResultRef } from './queue-results';
 
 /** A running worker: where it listens, and how to stop it (after the shards in progress). */
 export interface QueueWorker {
@@ -23,25 +23,26 @@ export async function startQueueWorker(host: ShardHost, config: EngineConfig['di
   const address = queueAddress(config, env);
   const { Worker, UnrecoverableError } = require('bullmq') as typeof import('bullmq');
   const { Redis } = require('ioredis') as typeof import('ioredis');
-  const probe = new Redis({ ...address.options, lazyConnect: true, enableOfflineQueue: false, connectTimeout: 3000, retryStrategy: () => null });
+  // Checks Redis at start (unreachable: fail at once), then carries the shards' answers.
+  const results = new Redis({ ...address.options, lazyConnect: true, connectTimeout: 3000 });
+  results.on('error', () => undefined);
   try {
-    await probe.connect();
-    await probe.ping();
+    await results.connect();
+    await results.ping();
   } catch (error) {
+    results.disconnect();
     throw queueUnavailable(address, `cannot be reached: ${messageOf(error)}`, error);
-  } finally {
-    probe.disconnect();
   }
   const live = new LiveShards();
   const shardHost: ShardHost = { ...host, live };
-  const worker: Worker<ShardJob, ShardResult> = new Worker<ShardJob, ShardResult>(
+  const worker: Worker<ShardJob, ResultRef> = new Worker<ShardJob, ResultRef>(
     address.queue,
-    async (job: Job<ShardJob, ShardResult>) => {
+    async (job: Job<ShardJob, ResultRef>) => {
       const { shard } = job.data;
       host.logger.info({ shard: shard.id, symbols: shard.symbols.length, attempt: job.attemptsStarted }, 'shard started');
       try {
         const result = await evaluateShard(shardHost, shard);
-        return { ...result, attempts: job.attemptsStarted };
+        return await putResult(results, address.prefix, address.queue, job.id!, { ...result, attempts: job.attemptsStarted });
       } catch (error) {
         // A worker that cannot build the scheduler's configuration never will: no retry.
         if (isArgoError(error, 'ARGO_ERR_SHARD_CONFIG') || isArgoError(error, 'ARGO_ERR_CONFIG_INVALID')) throw new UnrecoverableError(error.message);
@@ -70,6 +71,7 @@ export async function startQueueWorker(host: ShardHost, config: EngineConfig['di
     async close() {
       await worker.close();
       await live.close();
+      results.disconnect();
     },
   };
 }

@@ -4,12 +4,16 @@ import type { Signal } from '../../core/domain/domain';
 import type { StatsReport } from '../../core/engine/cycle-stats';
 import { comparable, findRealData, runCliAsync, shardTotals as totals, tempDir } from '../helpers';
 import { json, serve } from '../service/serving';
-import { OwnRedis, PG_URL, REDIS_URL, background, eventually, needs, pgAnswers, redisAnswers, type Background } from './servers';
+import { OwnRedis, PG_URL, REDIS_URL, background, dropQueue, eventually, needs, pgAnswers, redisAnswers, type Background } from './servers';
 
 const SYMBOLS = 'AAPL,AMZN,BHF,BRK.B,CAT,ABBV,APTV,CHK,A,AAL,AAP,ABC';
-let queues = 0;
-/** A queue of this test alone, so runs in parallel (a session's suite and CI's) never share one. */
-const freshQueue = () => `t-${process.pid}-${Date.now().toString(36)}-${queues++}`;
+const used: string[] = [];
+/** A queue of this test alone, so runs in parallel (a session's suite and CI's) never share one; removed after the suite. */
+const freshQueue = () => {
+  const name = `t-${process.pid}-${Date.now().toString(36)}-${used.length}`;
+  used.push(name);
+  return name;
+};
 
 /** Starts a worker on `queue` and resolves once it listens. */
 async function startWorker(dir: string, sets: readonly string[]): Promise<Background> {
@@ -55,6 +59,8 @@ describe('distributed shards on a BullMQ queue', function () {
       const dir = tempDir();
       baseline = await replay(dir, path.join(dir, 'one.db'), []);
     });
+    // The Redis-restart test's queue lived on its own Redis, gone with it.
+    after(async () => Promise.all(used.map((name) => dropQueue(name).catch(() => undefined))));
 
     it('replay --distributed over two workers gives the totals and the stored signals of one process', async () => {
       const dir = tempDir();

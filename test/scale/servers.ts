@@ -23,6 +23,21 @@ export function needs(test: Mocha.Context, server: string): void {
   test.skip();
 }
 
+/** Removes every key of the queue `name` on `url` (a test's queue when it is done). */
+export async function dropQueue(name: string, url = REDIS_URL): Promise<void> {
+  const { QueueShardRunner } = await import('../../core/scale/queue-shards');
+  const { loadConfig } = await import('../../core/config/config-loader');
+  const { builtinRegistry } = await import('../helpers');
+  const { createLogger } = await import('../../core/util/logger');
+  const config = loadConfig(builtinRegistry(), { values: { 'distributed.queue': name, 'distributed.url': url } });
+  const runner = await QueueShardRunner.open(config.values.distributed, {}, createLogger('silent'));
+  try {
+    await runner.obliterate();
+  } finally {
+    await runner.close();
+  }
+}
+
 /** A free TCP port on the loopback interface. */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -99,8 +99,12 @@ export default defineStoragePlugin<PostgresOptions>({
     let closed: Promise<void> | undefined;
     let inFlight = 0;
 
+    // A connection lost while checked out emits 'error' on its client (the pool listens only to idle ones): without a listener it would end the process.
+    const onClientError = (error: Error) => logger.warn({ err: messageOf(error) }, 'postgres: a connection failed while writing');
     const writeBatch = async (batch: readonly Job[]) => {
       const c = await pool.connect();
+      c.on('error', onClientError);
+      let failed: Error | undefined;
       try {
         await c.query('BEGIN');
         await c.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`argo-signals:${schema}:write`]);
@@ -124,10 +128,13 @@ export default defineStoragePlugin<PostgresOptions>({
         }
         await c.query('COMMIT');
       } catch (error) {
+        failed = error instanceof Error ? error : new Error(messageOf(error));
         await c.query('ROLLBACK').catch(() => undefined);
         throw error;
       } finally {
-        c.release();
+        c.off('error', onClientError);
+        // A connection that failed is destroyed, not handed to the next batch.
+        c.release(failed);
       }
     };
 

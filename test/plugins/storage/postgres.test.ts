@@ -57,3 +57,51 @@ describe('postgres storage', function () {
     expect(JSON.parse(listed.stdout)).to.have.length(stored);
   });
 });
+
+describe('postgres storage losing its server mid-run', function () {
+  this.timeout(120_000);
+  before(function () {
+    if (!available) this.skip();
+  });
+
+  it('retries a batch while the server is away and loses no acknowledged signal; past its retries the saves fail with a coded error', async () => {
+    const { CuttableProxy } = await import('../../scale/cuttable-proxy');
+    const { testContext } = await import('../../../core/testing/test-context');
+    const { makeSignal } = await import('../../helpers');
+    const pino = (await import('pino')).default;
+    const target = new globalThis.URL(URL);
+    const proxy = await CuttableProxy.start({ host: target.hostname, port: Number(target.port || 5432) });
+    const schema = `cut_${process.pid}_${Date.now().toString(36)}`;
+    const through = `postgres://${target.username}@127.0.0.1:${proxy.port}${target.pathname}`;
+    const logged: string[] = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => void logged.push(line) });
+    const open = (maxRetries: number) => postgres.create(testContext(postgres, { options: { url: through, schema, flushMs: 10, maxRetries, retryBaseMs: 50 }, logger }));
+    const storage = await open(50);
+    const direct = await postgres.create(testContext(postgres, { options: { url: URL, schema } }));
+    try {
+      await Promise.all(Array.from({ length: 10 }, (_, i) => storage.save(makeSignal(`before-${i}`, 'AAPL', `2020-01-${String(i + 1).padStart(2, '0')}`))));
+      await proxy.cut();
+      const during = Array.from({ length: 10 }, (_, i) => storage.save(makeSignal(`during-${i}`, 'MSFT', `2020-02-${String(i + 1).padStart(2, '0')}`)));
+      // Not awaited: a flush resolves only once the batch is written, after the server returns.
+      void storage.flush?.();
+      while (!logged.some((line) => line.includes('postgres batch failed, retrying'))) await new Promise((resolve) => setTimeout(resolve, 20));
+      await proxy.restore();
+      await Promise.all(during);
+      const ids = (await direct.querySignals({})).map((s) => s.id).sort();
+      expect(ids).to.deep.equal([...Array.from({ length: 10 }, (_, i) => `before-${i}`), ...Array.from({ length: 10 }, (_, i) => `during-${i}`)].sort());
+    } finally {
+      await storage.close();
+    }
+    const giving = await open(2);
+    try {
+      await proxy.cut();
+      const error = await giving.save(makeSignal('lost', 'IBM', '2020-03-02')).then(() => null, (e: Error) => e);
+      expect(error?.message).to.match(/^ARGO_ERR_STORAGE_WRITE: .*a batch of 1 writes failed 3 times/).and.not.contain('REDACTED');
+      expect((await direct.querySignals({})).map((s) => s.id), 'what was acknowledged stays, the refused save is absent').to.have.length(20).and.not.include('lost');
+    } finally {
+      await proxy.restore();
+      await giving.close().catch(() => undefined);
+      await direct.close();
+    }
+  });
+});
