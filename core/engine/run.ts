@@ -31,7 +31,7 @@ import { DeferredReasoner, ReasoningService, requestOfSignal } from '../reasonin
 import { TOKENS } from './tokens';
 import { WriteTracker, storageFailure } from './write-tracker';
 import type { Storage } from '../plugin-system/plugin-contracts';
-import { shardsOfSize, shipConfig, splitUniverse, type Shard, type ShardFailure, type ShardPlan, type ShardResult, type ShardSpan } from '../scale/shard';
+import { shardsOfSize, shipConfig, splitUniverse, unpackRows, type Shard, type ShardFailure, type ShardPlan, type ShardResult, type ShardSpan } from '../scale/shard';
 
 /** Options of a replay. */
 export interface ReplayOptions {
@@ -598,7 +598,7 @@ export class Run {
   /** Stores the signals of shard rows in date then universe order, as one process would have produced them. */
   async #storeRows(results: readonly ShardResult[], onResult?: ReplayOptions['onResult'], keep?: SymbolResult[]): Promise<void> {
     const universe = new Map((await this.#universe()).map((symbol, i) => [symbol, i]));
-    const rows = results.flatMap((result) => result.rows).sort((a, b) => (a.asOf < b.asOf ? -1 : a.asOf > b.asOf ? 1 : universe.get(a.symbol)! - universe.get(b.symbol)!));
+    const rows = results.flatMap((result) => unpackRows(result.rows)).sort((a, b) => (a.asOf < b.asOf ? -1 : a.asOf > b.asOf ? 1 : universe.get(a.symbol)! - universe.get(b.symbol)!));
     const writes = this.container.resolve<WriteTracker>(TOKENS.Writes);
     const { maxPending } = this.config.values.storage;
     for (const row of rows) {
@@ -616,7 +616,7 @@ export class Run {
     const { results, failures } = await this.#evaluateShards(plan, { kind: 'range', from: options.from, to: options.to });
     const kept: SymbolResult[] = [];
     await this.#storeRows(results, options.onResult, options.keepResults === true ? kept : undefined);
-    this.stats.cycles += new Set(results.flatMap((result) => result.rows.map((row) => row.asOf))).size;
+    this.stats.cycles += new Set(results.flatMap((result) => result.rows.dates)).size;
     this.stats.wallMs = performance.now() - started;
     // A replay is whole or failed: what the other shards produced is stored, and the first failure ends it.
     if (failures.length > 0) throw shardFailure(failures[0], failures.length);

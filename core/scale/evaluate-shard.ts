@@ -7,7 +7,7 @@ import { ArgoError } from '../errors/errors';
 import type { PluginRegistry } from '../plugin-system/plugin-registry';
 import type { Logger } from '../util/logger';
 import type { SecretRedactor } from '../util/secret-redactor';
-import { shipConfig, type Shard, type ShardResult, type ShardRow, type ShippedConfig } from './shard';
+import { packRows, shipConfig, type Shard, type ShardResult, type ShardRow, type ShippedConfig } from './shard';
 import { ShardStorage } from './shard-storage';
 
 /** Where a worker evaluates shards: its plugins, environment (secrets are read from it, never shipped) and logger. */
@@ -87,7 +87,7 @@ export async function evaluateShard(host: ShardHost, shard: Shard): Promise<Shar
       host.onRun?.(null);
       await run.close();
     }
-    return { shard: shard.id, rows: results.map((result) => rowOf(result, storage)), stats: run.stats.report(), worker: host.worker, attempts: 1 };
+    return { shard: shard.id, rows: packRows(results.map((result) => rowOf(result, storage))), stats: run.stats.report(), worker: host.worker, attempts: 1 };
   }
   let held = host.live?.get(shard.key);
   if (held === undefined) {
@@ -100,7 +100,7 @@ export async function evaluateShard(host: ShardHost, shard: Shard): Promise<Shar
   try {
     const { results } = await run.cycle();
     await run.drainReasoning();
-    return { shard: shard.id, rows: results.map((result) => rowOf(result, storage)), stats: statsSince(before, run.stats.report()), worker: host.worker, attempts: 1 };
+    return { shard: shard.id, rows: packRows(results.map((result) => rowOf(result, storage))), stats: statsSince(before, run.stats.report()), worker: host.worker, attempts: 1 };
   } finally {
     if (host.live === undefined) await run.close();
   }

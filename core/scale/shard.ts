@@ -42,10 +42,61 @@ export interface ShardRow {
   readonly calls: number;
 }
 
+/**
+ * A shard's rows column by column: a five-year shard has a hundred thousand, and as objects
+ * they cost the most to serialize and parse. Strings are stored once and referred to by index.
+ */
+export interface PackedRows {
+  readonly symbols: string[];
+  readonly dates: string[];
+  readonly rejections: string[];
+  readonly symbol: number[];
+  readonly date: number[];
+  /** -1: no rejection (a signal). */
+  readonly rejection: number[];
+  readonly calls: number[];
+  readonly virtualMs: number[];
+  /** Index into `signals`, -1 without one. */
+  readonly signalAt: number[];
+  readonly signals: Signal[];
+}
+
+/** `rows` packed into columns. */
+export function packRows(rows: Iterable<ShardRow>): PackedRows {
+  const packed: PackedRows = { symbols: [], dates: [], rejections: [], symbol: [], date: [], rejection: [], calls: [], virtualMs: [], signalAt: [], signals: [] };
+  const indexes = { symbols: new Map<string, number>(), dates: new Map<string, number>(), rejections: new Map<string, number>() };
+  const indexOf = (table: 'symbols' | 'dates' | 'rejections', value: string) => {
+    let at = indexes[table].get(value);
+    if (at === undefined) indexes[table].set(value, (at = packed[table].push(value) - 1));
+    return at;
+  };
+  for (const row of rows) {
+    packed.symbol.push(indexOf('symbols', row.symbol));
+    packed.date.push(indexOf('dates', row.asOf));
+    packed.rejection.push(row.rejection === null ? -1 : indexOf('rejections', row.rejection));
+    packed.calls.push(row.calls);
+    packed.virtualMs.push(row.virtualMs);
+    packed.signalAt.push(row.signal === null ? -1 : packed.signals.push(row.signal) - 1);
+  }
+  return packed;
+}
+
+/** The rows of `packed`, in the order they were packed. */
+export function unpackRows(packed: PackedRows): ShardRow[] {
+  return packed.symbol.map((symbol, i) => ({
+    symbol: packed.symbols[symbol],
+    asOf: packed.dates[packed.date[i]],
+    rejection: packed.rejection[i] === -1 ? null : packed.rejections[packed.rejection[i]],
+    calls: packed.calls[i],
+    virtualMs: packed.virtualMs[i],
+    signal: packed.signalAt[i] === -1 ? null : packed.signals[packed.signalAt[i]],
+  }));
+}
+
 /** A shard's answer: its rows and statistics (storage counts are the scheduler's, which stores the signals). */
 export interface ShardResult {
   readonly shard: string;
-  readonly rows: ShardRow[];
+  readonly rows: PackedRows;
   readonly stats: StatsReport;
   /** Who evaluated it (`pid@host`, `thread`), and how many tries it took (queue workers retry). */
   readonly worker: string;
