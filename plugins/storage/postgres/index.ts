@@ -6,6 +6,7 @@ import { ArgoError, isArgoError, messageOf } from '../../../core/errors/errors';
 import { PLUGIN_API_VERSION, defineStoragePlugin } from '../../../core/plugin-system/define-plugin';
 import type { CommittedBatch, ReasoningUpdate, RunRecord, SignalQuery, StoredSignal } from '../../../core/plugin-system/plugin-contracts';
 import { SIGNAL_COLUMNS, rowToSignal, signalValues, type SignalRow } from '../sqlite/signal-rows';
+import { copySignalRows } from './copy-rows';
 import { migratePg } from './pg-schema';
 
 interface PostgresOptions {
@@ -91,7 +92,6 @@ export default defineStoragePlugin<PostgresOptions>({
     }
     client.release();
 
-    const columns = SIGNAL_COLUMNS.join(',');
     const queue: Job[] = [];
     const committed = new Set<(batch: CommittedBatch) => void>();
     let timer: NodeJS.Timeout | undefined;
@@ -111,13 +111,7 @@ export default defineStoragePlugin<PostgresOptions>({
         const signals = batch.flatMap((job) => (job.kind === 'signal' ? [job.signal] : []));
         if (signals.length > 0) {
           const storedAt = new Date().toISOString();
-          const values: unknown[] = [];
-          const rows = signals.map((signal) => {
-            const start = values.length;
-            values.push(...signalValues(signal, runId, storedAt));
-            return `(${SIGNAL_COLUMNS.map((_, i) => `$${start + i + 1}`).join(',')})`;
-          });
-          await c.query(`INSERT INTO ${schema}.signals (${columns}) VALUES ${rows.join(',')} ON CONFLICT (id) DO NOTHING`, values);
+          await copySignalRows(c, schema, SIGNAL_COLUMNS, signals.map((signal) => signalValues(signal, runId, storedAt)));
         }
         for (const job of batch) {
           if (job.kind === 'update') await c.query(`UPDATE ${schema}.signals SET reasoning = $1, reasoning_status = $2 WHERE id = $3`, [job.update.reasoning, job.update.status, job.update.id]);

@@ -45,6 +45,23 @@ describe('postgres storage', function () {
     expect(stderr).to.contain('ARGO_ERR_STORAGE_UNAVAILABLE').and.contain('127.0.0.1:1').and.contain('REDACTED').and.not.contain('hunter2secret');
   });
 
+  it('stores texts COPY would misread as they are: tabs, newlines, carriage returns, backslashes, a literal \\N, quotes and non-ASCII', async () => {
+    const { testContext } = await import('../../../core/testing/test-context');
+    const { makeSignal } = await import('../../helpers');
+    const schema = `copy_${process.pid}_${Date.now().toString(36)}`;
+    const storage = await postgres.create(testContext(postgres, { options: { url: URL, schema, flushMs: 5 } }));
+    try {
+      const awkward = 'a\tb\nc\r\nd \\ e \\N "q" \'s\' — ünï 📈 \\.';
+      const signal = makeSignal('awkward', 'AAPL', '2020-01-02', { reasoning: awkward, regime: 'ranging' });
+      await Promise.all([storage.save(signal), storage.save(makeSignal('plain'))]);
+      const [back] = await storage.querySignals({ id: 'awkward' });
+      expect(back.reasoning).to.equal(awkward);
+      expect(back).to.deep.equal(signal);
+    } finally {
+      await storage.close();
+    }
+  });
+
   it('stores a run end to end from the command line and lists its signals', () => {
     const schema = `cli_${Date.now().toString(36)}`;
     const sets = ['--set', 'storage.plugin=postgres', '--set', `storage.url=${URL}`, '--set', `storage.schema=${schema}`, '--set', 'consensus.minConfidence=1'];
