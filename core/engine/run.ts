@@ -566,7 +566,7 @@ export class Run {
   }
 
   /** Hands the universe to the plan's workers as shards and waits for every one; failed shards are counted and given back apart. */
-  async #evaluateShards(plan: ShardPlan, span: ShardSpan): Promise<{ results: ShardResult[]; failures: { shard: Shard; error: unknown }[] }> {
+  async #evaluateShards(plan: ShardPlan, span: ShardSpan): Promise<{ universe: string[]; results: ShardResult[]; failures: { shard: Shard; error: unknown }[] }> {
     const universe = await this.#universe();
     const groups = plan.count !== undefined ? splitUniverse(universe, plan.count) : shardsOfSize(universe, plan.size ?? universe.length);
     const config = shipConfig(this.config);
@@ -592,12 +592,12 @@ export class Run {
         this.logger.error({ shard: shards[i].id, symbols: shards[i].symbols.length, err: messageOf(outcome.reason) }, 'shard failed');
       }
     });
-    return { results, failures };
+    return { universe, results, failures };
   }
 
   /** Stores the signals of shard rows in date then universe order, as one process would have produced them. */
-  async #storeRows(results: readonly ShardResult[], onResult?: ReplayOptions['onResult'], keep?: SymbolResult[]): Promise<void> {
-    const universe = new Map((await this.#universe()).map((symbol, i) => [symbol, i]));
+  async #storeRows(symbols: readonly string[], results: readonly ShardResult[], onResult?: ReplayOptions['onResult'], keep?: SymbolResult[]): Promise<void> {
+    const universe = new Map(symbols.map((symbol, i) => [symbol, i]));
     const rows = results.flatMap((result) => unpackRows(result.rows)).sort((a, b) => (a.asOf < b.asOf ? -1 : a.asOf > b.asOf ? 1 : universe.get(a.symbol)! - universe.get(b.symbol)!));
     const writes = this.container.resolve<WriteTracker>(TOKENS.Writes);
     const { maxPending } = this.config.values.storage;
@@ -613,9 +613,9 @@ export class Run {
 
   async #shardedReplay(plan: ShardPlan, options: ReplayOptions): Promise<RunReport> {
     const started = performance.now();
-    const { results, failures } = await this.#evaluateShards(plan, { kind: 'range', from: options.from, to: options.to });
+    const { universe, results, failures } = await this.#evaluateShards(plan, { kind: 'range', from: options.from, to: options.to });
     const kept: SymbolResult[] = [];
-    await this.#storeRows(results, options.onResult, options.keepResults === true ? kept : undefined);
+    await this.#storeRows(universe, results, options.onResult, options.keepResults === true ? kept : undefined);
     this.stats.cycles += new Set(results.flatMap((result) => result.rows.dates)).size;
     this.stats.wallMs = performance.now() - started;
     // A replay is whole or failed: what the other shards produced is stored, and the first failure ends it.
@@ -625,11 +625,11 @@ export class Run {
 
   async #shardedCycle(plan: ShardPlan): Promise<RunReport> {
     const started = performance.now();
-    const { results, failures } = await this.#evaluateShards(plan, { kind: 'latest' });
+    const { universe, results, failures } = await this.#evaluateShards(plan, { kind: 'latest' });
     // A live cycle goes on without the shards that failed (counted and logged); with none left it fails.
     if (results.length === 0 && failures.length > 0) throw shardFailure(failures[0], failures.length);
     const kept: SymbolResult[] = [];
-    await this.#storeRows(results, undefined, kept);
+    await this.#storeRows(universe, results, undefined, kept);
     this.stats.cycles++;
     this.stats.wallMs += performance.now() - started;
     return { results: kept, stats: this.stats.report() };

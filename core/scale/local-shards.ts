@@ -6,8 +6,9 @@ import { ArgoError, isErrorCode, messageOf } from '../errors/errors';
 import type { ShardMessage } from '../../workers/shard-process';
 import type { Shard, ShardResult, ShardRunner } from './shard';
 
-/** An error a worker reported by code and message, coded again here (its message already starts with the code). */
-export function errorFromWorker(shard: Shard, code: string | null, message: string): ArgoError {
+/** An error a worker reported by code and message, coded again here (a coded message starts with its code, which a thread's clone of the error keeps alone). */
+export function errorFromWorker(shard: Shard, reported: string | null, message: string): ArgoError {
+  const code = reported ?? /^(ARGO_ERR_[A-Z_]+): /.exec(message)?.[1] ?? null;
   if (code !== null && isErrorCode(code)) return new ArgoError(code, message.replace(`${code}: `, ''));
   return new ArgoError('ARGO_ERR_SHARD_FAILED', `shard ${shard.id} (${shard.symbols.length} symbols): ${message}`);
 }

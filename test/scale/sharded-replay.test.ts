@@ -88,7 +88,7 @@ describe('shards', () => {
       expect(await sweep(['--processes', '2'])).to.deep.equal(one);
     });
 
-    it('fails with ARGO_ERR_SHARD_FAILED naming the shard when a child process dies mid-shard, and with the plugin\'s own code when its factory throws there', async () => {
+    it('fails with ARGO_ERR_SHARD_FAILED naming the shard when a child process dies mid-shard, and with the plugin\'s own code when its factory throws there (a child or a thread)', async () => {
       const dir = tempDir();
       const plugin = path.join(ROOT, 'test', 'fixtures', 'plugins', 'shard-fault-source.js');
       for (const [fault, code, text] of [
@@ -100,6 +100,10 @@ describe('shards', () => {
         expect(result.code, result.stderr).to.equal(1);
         expect(result.stderr).to.contain(code).and.match(text);
       }
+      const config = writeJson(dir, 'threads.json', { sources: [{ name: 'fault', plugin, weight: 1, options: { fault: 'throw' } }] });
+      const threads = await runCliAsync(['replay', '-c', config, '--data', data!, '--symbols', 'AAPL,CAT', '--from', '2014-01-01', '--to', '2014-01-31', '--threads', '2'], { cwd: dir });
+      expect(threads.code, threads.stderr).to.equal(1);
+      expect(threads.stderr, 'the code survives the thread boundary').to.match(/^ARGO_ERR_PLUGIN_FACTORY: sources\[0\]: the factory of source plugin "shard-fault" threw: no licence on this host/m);
     });
   });
 
