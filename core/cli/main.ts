@@ -35,7 +35,7 @@ import { formatAbReport, formatRunTable, formatRuns, formatSignals, formatStats 
 import { progressBar } from './progress';
 import type { LoadedConfig } from '../config/config-loader';
 import type { Logger } from '../util/logger';
-import { ProcessShardRunner, ThreadShardRunner } from '../scale/local-shards';
+import { PersistentProcessRunner, ProcessShardRunner, ThreadShardRunner } from '../scale/local-shards';
 import type { ShardPlan } from '../scale/shard';
 
 /** What a benchmark is given. */
@@ -149,12 +149,16 @@ function withShardOptions(command: Command, what: string): Command {
 }
 
 /** The shard plan the flags ask for, or none; refused when more than one is given, or with a recording. */
-async function shardPlan(flags: ShardFlags & TapeFlags, config: LoadedConfig, logger: Logger): Promise<ShardPlan | undefined> {
+async function shardPlan(flags: ShardFlags & TapeFlags, config: LoadedConfig, logger: Logger, live = false): Promise<ShardPlan | undefined> {
   const asked = (['processes', 'threads', 'distributed'] as const).filter((flag) => flags[flag] !== undefined);
   if (asked.length === 0) return undefined;
   if (asked.length > 1) throw new ArgoError('ARGO_ERR_USAGE', `--${asked.join(' and --')}: choose one way to shard`);
   if (flags.record !== undefined || flags.cassette !== undefined) throw new ArgoError('ARGO_ERR_USAGE', `--${asked[0]} shards a run over workers; --record and --cassette run in one process`);
-  if (flags.processes !== undefined) return { runner: new ProcessShardRunner(), count: positiveInteger(flags.processes, '--processes', 256) };
+  if (flags.processes !== undefined) {
+    const count = positiveInteger(flags.processes, '--processes', 256);
+    // A service keeps its children, each holding its shards' indicator state; a replay starts one a shard.
+    return { runner: live ? new PersistentProcessRunner(count) : new ProcessShardRunner(), count };
+  }
   if (flags.threads !== undefined) return { runner: new ThreadShardRunner(positiveInteger(flags.threads, '--threads', 256)), count: positiveInteger(flags.threads, '--threads', 256) };
   // Loaded on demand: BullMQ and ioredis serve no other flag.
   const { QueueShardRunner } = await import('../scale/queue-shards');
@@ -204,10 +208,10 @@ export async function main(argv: readonly string[], environment: CliEnvironment)
   let checkFailed = false;
   // SIGINT and SIGTERM stop a replay after the cycle in progress; the run then closes as
   // usual, so every signal produced is written before the process exits.
-  const withRun = async <T>(input: ConfigInput, body: (run: Run) => Promise<T>, tapes: TapeFlags & ShardFlags = {}): Promise<T> => {
+  const withRun = async <T>(input: ConfigInput, body: (run: Run) => Promise<T>, tapes: TapeFlags & ShardFlags = {}, live = false): Promise<T> => {
     const config = loadConfig(registry, input);
     const logger = createLogger(config.values.log.level, secrets);
-    const shards = await shardPlan(tapes, config, logger);
+    const shards = await shardPlan(tapes, config, logger, live);
     const cassette = tapes.cassette === undefined ? undefined : Cassette.read(path.resolve(tapes.cassette));
     if (cassette !== undefined && cassette.tornLines > 0) err(`argo-signals: --cassette: dropped ${cassette.tornLines} torn last line(s) (a recording cut by a kill); replaying what is whole\n`);
     const recorder = tapes.record === undefined ? undefined : await TapeRecorder.open(path.resolve(tapes.record), config.hash);
@@ -269,20 +273,22 @@ export async function main(argv: readonly string[], environment: CliEnvironment)
       .description('keep one run alive: cycles on a schedule and an HTTP API, until SIGTERM or SIGINT')
       .addOption(dataOption())
       .addOption(recordOption())
+      .option('--processes <n>', 'evaluate each cycle in N child processes kept for the service, each holding the indicator state of its symbols')
       .option('--distributed', 'evaluate each cycle as shards of distributed.shardSize symbols on the BullMQ queue distributed.queue (run `argo-signals worker` beside)'),
-  ).action(async (flags: ConfigFlags & TapeFlags & { data?: string; distributed?: boolean }) => {
+  ).action(async (flags: ConfigFlags & TapeFlags & { data?: string; distributed?: boolean; processes?: string }) => {
     const input = configInput(flags, dataValues(flags));
     await withRun(input, async (run) => {
       // Loaded on demand: Fastify, croner and prom-client serve no other command.
       const { serve } = await import('../service/serve-command');
       const last = await serve(run, {
         loadConfig: () => loadConfig(registry, input),
-        // A reload keeps the queue the service started with; its shards take the new distributed.shardSize.
-        createRun: (config) => Run.create(config, createLogger(config.values.log.level, secrets), run.shards === undefined ? {} : { shards: { runner: run.shards.runner, size: config.values.distributed.shardSize } }),
+        // A reload keeps the children or the queue the service started with; queue shards take the new distributed.shardSize.
+        createRun: (config) =>
+          Run.create(config, createLogger(config.values.log.level, secrets), run.shards === undefined ? {} : { shards: { ...run.shards, size: run.shards.count === undefined ? config.values.distributed.shardSize : undefined } }),
         println,
       });
       if (last !== run) await last.close();
-    }, flags);
+    }, flags, true);
   });
 
   withConfigFlags(

@@ -1,4 +1,4 @@
-/** Shard runners on this machine: one child process a shard (`--processes N`), or Piscina worker threads (`--threads N`). */
+/** Shard runners on this machine: child processes (`--processes N`: one a shard, or kept by a service), or Piscina worker threads (`--threads N`). */
 import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import type Piscina from 'piscina';
@@ -13,13 +13,29 @@ export function errorFromWorker(shard: Shard, reported: string | null, message: 
   return new ArgoError('ARGO_ERR_SHARD_FAILED', `shard ${shard.id} (${shard.symbols.length} symbols): ${message}`);
 }
 
-/** One child process a shard, started for it and ended after it answers; SIGTERM on `stop` (they answer with what they did). */
+const CHILD = path.join(__dirname, '../../workers/shard-process.js');
+
+function forkChild(args: readonly string[]): ChildProcess {
+  return fork(CHILD, [...args], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+}
+
+function diedWithout(shard: Shard, child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): ArgoError {
+  return new ArgoError('ARGO_ERR_SHARD_FAILED', `shard ${shard.id} (${shard.symbols.length} symbols): its child process ${child.pid} ended (${signal ?? `exit code ${code}`}) without an answer`);
+}
+
+/** The outcome a child's answer stands for. */
+function settle(shard: Shard, answer: ShardMessage, resolve: (result: ShardResult) => void, reject: (error: ArgoError) => void): void {
+  if (answer.type === 'result') resolve(answer.result);
+  else if (answer.type === 'error') reject(errorFromWorker(shard, answer.code, answer.message));
+}
+
+/** One child process a shard, started for it and ended after it answers (replays); SIGTERM on `stop` (they answer with what they did). */
 export class ProcessShardRunner implements ShardRunner {
   readonly kind = 'processes';
   readonly #children = new Set<ChildProcess>();
 
   run(shard: Shard): Promise<ShardResult> {
-    const child = fork(path.join(__dirname, '../../workers/shard-process.js'), [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = forkChild([]);
     this.#children.add(child);
     return new Promise<ShardResult>((resolve, reject) => {
       let answer: ShardMessage | undefined;
@@ -27,11 +43,10 @@ export class ProcessShardRunner implements ShardRunner {
       child.on('error', (error) => reject(new ArgoError('ARGO_ERR_SHARD_FAILED', `shard ${shard.id}: the child process failed to start: ${messageOf(error)}`)));
       child.on('exit', (code, signal) => {
         this.#children.delete(child);
-        if (answer?.type === 'result') resolve(answer.result);
-        else if (answer?.type === 'error') reject(errorFromWorker(shard, answer.code, answer.message));
-        else reject(new ArgoError('ARGO_ERR_SHARD_FAILED', `shard ${shard.id} (${shard.symbols.length} symbols): its child process ${child.pid} ended (${signal ?? `exit code ${code}`}) without an answer`));
+        if (answer === undefined) reject(diedWithout(shard, child, code, signal));
+        else settle(shard, answer, resolve, reject);
       });
-      child.send({ type: 'shard', shard } satisfies ShardMessage);
+      child.send({ type: 'shard', id: 0, shard } satisfies ShardMessage);
     });
   }
 
@@ -41,6 +56,63 @@ export class ProcessShardRunner implements ShardRunner {
 
   async close(): Promise<void> {
     for (const child of this.#children) child.kill('SIGKILL');
+  }
+}
+
+/**
+ * `count` child processes kept for the life of a service (`serve --processes N`): a live
+ * shard always goes to the same child (by its key), which keeps the shard's run and so its
+ * indicator state. A child that dies fails the shards it held and is started again for the next.
+ */
+export class PersistentProcessRunner implements ShardRunner {
+  readonly kind = 'processes';
+  readonly #children: (ChildProcess | undefined)[];
+  readonly #pending = new Map<number, { shard: Shard; child: ChildProcess; resolve: (result: ShardResult) => void; reject: (error: ArgoError) => void }>();
+  /** Which child a shard key goes to: the one with the fewest keys when the key was first seen. */
+  readonly #childOf = new Map<string, number>();
+  #next = 1;
+
+  constructor(count: number) {
+    this.#children = new Array(count).fill(undefined);
+  }
+
+  #child(index: number): ChildProcess {
+    const known = this.#children[index];
+    if (known !== undefined && known.exitCode === null && known.signalCode === null) return known;
+    const child = forkChild(['--persistent']);
+    this.#children[index] = child;
+    child.on('message', (message: ShardMessage) => {
+      const waiting = this.#pending.get(message.id);
+      if (waiting === undefined) return;
+      this.#pending.delete(message.id);
+      settle(waiting.shard, message, waiting.resolve, waiting.reject);
+    });
+    child.on('exit', (code, signal) => {
+      for (const [id, waiting] of this.#pending) {
+        if (waiting.child !== child) continue;
+        this.#pending.delete(id);
+        waiting.reject(diedWithout(waiting.shard, child, code, signal));
+      }
+    });
+    return child;
+  }
+
+  run(shard: Shard): Promise<ShardResult> {
+    let index = this.#childOf.get(shard.key);
+    if (index === undefined) {
+      const held = this.#children.map((_, i) => [...this.#childOf.values()].filter((c) => c === i).length);
+      this.#childOf.set(shard.key, (index = held.indexOf(Math.min(...held))));
+    }
+    const child = this.#child(index);
+    const id = this.#next++;
+    return new Promise<ShardResult>((resolve, reject) => {
+      this.#pending.set(id, { shard, child, resolve, reject });
+      child.send({ type: 'shard', id, shard } satisfies ShardMessage);
+    });
+  }
+
+  async close(): Promise<void> {
+    for (const child of this.#children) child?.disconnect();
   }
 }
 

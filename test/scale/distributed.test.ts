@@ -133,13 +133,14 @@ describe('distributed shards on a BullMQ queue', function () {
       }
     });
 
-    it('two services share one queue and one PostgreSQL database: both are served by the same workers, and every signal is stored once', async function () {
+    it('two services share one queue, one PostgreSQL database and one Redis reasoning cache: both are served by the same workers, and every signal is stored once', async function () {
       if (!pgAnswers()) needs(this, `PostgreSQL at ${PG_URL}`);
       const dir = tempDir();
       const queue = `distributed.queue=${freshQueue()}`;
       const storage = ['storage.plugin=postgres', `storage.url=${PG_URL}`, `storage.schema=two_${process.pid}_${Date.now().toString(36)}`];
       const workers = await Promise.all([startWorker(dir, [queue]), startWorker(dir, [queue])]);
-      const sets = [queue, ...storage, 'distributed.shardSize=2', 'symbols=AAA,BBB,CCC,DDD,EEE', 'service.schedule.every=300ms', 'consensus.minConfidence=55'];
+      const cache = ['reasoning.mode=cached', 'reasoning.cache.plugin=redis', `reasoning.cache.namespace=two-${process.pid}-${Date.now().toString(36)}`];
+      const sets = [queue, ...storage, ...cache, 'distributed.shardSize=2', 'symbols=AAA,BBB,CCC,DDD,EEE', 'service.schedule.every=300ms', 'consensus.minConfidence=55'];
       const services = await Promise.all([serve(dir, sets, { args: ['--distributed'] }), serve(dir, sets, { args: ['--distributed'] })]);
       try {
         for (const service of services) {
@@ -150,6 +151,10 @@ describe('distributed shards on a BullMQ queue', function () {
         expect(listed[1], 'both services read the one database').to.deep.equal(listed[0]);
         expect(new Set(listed[0]).size, 'each signal once').to.equal(listed[0].length);
         for (const service of services) expect((await json(`${service.url}/v1/shards`)).body.counts.failed).to.equal(0);
+        // Texts come from the one Redis cache the workers share: after the first cycle, every text is a hit.
+        const reasoning = await Promise.all(services.map(async (service) => (await json(`${service.url}/v1/cycles?limit=100`)).body.cycles.map((c: { stats: StatsReport }) => c.stats.caches.reasoning)));
+        const hits = reasoning.flat().reduce((total: number, cache: { hits: number } | null) => total + (cache?.hits ?? 0), 0);
+        expect(hits).to.be.greaterThan(0);
       } finally {
         for (const service of services) service.child.kill('SIGTERM');
         await Promise.all(services.map((service) => service.exited));
