@@ -20,6 +20,7 @@ import { PLUGIN_SLOTS } from '../config/config-schema';
 import { ArgoError, isArgoError, messageOf } from '../errors/errors';
 import type { Logger } from '../util/logger';
 import { InFlight } from '../util/in-flight';
+import { hashOf } from '../util/stable-hash';
 import { RunClock } from './run-clock';
 import { RunEvents } from './run-events';
 import { cassetteExplainer, cassetteMarketData, recordTexts, recordedMarketData, type Cassette, type TapeRecorder } from './run-tape';
@@ -572,7 +573,8 @@ export class Run {
     const config = shipConfig(this.config);
     const cycle = this.#cyclesSharded++;
     const shards = groups.map((symbols, i): Shard => {
-      const key = `${config.hash}:${groups.length}:${i}`;
+      // The same symbols under the same configuration: a worker holding the key holds a run of exactly these symbols.
+      const key = `${config.hash}:${hashOf(symbols)}`;
       return { id: `${this.id}:${cycle}:${i}`, key, config, symbols, span };
     });
     const settled = await Promise.allSettled(shards.map((shard) => plan.runner.run(shard)));

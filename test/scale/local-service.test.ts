@@ -48,6 +48,10 @@ describe('serve --processes: a service over child processes it keeps', function 
       expect(expected.length, 'the new bars give new signals').to.be.greaterThan(first.length);
       await eventually('the signals of the appended bars', async () => JSON.stringify(await storedIds()) === JSON.stringify(expected));
 
+      // A symbol joins the universe: the shards are dealt again, and the children evaluate all seven.
+      writeFileSync(path.join(data, 'CAT2.csv'), readFileSync(path.join(data, 'CAT.csv')));
+      await eventually('a cycle of seven symbols', async () => (await json(`${service.url}/v1/cycles?limit=1`)).body.cycles[0]?.stats.symbolsEvaluated === 7);
+
       const children = execFileSync('pgrep', ['-P', String(service.child.pid)], { encoding: 'utf8' }).trim().split('\n').map(Number);
       expect(children).to.have.length(2);
       process.kill(children[0], 'SIGKILL');
