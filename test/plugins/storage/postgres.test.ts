@@ -119,6 +119,7 @@ describe('postgres storage losing its server mid-run', function () {
       await proxy.restore();
       await giving.close().catch(() => undefined);
       await direct.close();
+      await proxy.cut();
     }
   });
 });
