@@ -159,6 +159,10 @@ describe('distributed shards on a BullMQ queue', function () {
         for (const service of services) service.child.kill('SIGTERM');
         await Promise.all(services.map((service) => service.exited));
         await stop(...workers);
+        const { Client } = await import('pg');
+        const client = new Client(PG_URL);
+        await client.connect();
+        await client.query(`DROP SCHEMA IF EXISTS ${storage[2].split('=')[1]} CASCADE`).finally(() => client.end());
       }
     });
   });

@@ -21,6 +21,21 @@ function pgAnswers(): boolean {
 const available = pgAnswers();
 const required = process.env.ARGO_REQUIRE_SERVICES === '1';
 
+/** Every schema these tests create, dropped after them so the test database does not fill up run after run. */
+const created = new Set<string>();
+const track = (schema: string) => (created.add(schema), schema);
+after(async () => {
+  if (!available || created.size === 0) return;
+  const { Client } = await import('pg');
+  const client = new Client(URL);
+  await client.connect();
+  try {
+    for (const schema of created) await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  } finally {
+    await client.end();
+  }
+});
+
 describe('postgres storage', function () {
   this.timeout(120_000);
   if (!available) {
@@ -33,7 +48,7 @@ describe('postgres storage', function () {
   }
 
   // One schema per check: the kit's fresh folder names it.
-  const schemaOf = (dir: string) => `kit_${createHash('sha256').update(dir).digest('hex').slice(0, 16)}`;
+  const schemaOf = (dir: string) => track(`kit_${createHash('sha256').update(dir).digest('hex').slice(0, 16)}`);
   storageSuite({ describe, it }, postgres, {
     options: (dir) => ({ url: URL, schema: schemaOf(dir), flushMs: 20 }),
     specifier: path.join(ROOT, 'dist', 'plugins', 'storage', 'postgres'),
@@ -48,7 +63,7 @@ describe('postgres storage', function () {
   it('stores texts COPY would misread as they are: tabs, newlines, carriage returns, backslashes, a literal \\N, quotes and non-ASCII', async () => {
     const { testContext } = await import('../../../core/testing/test-context');
     const { makeSignal } = await import('../../helpers');
-    const schema = `copy_${process.pid}_${Date.now().toString(36)}`;
+    const schema = track(`copy_${process.pid}_${Date.now().toString(36)}`);
     const storage = await postgres.create(testContext(postgres, { options: { url: URL, schema, flushMs: 5 } }));
     try {
       const awkward = 'a\tb\nc\r\nd \\ e \\N "q" \'s\' — ünï 📈 \\.';
@@ -63,7 +78,7 @@ describe('postgres storage', function () {
   });
 
   it('stores a run end to end from the command line and lists its signals', () => {
-    const schema = `cli_${Date.now().toString(36)}`;
+    const schema = track(`cli_${Date.now().toString(36)}`);
     const sets = ['--set', 'storage.plugin=postgres', '--set', `storage.url=${URL}`, '--set', `storage.schema=${schema}`, '--set', 'consensus.minConfidence=1'];
     const run = runCli(['run', '--json', ...sets]);
     expect(run.code, run.stderr).to.equal(0);
@@ -88,7 +103,7 @@ describe('postgres storage losing its server mid-run', function () {
     const pino = (await import('pino')).default;
     const target = new globalThis.URL(URL);
     const proxy = await CuttableProxy.start({ host: target.hostname, port: Number(target.port || 5432) });
-    const schema = `cut_${process.pid}_${Date.now().toString(36)}`;
+    const schema = track(`cut_${process.pid}_${Date.now().toString(36)}`);
     const through = `postgres://${target.username}@127.0.0.1:${proxy.port}${target.pathname}`;
     const logged: string[] = [];
     const logger = pino({ level: 'warn' }, { write: (line: string) => void logged.push(line) });
