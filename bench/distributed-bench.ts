@@ -74,13 +74,7 @@ export async function distributedBench(context: BenchmarkContext): Promise<unkno
     const run = await Run.create(loadConfig(context.registry, { values: liveValues }), logger, { shards });
     try {
       await run.cycle();
-      const ms: number[] = [];
-      for (let i = 0; i < context.runs; i++) {
-        const started = performance.now();
-        await run.cycle();
-        ms.push(performance.now() - started);
-      }
-      return { medianMs: median(ms), symbols: LIVE_SYMBOLS.length };
+      return { medianMs: await timed(context.runs, () => run.cycle()), symbols: LIVE_SYMBOLS.length };
     } finally {
       await run.close();
     }

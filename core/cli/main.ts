@@ -159,7 +159,10 @@ async function shardPlan(flags: ShardFlags & TapeFlags, config: LoadedConfig, lo
     // A service keeps its children, each holding its shards' indicator state; a replay starts one a shard.
     return { runner: live ? new PersistentProcessRunner(count) : new ProcessShardRunner(), count };
   }
-  if (flags.threads !== undefined) return { runner: new ThreadShardRunner(positiveInteger(flags.threads, '--threads', 256)), count: positiveInteger(flags.threads, '--threads', 256) };
+  if (flags.threads !== undefined) {
+    const count = positiveInteger(flags.threads, '--threads', 256);
+    return { runner: new ThreadShardRunner(count), count };
+  }
   // Loaded on demand: BullMQ and ioredis serve no other flag.
   const { QueueShardRunner } = await import('../scale/queue-shards');
   return { runner: await QueueShardRunner.open(config.values.distributed, config.env, logger), size: config.values.distributed.shardSize };

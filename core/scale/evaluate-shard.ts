@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import { loadConfig, type LoadedConfig } from '../config/config-loader';
-import { statsSince } from '../engine/cycle-stats';
+import { statsSince, type StatsReport } from '../engine/cycle-stats';
 import { Run } from '../engine/run';
 import type { SymbolResult } from '../engine/symbol-pipeline';
 import { ArgoError } from '../errors/errors';
@@ -63,9 +63,10 @@ export function loadShippedConfig(host: ShardHost, shipped: ShippedConfig): Load
   return config;
 }
 
-function rowOf(result: SymbolResult, storage: ShardStorage): ShardRow {
-  const { symbol, asOf, rejection, virtualMs, calls } = result;
-  return { symbol, asOf, rejection, virtualMs, calls, signal: result.signal === null ? null : storage.take(result.signal) };
+/** The answer to `shard`: its results as rows, each signal as its storage holds it now (with its final text). */
+function answer(host: ShardHost, shard: Shard, results: readonly SymbolResult[], storage: ShardStorage, stats: StatsReport): ShardResult {
+  const rows = results.map(({ symbol, asOf, rejection, virtualMs, calls, signal }): ShardRow => ({ symbol, asOf, rejection, virtualMs, calls, signal: signal === null ? null : storage.take(signal) }));
+  return { shard: shard.id, rows: packRows(rows), stats, worker: host.worker, attempts: 1 };
 }
 
 /**
@@ -87,7 +88,7 @@ export async function evaluateShard(host: ShardHost, shard: Shard): Promise<Shar
       host.onRun?.(null);
       await run.close();
     }
-    return { shard: shard.id, rows: packRows(results.map((result) => rowOf(result, storage))), stats: run.stats.report(), worker: host.worker, attempts: 1 };
+    return answer(host, shard, results, storage, run.stats.report());
   }
   let held = host.live?.get(shard.key);
   if (held === undefined) {
@@ -100,7 +101,7 @@ export async function evaluateShard(host: ShardHost, shard: Shard): Promise<Shar
   try {
     const { results } = await run.cycle();
     await run.drainReasoning();
-    return { shard: shard.id, rows: packRows(results.map((result) => rowOf(result, storage))), stats: statsSince(before, run.stats.report()), worker: host.worker, attempts: 1 };
+    return answer(host, shard, results, storage, statsSince(before, run.stats.report()));
   } finally {
     if (host.live === undefined) await run.close();
   }

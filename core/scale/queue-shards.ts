@@ -9,7 +9,7 @@ import type { Redis } from 'ioredis';
 import type { EngineConfig } from '../config/config-schema';
 import { ArgoError, messageOf } from '../errors/errors';
 import type { Logger } from '../util/logger';
-import { queueAddress, queueUnavailable, type QueueAddress } from './queue-connection';
+import { CONNECT_TIMEOUT_MS, connectOrThrow, logOutages, queueAddress, queueUnavailable, type QueueAddress } from './queue-connection';
 import { takeResult, type ResultRef } from './queue-results';
 import type { Shard, ShardResult, ShardRunner } from './shard';
 
@@ -17,9 +17,6 @@ import type { Shard, ShardResult, ShardRunner } from './shard';
 export interface ShardJob {
   readonly shard: Shard;
 }
-
-/** The longest a start-up check of Redis waits. */
-const CONNECT_TIMEOUT_MS = 3000;
 
 export class QueueShardRunner implements ShardRunner {
   readonly kind = 'queue';
@@ -47,19 +44,8 @@ export class QueueShardRunner implements ShardRunner {
     const { Redis } = require('ioredis') as typeof import('ioredis');
     // Commands fail at once while Redis is away (a cycle then fails and /readyz says why) instead of waiting in memory.
     const client = new Redis({ ...address.options, enableOfflineQueue: false, lazyConnect: true, connectTimeout: CONNECT_TIMEOUT_MS });
-    let reported = false;
-    client.on('error', (error: Error) => {
-      if (!reported) logger.warn({ err: messageOf(error).split(address.url).join(address.printable), queue: address.printable }, 'distributed queue: Redis connection error; reconnecting');
-      reported = true;
-    });
-    client.on('ready', () => (reported = false));
-    try {
-      await client.connect();
-      await client.ping();
-    } catch (error) {
-      client.disconnect();
-      throw queueUnavailable(address, `cannot be reached: ${messageOf(error)}`, error);
-    }
+    logOutages(client, address, logger, 'distributed queue: Redis connection error; reconnecting');
+    await connectOrThrow(client, address);
     const queue = new Queue<ShardJob, ResultRef>(address.queue, { connection: client, prefix: address.prefix });
     const events = new QueueEvents(address.queue, { connection: address.options as ConnectionOptions, prefix: address.prefix });
     events.on('error', () => undefined);

@@ -8,7 +8,7 @@ import type { ConnectionOptions, Job, Worker } from 'bullmq';
 import type { EngineConfig } from '../config/config-schema';
 import { isArgoError, messageOf } from '../errors/errors';
 import { LiveShards, evaluateShard, type ShardHost } from './evaluate-shard';
-import { queueAddress, queueUnavailable } from './queue-connection';
+import { CONNECT_TIMEOUT_MS, connectOrThrow, logOutages, queueAddress } from './queue-connection';
 import type { ShardJob } from './queue-shards';
 import { putResult, type ResultRef } from './queue-results';
 
@@ -24,15 +24,10 @@ export async function startQueueWorker(host: ShardHost, config: EngineConfig['di
   const { Worker, UnrecoverableError } = require('bullmq') as typeof import('bullmq');
   const { Redis } = require('ioredis') as typeof import('ioredis');
   // Checks Redis at start (unreachable: fail at once), then carries the shards' answers.
-  const results = new Redis({ ...address.options, lazyConnect: true, connectTimeout: 3000 });
+  const results = new Redis({ ...address.options, lazyConnect: true, connectTimeout: CONNECT_TIMEOUT_MS });
+  // Its outages are the worker's own, logged once below.
   results.on('error', () => undefined);
-  try {
-    await results.connect();
-    await results.ping();
-  } catch (error) {
-    results.disconnect();
-    throw queueUnavailable(address, `cannot be reached: ${messageOf(error)}`, error);
-  }
+  await connectOrThrow(results, address);
   const live = new LiveShards();
   const shardHost: ShardHost = { ...host, live };
   const worker: Worker<ShardJob, ResultRef> = new Worker<ShardJob, ResultRef>(
@@ -58,12 +53,7 @@ export async function startQueueWorker(host: ShardHost, config: EngineConfig['di
       maxStalledCount: config.attempts,
     },
   );
-  let reported = false;
-  worker.on('error', (error) => {
-    if (!reported) host.logger.warn({ err: messageOf(error).split(address.url).join(address.printable), queue: address.printable }, 'worker: Redis connection error; reconnecting');
-    reported = true;
-  });
-  worker.on('ready', () => (reported = false));
+  logOutages(worker, address, host.logger, 'worker: Redis connection error; reconnecting');
   worker.on('failed', (job, error) => host.logger.error({ shard: job?.data.shard.id, err: messageOf(error) }, 'shard failed'));
   await worker.waitUntilReady();
   return {

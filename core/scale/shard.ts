@@ -7,6 +7,7 @@
 import type { LoadedConfig } from '../config/config-loader';
 import type { StatsReport } from '../engine/cycle-stats';
 import type { Signal } from '../domain/domain';
+import type { SymbolResult } from '../engine/symbol-pipeline';
 import { hashOf } from '../util/stable-hash';
 
 /** A configuration as a worker receives it: values, the folder its paths resolve against, its hash and the version of each plugin it names. */
@@ -33,14 +34,7 @@ export interface Shard {
 }
 
 /** One symbol-day a shard evaluated: a result without its storage promise, which only the scheduler has. */
-export interface ShardRow {
-  readonly symbol: string;
-  readonly asOf: string;
-  readonly signal: Signal | null;
-  readonly rejection: string | null;
-  readonly virtualMs: number;
-  readonly calls: number;
-}
+export type ShardRow = Omit<SymbolResult, 'stored'>;
 
 /**
  * A shard's rows column by column: a five-year shard has a hundred thousand, and as objects

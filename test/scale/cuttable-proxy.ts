@@ -1,5 +1,5 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
-import { freePort } from './servers';
+import { freePort } from '../servers';
 
 /** A TCP proxy in front of a server that a test can cut (every connection dropped, new ones refused) and restore on the same port. */
 export class CuttableProxy {

@@ -4,7 +4,7 @@ import type { Signal } from '../../core/domain/domain';
 import type { StatsReport } from '../../core/engine/cycle-stats';
 import { comparable, findRealData, runCliAsync, shardTotals as totals, tempDir } from '../helpers';
 import { json, serve } from '../service/serving';
-import { OwnRedis, PG_URL, REDIS_URL, background, dropQueue, eventually, needs, pgAnswers, redisAnswers, type Background } from './servers';
+import { OwnRedis, PG_URL, REDIS_URL, background, dropPgSchemas, dropQueue, eventually, needs, pgAnswers, redisAnswers, type Background } from '../servers';
 
 const SYMBOLS = 'AAPL,AMZN,BHF,BRK.B,CAT,ABBV,APTV,CHK,A,AAL,AAP,ABC';
 const used: string[] = [];
@@ -137,7 +137,8 @@ describe('distributed shards on a BullMQ queue', function () {
       if (!pgAnswers()) needs(this, `PostgreSQL at ${PG_URL}`);
       const dir = tempDir();
       const queue = `distributed.queue=${freshQueue()}`;
-      const storage = ['storage.plugin=postgres', `storage.url=${PG_URL}`, `storage.schema=two_${process.pid}_${Date.now().toString(36)}`];
+      const schema = `two_${process.pid}_${Date.now().toString(36)}`;
+      const storage = ['storage.plugin=postgres', `storage.url=${PG_URL}`, `storage.schema=${schema}`];
       const workers = await Promise.all([startWorker(dir, [queue]), startWorker(dir, [queue])]);
       const cache = ['reasoning.mode=cached', 'reasoning.cache.plugin=redis', `reasoning.cache.namespace=two-${process.pid}-${Date.now().toString(36)}`];
       const sets = [queue, ...storage, ...cache, 'distributed.shardSize=2', 'symbols=AAA,BBB,CCC,DDD,EEE', 'service.schedule.every=300ms', 'consensus.minConfidence=55'];
@@ -159,10 +160,7 @@ describe('distributed shards on a BullMQ queue', function () {
         for (const service of services) service.child.kill('SIGTERM');
         await Promise.all(services.map((service) => service.exited));
         await stop(...workers);
-        const { Client } = await import('pg');
-        const client = new Client(PG_URL);
-        await client.connect();
-        await client.query(`DROP SCHEMA IF EXISTS ${storage[2].split('=')[1]} CASCADE`).finally(() => client.end());
+        await dropPgSchemas([schema]);
       }
     });
   });

@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { Signal } from '../../core/domain/domain';
 import { ROOT, findRealData, runCliAsync, tempDir, writeJson } from '../helpers';
 import { json, serve } from '../service/serving';
-import { eventually } from './servers';
+import { eventually } from '../servers';
 
 const SYMBOLS = ['AAPL', 'AMZN', 'CAT', 'ABBV', 'CHK', 'AAL'];
 

@@ -1,20 +1,11 @@
 import { expect } from 'chai';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { reasoningCacheSuite } from '../../../core/testing';
 import redis from '../../../plugins/reasoning-cache/redis';
 import { ROOT } from '../../helpers';
-
-/** Whether Redis answers at the default URL, asked once in a child (suites are defined before hooks run). */
-function redisAnswers(): boolean {
-  const probe = spawnSync(
-    process.execPath,
-    ['-e', "const { createClient } = require('@keyv/redis'); const c = createClient({ url: 'redis://127.0.0.1:6379', socket: { connectTimeout: 2000, reconnectStrategy: false } }); c.on('error', () => undefined); c.connect().then(() => c.quit()).then(() => process.exit(0), () => process.exit(1));"],
-    { cwd: ROOT, timeout: 10_000 },
-  );
-  return probe.status === 0;
-}
+import { REDIS_URL, needs, redisAnswers } from '../../servers';
 
 const available = redisAnswers();
 
@@ -22,9 +13,7 @@ describe('redis reasoning cache', function () {
   this.timeout(60_000);
   if (!available) {
     it('needs Redis', function () {
-      if (process.env.ARGO_REQUIRE_SERVICES === '1') throw new Error('Redis does not answer at 127.0.0.1:6379, and ARGO_REQUIRE_SERVICES=1 (CI) requires it');
-      console.log('    (Redis does not answer at 127.0.0.1:6379: skipped; .ci/run starts it)');
-      this.skip();
+      needs(this, `Redis at ${REDIS_URL}`);
     });
     return;
   }

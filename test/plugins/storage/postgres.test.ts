@@ -1,48 +1,26 @@
 import { expect } from 'chai';
-import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { storageSuite } from '../../../core/testing';
 import postgres from '../../../plugins/storage/postgres';
 import { urlWithoutPassword } from '../../../core/util/url-without-password';
 import { ROOT, runCli } from '../../helpers';
-
-const URL = process.env.ARGO_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-
-/** Whether PostgreSQL answers, asked once in a child (suites are defined before any hook runs). */
-function pgAnswers(): boolean {
-  const probe = spawnSync(process.execPath, ['-e', `const { Client } = require('pg'); const c = new Client(${JSON.stringify(URL)}); c.connect().then(() => c.end()).then(() => process.exit(0), () => process.exit(1));`], {
-    cwd: ROOT,
-    timeout: 10_000,
-  });
-  return probe.status === 0;
-}
+import { PG_URL as URL, dropPgSchemas, needs, pgAnswers } from '../../servers';
 
 const available = pgAnswers();
-const required = process.env.ARGO_REQUIRE_SERVICES === '1';
 
 /** Every schema these tests create, dropped after them so the test database does not fill up run after run. */
 const created = new Set<string>();
 const track = (schema: string) => (created.add(schema), schema);
 after(async () => {
-  if (!available || created.size === 0) return;
-  const { Client } = await import('pg');
-  const client = new Client(URL);
-  await client.connect();
-  try {
-    for (const schema of created) await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-  } finally {
-    await client.end();
-  }
+  if (available) await dropPgSchemas(created);
 });
 
 describe('postgres storage', function () {
   this.timeout(120_000);
   if (!available) {
     it('needs PostgreSQL', function () {
-      if (required) throw new Error(`PostgreSQL does not answer at ${urlWithoutPassword(URL)}, and ARGO_REQUIRE_SERVICES=1 (CI) requires it`);
-      console.log(`    (PostgreSQL does not answer at ${urlWithoutPassword(URL)}: skipped; .ci/run starts it)`);
-      this.skip();
+      needs(this, `PostgreSQL at ${urlWithoutPassword(URL)}`);
     });
     return;
   }

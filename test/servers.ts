@@ -1,7 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import path from 'node:path';
-import { ROOT } from '../helpers';
+import { ROOT } from './helpers';
 
 /** Whether a server answers, asked once in a child process (suites are defined before any hook runs). */
 function answers(script: string): boolean {
@@ -16,6 +16,18 @@ export const redisAnswers = () =>
 export const pgAnswers = () =>
   answers(`const { Client } = require('pg'); const c = new Client(${JSON.stringify(PG_URL)}); c.connect().then(() => c.end()).then(() => process.exit(0), () => process.exit(1));`);
 
+/** Drops `schemas` (and everything in them) from the test database. */
+export async function dropPgSchemas(schemas: Iterable<string>): Promise<void> {
+  const { Client } = await import('pg');
+  const client = new Client(PG_URL);
+  await client.connect();
+  try {
+    for (const schema of schemas) await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  } finally {
+    await client.end();
+  }
+}
+
 /** Skips the test with a message naming the missing server, or fails it where CI requires the servers. */
 export function needs(test: Mocha.Context, server: string): void {
   if (process.env.ARGO_REQUIRE_SERVICES === '1') throw new Error(`${server} does not answer, and ARGO_REQUIRE_SERVICES=1 (CI) requires it`);
@@ -25,10 +37,10 @@ export function needs(test: Mocha.Context, server: string): void {
 
 /** Removes every key of the queue `name` on `url` (a test's queue when it is done). */
 export async function dropQueue(name: string, url = REDIS_URL): Promise<void> {
-  const { QueueShardRunner } = await import('../../core/scale/queue-shards');
-  const { loadConfig } = await import('../../core/config/config-loader');
-  const { builtinRegistry } = await import('../helpers');
-  const { createLogger } = await import('../../core/util/logger');
+  const { QueueShardRunner } = await import('../core/scale/queue-shards');
+  const { loadConfig } = await import('../core/config/config-loader');
+  const { builtinRegistry } = await import('./helpers');
+  const { createLogger } = await import('../core/util/logger');
   const config = loadConfig(builtinRegistry(), { values: { 'distributed.queue': name, 'distributed.url': url } });
   const runner = await QueueShardRunner.open(config.values.distributed, {}, createLogger('silent'));
   try {
