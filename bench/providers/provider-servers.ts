@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import type { Bar } from '../../core/domain/domain';
 
 /** What the next request gets instead of its answer. */
-export type Fault = { status: number; retryAfter?: string } | { body: unknown } | 'truncate' | 'hang';
+export type Fault = { status: number; retryAfter?: string; location?: string } | { body: unknown } | { bytes: number } | 'truncate' | 'hang';
 
 export interface ProviderServer {
   readonly url: string;
@@ -38,8 +38,24 @@ async function startServer(handle: Handler): Promise<ProviderServer> {
       response.writeHead(200, { 'content-type': 'application/json' });
       return void response.end(JSON.stringify(fault.body));
     }
+    if (fault !== undefined && 'bytes' in fault) {
+      // A page too large for any client: streamed without a Content-Length, as a chunked body is.
+      response.writeHead(200, { 'content-type': 'application/json' });
+      const chunk = Buffer.alloc(64 * 1024, 0x20);
+      let sent = 0;
+      const more = () => {
+        while (sent < fault.bytes && !response.destroyed) {
+          sent += chunk.length;
+          if (!response.write(chunk)) return void response.once('drain', more);
+        }
+        response.end();
+      };
+      response.on('error', () => undefined);
+      return more();
+    }
     if (fault !== undefined) {
-      response.writeHead(fault.status, { 'content-type': 'application/json', ...(fault.retryAfter === undefined ? {} : { 'retry-after': fault.retryAfter }) });
+      const headers = { ...(fault.retryAfter === undefined ? {} : { 'retry-after': fault.retryAfter }), ...(fault.location === undefined ? {} : { location: fault.location }) };
+      response.writeHead(fault.status, { 'content-type': 'application/json', ...headers });
       return void response.end('{"message": "injected"}');
     }
     const { port } = server.address() as AddressInfo;

@@ -198,6 +198,35 @@ convict.addFormat({
 });
 
 convict.addFormat({
+  name: 'time-zone',
+  validate(value: unknown) {
+    if (typeof value !== 'string' || value === '') throw new Error('must be an IANA time zone like UTC or America/New_York');
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: value });
+    } catch {
+      throw new Error(`${JSON.stringify(value)} is not an IANA time zone (like UTC or America/New_York)`);
+    }
+  },
+});
+
+convict.addFormat({
+  name: 'cron-pattern',
+  validate(value: unknown) {
+    if (typeof value !== 'string') throw new Error('must be a cron pattern like "0 */5 * * * *", or empty');
+    if (value === '') return;
+    // Required here, not imported: only a config with a cron pattern needs croner.
+    const { Cron } = require('croner') as typeof import('croner');
+    let runs: Date[];
+    try {
+      runs = new Cron(value, { paused: true }).nextRuns(2);
+    } catch (error) {
+      throw new Error(`${JSON.stringify(value)} is not a cron pattern: ${(error as Error).message}`);
+    }
+    if (runs.length < 2) throw new Error(`${JSON.stringify(value)} never fires (twice); no cycle would ever run`);
+  },
+});
+
+convict.addFormat({
   name: 'date-list',
   validate(value: unknown) {
     if (!Array.isArray(value)) throw new Error('must be a list of YYYY-MM-DD dates');
@@ -355,8 +384,8 @@ export function engineSchema(): convict.Schema<any> {
       port: { doc: '`serve`: the port of the HTTP API; 0 picks a free one (the address is printed as `listening on http://…`).', format: 'port', default: 7070 },
       schedule: {
         every: { doc: '`serve`: the time between cycles, as 500ms, 30s, 5m or 1h (used unless cron is set).', format: 'duration', default: '60s' },
-        cron: { doc: '`serve`: a cron pattern (with seconds optional) for the cycles, in `timezone`; empty: every `every`.', format: String, default: '' },
-        timezone: { doc: '`serve`: the IANA time zone of the cron pattern.', format: String, default: 'UTC' },
+        cron: { doc: '`serve`: a cron pattern (with seconds optional) for the cycles, in `timezone`; empty: every `every`. Checked at load: a pattern that does not parse or never fires is refused.', format: 'cron-pattern', default: '' },
+        timezone: { doc: '`serve`: the IANA time zone of the cron pattern (checked at load).', format: 'time-zone', default: 'UTC' },
       },
       session: {
         calendar: { doc: '`serve`: when cycles may run: always (crypto), or nyse (Mon-Fri 09:30-16:00 America/New_York, not on holidays).', format: ['always', 'nyse'], default: 'always' },

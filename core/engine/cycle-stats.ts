@@ -35,8 +35,12 @@ export interface StatsReport {
   symbolsWithoutBars: string[];
   /** Early-exited symbols fetched in full anyway (`earlyExit.shadowRate`), and how many of them would have become signals. */
   shadow: { checked: number; missed: number; missRate: number | null; sourceCalls: number };
-  /** Signals acknowledged as stored, and signals the storage failed to store. */
-  storage: { acknowledged: number; failed: number; stoppedBy: string | null };
+  /**
+   * Saves acknowledged and failed (a signal saved again after a failure counts each time),
+   * failed signals a later save stored (`failed - restored` are not stored), and writes the
+   * storage set aside in its dead-letter file.
+   */
+  storage: { acknowledged: number; failed: number; restored: number; deadLettered: number; stoppedBy: string | null };
   /** Reasoning texts by how they were made: explained now, deferred to the background, fallbacks after an explainer failure. */
   reasoning: { explained: number; deferred: number; completedInBackground: number; fallbacks: number; secretsRefused: number };
   /** Each stage on the worker pool: the mode in force (auto: what it chose, null while sampling), items and chunks sent, chunks failed and retried inline. */
@@ -103,6 +107,10 @@ export class CycleStats {
   readonly symbolsWithoutBars = new Set<string>();
   storageAcknowledged = 0;
   storageFailed = 0;
+  /** Failed signals a later save stored. */
+  storageRestored = 0;
+  /** Writes the storage set aside in its dead-letter file (its own count, read at each failure). */
+  storageDeadLettered = 0;
   /** The error that made storage stop taking writes (a full disk), if one did. */
   storageStoppedBy: string | null = null;
   shadowChecked = 0;
@@ -202,7 +210,7 @@ export class CycleStats {
    * stored by this run) and its cycles (a cycle is one however many shards it has).
    */
   absorb(shard: StatsReport): void {
-    const counted = { ...shard, cycles: 0, storage: { acknowledged: 0, failed: 0, stoppedBy: null }, time: { wallMs: 0, virtualMs: shard.time.virtualMs } };
+    const counted = { ...shard, cycles: 0, storage: { acknowledged: 0, failed: 0, restored: 0, deadLettered: 0, stoppedBy: null }, time: { wallMs: 0, virtualMs: shard.time.virtualMs } };
     this.#absorbed = this.#absorbed === null ? counted : sumReports(this.#absorbed, counted);
   }
 
@@ -236,7 +244,7 @@ export class CycleStats {
         missRate: this.shadowChecked === 0 ? null : this.shadowMissed / this.shadowChecked,
         sourceCalls: this.shadowSourceCalls,
       },
-      storage: { acknowledged: this.storageAcknowledged, failed: this.storageFailed, stoppedBy: this.storageStoppedBy },
+      storage: { acknowledged: this.storageAcknowledged, failed: this.storageFailed, restored: this.storageRestored, deadLettered: this.storageDeadLettered, stoppedBy: this.storageStoppedBy },
       reasoning: {
         explained: this.reasoningExplained,
         deferred: this.reasoningDeferred,

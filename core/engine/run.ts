@@ -488,8 +488,14 @@ export class Run {
     return this.#series.get(symbol);
   }
 
-  /** One cycle, each symbol as of its latest bar. */
+  /** Signals whose save failed and that no later save stored; a live cycle saves them again first. */
+  get unstoredSignals(): number {
+    return this.container.resolve<WriteTracker>(TOKENS.Writes).held;
+  }
+
+  /** One cycle, each symbol as of its latest bar, after saving again the signals an earlier cycle could not store. */
   async cycle(): Promise<RunReport> {
+    await this.container.resolve<WriteTracker>(TOKENS.Writes).saveHeld();
     if (this.services.shards !== undefined) return this.#shardedCycle(this.services.shards);
     const series = await this.#loadSeries();
     const items = series.filter((s) => s.length > 0).map((s) => ({ symbol: s.symbol, bars: BarView.upTo(s, s.length - 1) }));

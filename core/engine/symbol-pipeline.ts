@@ -297,8 +297,7 @@ export class SymbolPipeline {
     const { now: reasoning, later } = await this.reasoning.forSignal(request);
     stats.time('reasoning', performance.now() - started);
 
-    // A source's error may quote a secret it was given (a server echoing its key); the signal keeps the message without it.
-    const sources = this.#inConfigOrder(outcomes).map((o) => (o.ok || !this.secrets.active ? o : { ...o, message: this.secrets.redact(o.message) }));
+    const sources = this.secrets.active ? this.#inConfigOrder(outcomes).map((o) => this.#withoutSecrets(o)) : this.#inConfigOrder(outcomes);
     const identity = sources.map((o) => (o.ok ? [o.source, o.opinion.direction, o.opinion.confidence] : [o.source, o.failure]));
     const signal: Signal = {
       id: hashOf({ symbol, asOf, action, confidence: consensus.confidence, identity }),
@@ -323,5 +322,13 @@ export class SymbolPipeline {
     }
     stats.signals++;
     return { symbol, asOf, signal, rejection: null, virtualMs, stored, calls: outcomes.length };
+  }
+
+  /** `outcome` as a signal may keep it: a source's error or rationale may quote a secret it was given (a server or a model echoing its key). */
+  #withoutSecrets(outcome: SourceOutcome): SourceOutcome {
+    if (!outcome.ok) return { ...outcome, message: this.secrets.redact(outcome.message) };
+    const { rationale } = outcome.opinion;
+    if (rationale === undefined || !this.secrets.reveals(rationale)) return outcome;
+    return { ...outcome, opinion: { ...outcome.opinion, rationale: this.secrets.redact(rationale) } };
   }
 }

@@ -6,14 +6,20 @@ import type { Storage } from '../plugin-system/plugin-contracts';
 import type { Signal } from '../domain/domain';
 import type { RunEvents } from './run-events';
 
+/** Unstored signals a tracker holds for {@link WriteTracker.saveHeld}; beyond it the oldest is given up (logged). */
+const MAX_HELD = 10_000;
+
 /**
  * The signals handed to storage and not yet acknowledged. The pipeline does not wait for
  * each save (a batching storage acknowledges a whole batch at once); the runners settle
  * the pending saves at cycle ends, asking the storage to flush first, so a cycle reported
- * as done has every signal it produced on disk.
+ * as done has every signal it produced on disk. A signal whose save failed is held (up to
+ * {@link MAX_HELD}), so a live service saves it again at its next cycle and its history
+ * keeps no hole once the storage is back; saves are idempotent by id.
  */
 export class WriteTracker {
   readonly #pending = new InFlight();
+  readonly #held = new Map<string, Signal>();
 
   constructor(
     private readonly storage: Storage,
@@ -22,17 +28,20 @@ export class WriteTracker {
     private readonly events: RunEvents,
   ) {}
 
-  /** Follows the save of `signal`: true once acknowledged (and told as `stored`), false (logged and counted) when it failed; never rejects. */
+  /** Follows the save of `signal`: true once acknowledged (and told as `stored`), false (logged, counted and held) when it failed; never rejects. */
   track(write: Promise<void>, signal: Signal): Promise<boolean> {
     const { id } = signal;
     const settled = write.then(
       () => {
+        if (this.#held.delete(id)) this.stats.storageRestored++;
         this.stats.storageAcknowledged++;
         this.events.emit('stored', signal);
         return true;
       },
       (error: unknown) => {
         this.stats.storageFailed++;
+        this.stats.storageDeadLettered = this.storage.deadLetters?.() ?? 0;
+        this.#hold(signal);
         // After a full disk every write fails alike: the first is logged, the rest are counted.
         if (this.stats.storageStoppedBy !== null) return false;
         if (isArgoError(error, 'ARGO_ERR_STORAGE_FULL')) this.stats.storageStoppedBy = error.message;
@@ -42,6 +51,34 @@ export class WriteTracker {
     );
     this.#pending.track(settled);
     return settled;
+  }
+
+  #hold(signal: Signal): void {
+    this.#held.delete(signal.id);
+    this.#held.set(signal.id, signal);
+    if (this.#held.size <= MAX_HELD) return;
+    const [oldest] = this.#held.keys();
+    this.#held.delete(oldest);
+    this.logger.error({ signal: oldest, held: MAX_HELD }, 'too many unstored signals held; the oldest is given up (it stays in the log and any dead-letter file)');
+  }
+
+  /** Signals whose save failed and that no later save has stored. */
+  get held(): number {
+    return this.#held.size;
+  }
+
+  /**
+   * Hands every held signal to storage again (in the order they failed) and waits for the
+   * answers: the live service does so before each cycle. A storage that is back clears the
+   * stop a full disk set; one that still fails keeps them held.
+   */
+  async saveHeld(): Promise<number> {
+    if (this.#held.size === 0) return 0;
+    const signals = [...this.#held.values()];
+    this.stats.storageStoppedBy = null;
+    for (const signal of signals) this.track(this.storage.save(signal), signal);
+    await this.settle(0);
+    return signals.length - this.#held.size;
   }
 
   /** Saves handed to storage and not yet acknowledged. */
@@ -63,7 +100,9 @@ export class WriteTracker {
  * (ARGO_ERR_STORAGE_FULL, the run stopped at once) or other failed writes (ARGO_ERR_STORAGE_WRITE).
  */
 export function storageFailure(stats: StatsReport, cause?: unknown): ArgoError | null {
-  const { acknowledged, failed, stoppedBy } = stats.storage;
+  const { acknowledged, restored, deadLettered, stoppedBy } = stats.storage;
+  const failed = stats.storage.failed - restored;
+  if (failed === 0) return null;
   if (stoppedBy !== null) {
     return new ArgoError(
       'ARGO_ERR_STORAGE_FULL',
@@ -71,6 +110,6 @@ export function storageFailure(stats: StatsReport, cause?: unknown): ArgoError |
       { cause },
     );
   }
-  if (failed > 0) return new ArgoError('ARGO_ERR_STORAGE_WRITE', `${failed} of ${acknowledged + failed} signals were not stored (see the log and the dead-letter file)`, { cause });
-  return null;
+  const where = deadLettered > 0 ? `see the log, and the storage's dead-letter file for ${deadLettered} of them` : 'see the log';
+  return new ArgoError('ARGO_ERR_STORAGE_WRITE', `${failed} of ${acknowledged + failed} signals were not stored (${where})`, { cause });
 }

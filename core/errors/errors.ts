@@ -63,10 +63,12 @@ export const ERROR_CODES = {
   ARGO_ERR_SOURCE_REFUSED: { exitCode: 1, description: 'An LLM source\'s model refused to give an opinion (a `refusal` in its answer); recorded as a failure of that source for that symbol.' },
   ARGO_ERR_SOURCE_INVALID_JSON: { exitCode: 1, description: 'An LLM source\'s answer held no JSON object, even after looking for one inside the text; recorded as a failure of that source.' },
   ARGO_ERR_SOURCE_SCHEMA: { exitCode: 1, description: 'An LLM source\'s JSON answer broke the opinion schema (direction LONG, SHORT or NEUTRAL; confidence 0..100; a rationale); recorded as a failure of that source.' },
+  ARGO_ERR_SOURCE_SECRET: { exitCode: 1, description: 'An LLM source\'s answer held a secret it was given (its API key, or a run of eight or more of its characters); the opinion is refused, recorded as a failure of that source.' },
   ARGO_ERR_SOURCE_CIRCUIT_OPEN: {
     exitCode: 1,
     description: "A source was skipped because its circuit breaker is open after `breaker.failures` consecutive failures (recorded per symbol; tried again after `breaker.cooldownMs`).",
   },
+  ARGO_ERR_SERVICE_RELOAD: { exitCode: 2, description: 'A reload changed `service.*` keys (the port, the token, the schedule, the calendar), which need a restart of serve; nothing was reloaded.' },
   ARGO_ERR_SERVICE_BUSY: { exitCode: 1, description: '`serve`: a cycle was asked for (POST /v1/cycles) while one is running; HTTP 409.' },
   ARGO_ERR_SERVICE_CLOSED: { exitCode: 1, description: '`serve`: a cycle was asked for outside the trading session (`service.session.calendar`); HTTP 409.' },
   ARGO_ERR_SERVICE_UNAUTHORIZED: { exitCode: 1, description: '`serve`: a /v1 route (or /metrics) was called without `Authorization: Bearer <token>` or with a wrong token; HTTP 401.' },
@@ -84,6 +86,8 @@ export const ERROR_CODES = {
     exitCode: 1,
     description: 'A market-data provider did not give bars: an HTTP error after the retries, a timeout, or a page that is not the documented JSON; names the provider and the URL (credentials removed).',
   },
+  ARGO_ERR_BODY_TOO_LARGE: { exitCode: 1, description: 'A provider page or an LLM answer was larger than its cap (the plugin option `maxBodyBytes`); read no further and not retried.' },
+  ARGO_ERR_DATA_REDIRECT: { exitCode: 1, description: 'A provider answered with a redirect to another host; it is not followed, so no credential goes there.' },
   ARGO_ERR_DATA_CREDENTIALS: { exitCode: 2, description: 'A market-data provider needs a credential from an environment variable that is not set; names the variable.' },
   ARGO_ERR_DATA_HEADER: { exitCode: 1, description: 'A CSV file lacks a header naming the date, open, high, low, close and volume columns.' },
   ARGO_ERR_STORAGE_OPEN: {

@@ -40,18 +40,14 @@ export function apiAccess(settings: AccessSettings, env: Readonly<Record<string,
   return { token, metricsPublic: settings.metrics.public };
 }
 
-/** Whether `path` needs the token: every /v1 route, /metrics unless public; health, readiness and the dashboard page stay open. */
-export function needsToken(access: ApiAccess, path: string): boolean {
-  if (access.token === null) return false;
-  if (path === '/v1' || path.startsWith('/v1/')) return true;
-  return path === '/metrics' && !access.metricsPublic;
-}
-
 const digest = (text: string) => createHash('sha256').update(text).digest();
 
-/** True when `authorization` is `Bearer <token>`; compared in constant time (digests of equal length, whatever was sent). */
+/**
+ * True when `authorization` is `Bearer <token>` (the scheme in any case, RFC 7235); compared in
+ * constant time (digests of equal length, whatever was sent).
+ */
 export function authorized(access: ApiAccess, authorization: string | undefined): boolean {
   if (access.token === null) return true;
-  const match = /^Bearer (.+)$/.exec(authorization ?? '');
+  const match = /^bearer +(.+)$/i.exec(authorization ?? '');
   return timingSafeEqual(digest(match?.[1] ?? ''), digest(access.token)) && match !== null;
 }

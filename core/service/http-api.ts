@@ -4,7 +4,7 @@
  * what the service and its storage give; the pipeline knows nothing of HTTP.
  */
 import swagger from '@fastify/swagger';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Registry } from 'prom-client';
@@ -12,15 +12,27 @@ import type { Action } from '../domain/domain';
 import { ArgoError, isArgoError } from '../errors/errors';
 import type { Storage } from '../plugin-system/plugin-contracts';
 import { chartJsSource } from '../util/chart-js-source';
-import { authorized, needsToken, type ApiAccess } from './api-access';
+import { authorized, type ApiAccess } from './api-access';
 import * as schemas from './api-schemas';
 import type { LiveService } from './live-service';
 import type { PageCache } from './page-cache';
 import type { SignalStream } from './signal-stream';
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The route answers without the token; every other route, and a request no route matched, needs it. */
+    public?: boolean;
+  }
+}
+
 /** The body of every error answer: the coded error's code and message. */
 function errorBody(code: string, message: string) {
   return { error: { code, message } };
+}
+
+/** The 401 answer of a request without the right token. */
+function unauthorized(reply: FastifyReply): FastifyReply {
+  return reply.code(401).header('www-authenticate', 'Bearer').send(errorBody('ARGO_ERR_SERVICE_UNAUTHORIZED', 'this route needs Authorization: Bearer <token> (service.auth.tokenEnv)'));
 }
 
 /** What the API needs besides the service. */
@@ -45,7 +57,17 @@ function pagingStorage(service: LiveService): Required<Pick<Storage, 'readSignal
 /** Builds the API of `service` (not yet listening). */
 export async function buildHttpApi(service: LiveService, parts: HttpApiParts): Promise<FastifyInstance> {
   // Unknown query keys are refused, not silently dropped (Fastify's default removes them).
-  const app = Fastify({ logger: false, ajv: { customOptions: { removeAdditional: false } } });
+  // Ids up to the schema's 200 characters reach their route (Fastify's default stops at 100);
+  // what the router itself refuses (a bad or too long URL) is answered coded, after the token check.
+  const app = Fastify({
+    logger: false,
+    maxParamLength: 200,
+    ajv: { customOptions: { removeAdditional: false } },
+    frameworkErrors: (error, request, reply) => {
+      if (!authorized(parts.access, request.headers.authorization)) return unauthorized(reply as FastifyReply);
+      return (reply as FastifyReply).code(error.statusCode ?? 400).send(errorBody('ARGO_ERR_USAGE', `invalid request: ${error.message}`));
+    },
+  });
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -65,17 +87,21 @@ export async function buildHttpApi(service: LiveService, parts: HttpApiParts): P
   });
   app.setNotFoundHandler((request, reply) => reply.code(404).send(errorBody('ARGO_ERR_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`)));
 
+  // Access is decided on the route the router matched (never on the raw URL, which may be
+  // percent-encoded or absolute-form): closed unless the route is declared public.
   app.addHook('onRequest', async (request, reply) => {
-    if (!needsToken(parts.access, request.url.split('?')[0]) || authorized(parts.access, request.headers.authorization)) return;
-    return reply.code(401).header('www-authenticate', 'Bearer').send(errorBody('ARGO_ERR_SERVICE_UNAUTHORIZED', 'this route needs Authorization: Bearer <token> (service.auth.tokenEnv)'));
+    if (request.routeOptions.config?.public === true || authorized(parts.access, request.headers.authorization)) return;
+    return unauthorized(reply);
   });
 
   const errors = { 400: schemas.errorSchema, 401: schemas.errorSchema };
   const secured = parts.access.token === null ? {} : { security: [{ bearer: [] }] };
 
-  app.get('/healthz', { schema: { hide: true } }, async () => ({ ok: true }));
+  const open = { config: { public: true } };
 
-  app.get('/readyz', { schema: { response: { 200: schemas.readyAnswer, 503: schemas.readyAnswer } } }, async (_request, reply) => {
+  app.get('/healthz', { ...open, schema: { hide: true } }, async () => ({ ok: true }));
+
+  app.get('/readyz', { ...open, schema: { response: { 200: schemas.readyAnswer, 503: schemas.readyAnswer } } }, async (_request, reply) => {
     const shards = service.run.shards?.runner;
     if (shards?.ready?.() === false) return reply.code(503).send({ ready: false, reason: `ARGO_ERR_QUEUE_UNAVAILABLE: the distributed queue at ${shards.where ?? shards.kind} is not reachable` });
     if (service.sessionClosed() !== null) return { ready: true, reason: `the session is closed: ${service.sessionClosed()}` };
@@ -138,14 +164,14 @@ export async function buildHttpApi(service: LiveService, parts: HttpApiParts): P
 
   app.post('/v1/reload', { schema: { ...secured, response: { 200: schemas.reloadAnswer, 409: schemas.errorSchema, ...errors } } }, async () => parts.reload());
 
-  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => reply.type(parts.metrics.contentType).send(await parts.metrics.metrics()));
+  app.get('/metrics', { config: { public: parts.access.metricsPublic }, schema: { hide: true } }, async (_request, reply) => reply.type(parts.metrics.contentType).send(await parts.metrics.metrics()));
 
-  app.get('/docs/json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/docs/json', { ...open, schema: { hide: true } }, async () => app.swagger());
 
   const page = readFileSync(DASHBOARD, 'utf8');
   const chartJs = chartJsSource();
-  app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.type('text/html; charset=utf-8').send(page));
-  app.get('/assets/chart.umd.min.js', { schema: { hide: true } }, async (_request, reply) => reply.type('text/javascript; charset=utf-8').header('cache-control', 'max-age=86400').send(chartJs));
+  app.get('/', { ...open, schema: { hide: true } }, async (_request, reply) => reply.type('text/html; charset=utf-8').send(page));
+  app.get('/assets/chart.umd.min.js', { ...open, schema: { hide: true } }, async (_request, reply) => reply.type('text/javascript; charset=utf-8').header('cache-control', 'max-age=86400').send(chartJs));
 
   return app;
 }

@@ -192,7 +192,12 @@ export class LiveService {
       const { results, stats } = await this.run.cycle();
       const signals = results.filter((r) => r.signal !== null).length;
       const durationMs = performance.now() - started;
-      record = { number, startedAt, durationMs, trigger, symbols: results.length, signals, rejected: results.length - signals, error: null, stats: statsSince(before, stats) };
+      const error = this.#unstored();
+      if (error !== null) {
+        this.#failures++;
+        this.options.logger.error({ cycle: number, err: error }, 'cycle failed');
+      }
+      record = { number, startedAt, durationMs, trigger, symbols: results.length, signals, rejected: results.length - signals, error, stats: statsSince(before, stats) };
     } catch (error) {
       // A cycle that fails is logged with its code and counted; the next slot tries again.
       this.#failures++;
@@ -204,6 +209,16 @@ export class LiveService {
     if (this.#history.length > this.options.historySize) this.#history.shift();
     this.#events.emit('cycle', record);
     return record;
+  }
+
+  /** The failure of a cycle that left signals unstored (they are held and saved again at the next cycle), or null. */
+  #unstored(): string | null {
+    const unstored = this.run.unstoredSignals;
+    if (unstored === 0) return null;
+    const { deadLettered, stoppedBy } = this.run.stats.report().storage;
+    const why = stoppedBy ?? 'the storage failed to write them';
+    const letter = deadLettered > 0 ? `; the storage's dead-letter file holds ${deadLettered} writes` : '';
+    return new ArgoError('ARGO_ERR_STORAGE_WRITE', `${unstored} signals are not stored (${why})${letter}; they are held and saved again at the next cycle`).message;
   }
 
   /** Stops the schedule and waits up to `waitMs` for the cycle in progress; true when none is left running. */

@@ -24,6 +24,13 @@ function consensusKey(config: LoadedConfig): string {
   return JSON.stringify([sources.map((s) => [s.name, s.weight]), consensus]);
 }
 
+/** The keys under `prefix` whose values differ between `a` and `b`, leaf by leaf (a list is one value). */
+function changedKeys(a: unknown, b: unknown, prefix: string): string[] {
+  const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+  if (!isRecord(a) || !isRecord(b)) return JSON.stringify(a) === JSON.stringify(b) ? [] : [prefix];
+  return [...new Set([...Object.keys(a), ...Object.keys(b)])].flatMap((key) => changedKeys(a[key], b[key], `${prefix}.${key}`));
+}
+
 /** A storage that can page signals in write order: `serve` needs it for cursors and the event stream. */
 function assertPaging(run: Run): void {
   const storage = run.storage;
@@ -65,6 +72,11 @@ export async function serve(first: Run, env: ServeEnvironment): Promise<Run> {
     const config = env.loadConfig();
     const current = service.run.config;
     if (config.hash === current.hash) return { changed: false, configHash: config.hash, consensusCacheInvalidated: false };
+    // The listener, the token, the schedule and the calendar belong to the process, not to a run.
+    const restart = changedKeys(current.values.service, config.values.service, 'service');
+    if (restart.length > 0) {
+      throw new ArgoError('ARGO_ERR_SERVICE_RELOAD', `${restart.join(', ')} changed: the service's own settings need a restart of serve; nothing was reloaded and the running config stays`);
+    }
     const invalidated = consensusKey(config) !== consensusKey(current);
     await service.replaceRun(async () => {
       const next = await env.createRun(config);
@@ -85,7 +97,12 @@ export async function serve(first: Run, env: ServeEnvironment): Promise<Run> {
     );
 
   const api = await buildHttpApi(service, { access, stream, pages, metrics: serviceMetrics(service), reload });
-  const address = await api.listen({ host: settings.host, port: settings.port });
+  const address = await api.listen({ host: settings.host, port: settings.port }).catch(async (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EADDRINUSE' && error.code !== 'EACCES' && error.code !== 'EADDRNOTAVAIL') throw error;
+    stream.close();
+    await api.close();
+    throw new ArgoError('ARGO_ERR_CONFIG_INVALID', `service.port: cannot listen on ${settings.host}:${settings.port} (${error.code}: ${error.code === 'EADDRINUSE' ? 'the port is in use' : 'not allowed or no such address'}); choose another service.port or service.host`, { cause: error });
+  });
   logger.info({ address }, 'listening');
   env.println(`listening on ${address}`);
   process.on('SIGHUP', hangUp);

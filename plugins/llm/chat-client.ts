@@ -64,6 +64,8 @@ class RetryableError extends Error {}
 
 export interface ChatClient {
   readonly url: string;
+  /** True when `text` holds the API key, whole or a run of eight or more of its characters (a model echoing it). */
+  reveals(text: string): boolean;
   /** Sends `messages` (with `extra` request fields, e.g. `response_format`) and returns the first choice. */
   complete(messages: readonly ChatMessage[], extra?: Record<string, unknown>): Promise<ChatAnswer>;
 }
@@ -106,6 +108,7 @@ export function chatClient(options: ChatOptions, env: Readonly<Record<string, st
 
   return {
     url,
+    reveals: (text) => secrets.reveals(text),
     complete: (messages, extra = {}) =>
       limit(async () => {
         for (let attempt = 0; ; attempt++) {

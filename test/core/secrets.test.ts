@@ -58,6 +58,17 @@ describe('secrets', () => {
     expect(secrets.redact('nothing secret here')).to.equal('nothing secret here');
   });
 
+  it('redacts any run of 8+ characters of a secret (a key echoed without its first characters), widened to all of it that follows', () => {
+    const secrets = new SecretRedactor();
+    secrets.add(KEY_IN_ENV);
+    for (const fragment of [KEY.slice(3), KEY.slice(-8), KEY.slice(10, 18), KEY.slice(5, 30).toLowerCase()]) {
+      const redacted = secrets.redact(`the key was ${fragment}, thanks`);
+      expect(redacted, fragment).to.equal(`the key was ${REDACTED}, thanks`);
+    }
+    expect(secrets.redact(`${KEY.slice(4, 11)} and ${KEY.slice(20, 27)}`), 'seven characters are not the secret').to.equal(`${KEY.slice(4, 11)} and ${KEY.slice(20, 27)}`);
+    expect(secrets.redact(`x${KEY.slice(2, 12)}|${KEY.slice(15)}y`)).to.equal(`x${REDACTED}|${REDACTED}y`);
+  });
+
   it('registers what a plugin reads through its context env, and only that', () => {
     const secrets = new SecretRedactor();
     const env = secrets.watch({ API_KEY: KEY, OTHER: 'not-read-by-anyone' });

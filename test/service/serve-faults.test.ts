@@ -1,8 +1,8 @@
 import { expect } from 'chai';
-import { mkdirSync, rmdirSync } from 'node:fs';
+import { mkdirSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '../../plugins/storage/sqlite/connection';
-import { tempDir } from '../helpers';
+import { ROOT, tempDir } from '../helpers';
 import { json, readEvents, serve } from './serving';
 
 /** Many symbols, a low bar, one symbol at a time and an LLM-like text of 100-300 ms each: a cycle of several seconds. */
@@ -13,6 +13,9 @@ const SLOW = [
   'reasoning.explainer=simulated-llm',
   'storage.batchSize=1',
 ];
+
+/** Twenty generated symbols and a low bar: a cycle of many signals. */
+const MANY = ['data.symbols=' + Array.from({ length: 20 }, (_, i) => `S${String(i).padStart(2, '0')}`).join(','), 'consensus.minConfidence=1'];
 
 async function storedSignals(dir: string): Promise<{ id: string; reasoning_status: string }[]> {
   const reader = await Connection.open(path.join(dir, 'data', 'argo-signals.db'), 'readonly', 1000);
@@ -85,6 +88,34 @@ describe('serve: stops and crashes', function () {
       expect(ready.body.reason).to.contain('the last cycle failed').and.contain('BOLT');
       rmdirSync(path.join(dir, 'BOLT.csv'));
       expect((await json(`${service.url}/v1/cycles`, { method: 'POST' })).body.error).to.equal(null);
+      expect((await json(`${service.url}/readyz`)).body).to.deep.equal({ ready: true });
+    } finally {
+      service.child.kill('SIGTERM');
+      await service.exited;
+    }
+  });
+
+  it('fails a cycle whose signals the storage did not acknowledge (counted, /readyz says why) and stores them at the next cycle, leaving no hole', async () => {
+    const dir = tempDir();
+    const outage = path.join(dir, 'OUTAGE');
+    const storage = path.join(ROOT, 'test', 'fixtures', 'plugins', 'outage-storage.js');
+    const service = await serve(dir, ['service.schedule.every=1h', `storage.plugin=${storage}`, `storage.outageFile=${outage}`, ...MANY]);
+    try {
+      writeFileSync(outage, '');
+      const failed = (await json(`${service.url}/v1/cycles`, { method: 'POST' })).body;
+      expect(failed.signals).to.be.above(0);
+      expect(failed.error).to.contain('ARGO_ERR_STORAGE_WRITE').and.contain(`${failed.signals} signals are not stored`).and.contain('the next cycle');
+      const ready = await json(`${service.url}/readyz`);
+      expect([ready.status, ready.body.reason]).to.deep.equal([503, `the last cycle failed: ${failed.error}`]);
+      expect((await json(`${service.url}/v1/cycles`)).body.counters.failures).to.equal(1);
+      expect((await json(`${service.url}/v1/signals`)).body.signals).to.deep.equal([]);
+      rmSync(outage);
+      const next = (await json(`${service.url}/v1/cycles`, { method: 'POST' })).body;
+      expect(next.error).to.equal(null);
+      expect(next.stats.storage.restored).to.equal(failed.signals);
+      // The same bars give the same signals (ids), stored once: every signal of the failed cycle is there.
+      const stored = (await json(`${service.url}/v1/signals?limit=500`)).body.signals as { id: string }[];
+      expect(new Set(stored.map((signal) => signal.id)).size).to.equal(failed.signals);
       expect((await json(`${service.url}/readyz`)).body).to.deep.equal({ ready: true });
     } finally {
       service.child.kill('SIGTERM');

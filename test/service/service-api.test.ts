@@ -1,9 +1,11 @@
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
+import { createServer, request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '../../plugins/storage/sqlite/connection';
-import { ROOT, runCli, tempDir } from '../helpers';
+import { ROOT, runCli, runCliAsync, tempDir } from '../helpers';
 import { json, readEvents, serve, type Serving } from './serving';
 
 /** Twenty symbols and a low bar, so a cycle gives many signals. */
@@ -43,6 +45,67 @@ describe('serve: the HTTP API', function () {
       expect((await json(`${service.url}/v1/signals`, { headers })).status).to.equal(200);
       expect((await fetch(`${service.url}/metrics`, { headers })).status).to.equal(200);
       expect(service.stderr()).to.contain('listening').and.not.contain(TOKEN.slice(0, 10));
+    });
+  });
+
+  describe('access decided on the matched route, never on the raw URL', () => {
+    const TOKEN = 'tok-7d1e9b0c4a2f8e63';
+    let service: Serving;
+    before(async () => {
+      service = await serve(tempDir(), ['service.schedule.every=1h', 'service.auth.tokenEnv=ARGO_TEST_TOKEN', 'storage.plugin=memory'], { env: { ARGO_TEST_TOKEN: TOKEN } });
+    });
+    after(async () => expect(await stopped(service)).to.equal(143));
+
+    /** The status of one raw request (the target sent as is: percent-encoded or absolute-form); the body is not read. */
+    const status = (method: string, target: string, headers: Record<string, string> = {}) =>
+      new Promise<number>((resolve, reject) => {
+        const { hostname, port } = new URL(service.url);
+        const request = httpRequest({ host: hostname, port, method, path: target, headers }, (response) => {
+          resolve(response.statusCode!);
+          response.destroy();
+        });
+        request.on('error', reject);
+        request.end();
+      });
+
+    /** Spellings of `route` that a router may take for it: each segment's first letter percent-encoded, and the absolute form. */
+    const variants = (route: string) => [
+      ...route.split('/').flatMap((segment, i, all) =>
+        segment === '' ? [] : [[...all.slice(0, i), `%${segment.charCodeAt(0).toString(16)}${segment.slice(1)}`, ...all.slice(i + 1)].join('/')],
+      ),
+      `${service.url}${route}`,
+    ];
+
+    it('answers 401 for every registered route in every spelling without the token, and the route itself with it (bearer in any case)', async () => {
+      const documented = (await json(`${service.url}/docs/json`)).body.paths as Record<string, Record<string, unknown>>;
+      const routes = Object.entries(documented)
+        .filter(([route]) => route !== '/readyz')
+        .flatMap(([route, methods]) => Object.keys(methods).map((method) => [method.toUpperCase(), route.replace('{id}', 'nope')] as const));
+      routes.push(['GET', '/metrics']);
+      expect(routes.map(([method, route]) => `${method} ${route}`)).to.include.members(['GET /v1/signals', 'POST /v1/cycles', 'POST /v1/reload', 'GET /v1/stream', 'GET /v1/signals/nope', 'GET /metrics']);
+      for (const [method, route] of routes) {
+        for (const target of [route, ...variants(route)]) {
+          expect(await status(method, target), `${method} ${target} without a token`).to.equal(401);
+          expect(await status(method, target, { authorization: `Bearer ${TOKEN}x` }), `${method} ${target} with a wrong token`).to.equal(401);
+        }
+        if (method !== 'GET') continue;
+        const plain = await status(method, route, { authorization: `bearer ${TOKEN}` });
+        expect(plain, `GET ${route} with a lower-case bearer`).to.be.oneOf([200, 404]);
+        for (const target of variants(route)) expect(await status(method, target, { authorization: `BEARER ${TOKEN}` }), `GET ${target}`).to.equal(plain);
+      }
+      for (const route of ['/healthz', '/readyz', '/', '/docs/json']) expect(await status('GET', route), route).to.be.oneOf([200, 503]);
+      expect(await status('GET', '/v1/nothing-here'), 'an unknown route says nothing without the token').to.equal(401);
+    });
+
+    it('answers a 101-200 character id with a coded 404 after the token, and a longer one with a coded error, never before the token', async () => {
+      for (const length of [101, 200, 300]) {
+        const id = 'x'.repeat(length);
+        expect(await status('GET', `/v1/signals/${id}`), `${length} without a token`).to.equal(401);
+        const answer = await json(`${service.url}/v1/signals/${id}`, { headers: { authorization: `Bearer ${TOKEN}` } });
+        expect(answer.body.error.code, `${length}`).to.match(/^ARGO_ERR_/);
+        if (length <= 200) expect([answer.status, answer.body.error.code]).to.deep.equal([404, 'ARGO_ERR_NOT_FOUND']);
+        else expect(answer.status).to.be.oneOf([400, 414]);
+      }
     });
   });
 
@@ -228,8 +291,38 @@ describe('serve: the HTTP API', function () {
       }
       expect(counters).to.include({ reloads: 2, cacheInvalidations: 2 });
       expect((await json(`${service.url}/v1/sources`)).body.sources[0].weight).to.equal(3);
+      // The service's own settings are the process's: a reload that changes them is refused, naming them, and nothing changes.
+      config(4, { log: { level: 'info' }, service: { auth: { tokenEnv: 'HOME' }, session: { calendar: 'nyse' } } });
+      const refused = await json(`${service.url}/v1/reload`, { method: 'POST' });
+      expect([refused.status, refused.body.error.code]).to.deep.equal([400, 'ARGO_ERR_SERVICE_RELOAD']);
+      expect(refused.body.error.message).to.contain('service.auth.tokenEnv').and.contain('service.session.calendar').and.contain('restart');
+      expect((await json(`${service.url}/v1/sources`)).body.sources[0].weight, 'the running config stays').to.equal(3);
     } finally {
       expect(await stopped(service)).to.equal(143);
+    }
+  });
+
+  it('refuses at load a cron pattern that does not parse or never fires, and an unknown time zone; a port in use is exit 2 naming service.port', async () => {
+    for (const [key, value, says] of [
+      ['service.schedule.cron', '61 * * * *', 'minute'],
+      ['service.schedule.cron', '0 0 30 2 *', 'never fires'],
+      ['service.schedule.timezone', 'Mars/Olympus_Mons', 'IANA time zone'],
+    ]) {
+      const check = runCli(['config', 'check', '--no-build', '--set', `${key}=${value}`]);
+      expect(check.code, `${key}=${value}`).to.equal(2);
+      expect(check.stderr).to.contain('ARGO_ERR_CONFIG_INVALID').and.contain(key).and.contain(says);
+      const served = runCli(['serve', '--set', `${key}=${value}`, '--set', 'storage.plugin=memory']);
+      expect([served.code, served.stdout]).to.deep.equal([2, '']);
+    }
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = taken.address() as AddressInfo;
+      const served = await runCliAsync(['serve', '--set', `service.port=${port}`, '--set', 'storage.plugin=memory']);
+      expect(served.code, served.stderr).to.equal(2);
+      expect(served.stderr).to.contain('ARGO_ERR_CONFIG_INVALID').and.contain('service.port').and.contain('in use');
+    } finally {
+      taken.close();
     }
   });
 });

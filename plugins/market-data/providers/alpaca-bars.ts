@@ -1,7 +1,7 @@
 import type { Bar, BarSeries } from '../../../core/domain/domain';
 import { checkedBar, sortedBars } from '../../../core/domain/bar-check';
 import { PLUGIN_API_VERSION, defineMarketDataPlugin } from '../../../core/plugin-system/define-plugin';
-import { ProviderClient, credential, malformedPage, type RequestPolicy } from './provider-client';
+import { PageTrail, ProviderClient, credential, malformedPage, type RequestPolicy } from './provider-client';
 import { barAfter, barFinished, cachedWhenConfigured, policyOf, policyOptions } from './provider-options';
 import { barTimeOf, type Timeframe } from '../../../core/domain/timeframe';
 
@@ -63,6 +63,7 @@ export default defineMarketDataPlugin<AlpacaOptions>({
     const fetchBars = async (symbols: readonly string[], start: string): Promise<Map<string, BarSeries>> => {
       const raw = new Map<string, (Bar | null)[]>(symbols.map((s) => [s, []]));
       let token: string | null = null;
+      const trail = new PageTrail('alpaca-bars');
       do {
         const url = new URL('/v2/stocks/bars', options.baseUrl);
         const query: Record<string, string> = { symbols: symbols.join(','), timeframe: ALPACA_TIMEFRAME[timeframe], start, limit: String(options.pageLimit), adjustment: options.adjustment, feed: options.feed };
@@ -85,6 +86,7 @@ export default defineMarketDataPlugin<AlpacaOptions>({
           }
         }
         token = typeof page.next_page_token === 'string' && page.next_page_token !== '' ? page.next_page_token : null;
+        if (token !== null) trail.next(token, url.toString());
       } while (token !== null);
       return new Map([...raw].map(([symbol, candidates]) => [symbol, { symbol, ...sortedBars(candidates) }]));
     };

@@ -100,10 +100,29 @@ export class BarCache {
   }
 }
 
+/** The bars of `bars` each dated after the one before it, starting after `last`; how many were dropped (a repeat or an older bar). */
+function newerOnly(bars: readonly Bar[], last: string): { bars: Bar[]; dropped: number } {
+  const kept: Bar[] = [];
+  for (const bar of bars) {
+    if (bar.date > last) {
+      kept.push(bar);
+      last = bar.date;
+    }
+  }
+  return { bars: kept, dropped: bars.length - kept.length };
+}
+
+/** True when every bar is dated after the one before it (a cache written by an older version may not be). */
+function ordered(bars: readonly Bar[]): boolean {
+  return bars.every((bar, i) => i === 0 || bar.date > bars[i - 1].date);
+}
+
 /**
  * `inner` behind `cache`: a symbol with cached bars is asked only for what came after them
  * (a null answer, a revised history, is loaded in full and replaces the cache); what comes
- * back is stored before it is handed on.
+ * back is stored before it is handed on. A provider's answer is checked against the cache:
+ * bars not dated after the newest one held are dropped and counted as malformed rows, so
+ * the cache never holds a repeat or a disorder; a cache found out of order is loaded afresh.
  */
 export function withBarCache(inner: MarketData, cache: BarCache): MarketData {
   const full = async (symbol: string): Promise<BarSeries> => {
@@ -111,21 +130,23 @@ export function withBarCache(inner: MarketData, cache: BarCache): MarketData {
     await cache.store(symbol, loaded.bars, true);
     return loaded;
   };
+  const after = async (symbol: string, last: Bar): Promise<BarSeries | null> => {
+    const newer = await inner.loadAfter!(symbol, last);
+    if (newer === null) return null;
+    const { bars, dropped } = newerOnly(newer.bars, last.date);
+    await cache.store(symbol, bars);
+    return { symbol, bars, malformedRows: newer.malformedRows + dropped };
+  };
   return {
     symbols: () => inner.symbols(),
     async load(symbol) {
       const cached = await cache.bars(symbol);
-      if (cached.length === 0) return full(symbol);
-      const newer = await inner.loadAfter!(symbol, cached[cached.length - 1]);
+      if (cached.length === 0 || !ordered(cached)) return full(symbol);
+      const newer = await after(symbol, cached[cached.length - 1]);
       if (newer === null) return full(symbol);
-      await cache.store(symbol, newer.bars);
-      return { symbol, bars: [...cached, ...newer.bars], malformedRows: newer.malformedRows };
+      return { ...newer, bars: [...cached, ...newer.bars] };
     },
-    async loadAfter(symbol, last) {
-      const newer = await inner.loadAfter!(symbol, last);
-      if (newer !== null) await cache.store(symbol, newer.bars);
-      return newer;
-    },
+    loadAfter: after,
     close: () => cache.close(),
   };
 }

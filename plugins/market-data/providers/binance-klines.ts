@@ -57,6 +57,8 @@ export default defineMarketDataPlugin<BinanceOptions>({
           candidates.push(checkedBar(barTimeOf(row[0], timeframe), [row[1], row[2], row[3], row[4], row[5]]));
         }
         if (body.length < options.pageLimit || lastOpen < 0) break;
+        // A page whose klines do not move past the one asked for would be asked for again forever.
+        if (lastOpen < startTime) throw malformedPage('binance-klines', url.toString(), `the page asked from ${startTime} holds no kline opening at or after it; paging stopped`);
         startTime = lastOpen + 1;
       }
       return { symbol, ...sortedBars(candidates) };

@@ -2,7 +2,7 @@ import type { Bar } from '../../../core/domain/domain';
 import { checkedBar, sortedBars } from '../../../core/domain/bar-check';
 import { ArgoError } from '../../../core/errors/errors';
 import { PLUGIN_API_VERSION, defineMarketDataPlugin } from '../../../core/plugin-system/define-plugin';
-import { ProviderClient, credential, malformedPage, safeUrl, type RequestPolicy } from './provider-client';
+import { PageTrail, ProviderClient, credential, malformedPage, safeUrl, type RequestPolicy } from './provider-client';
 import { barFinished, barMs, cachedWhenConfigured, perSymbol, policyOf, policyOptions } from './provider-options';
 import { barTimeOf, type Timeframe } from '../../../core/domain/timeframe';
 
@@ -53,6 +53,7 @@ export default defineMarketDataPlugin<MassiveOptions>({
       // `from` as milliseconds: Massive takes both, and an intraday resume starts inside a day.
       const first = new URL(`/v2/aggs/ticker/${encodeURIComponent(symbol)}/range/${RANGE[timeframe]}/${barMs(from)}/${to}`, options.baseUrl);
       for (const [key, value] of Object.entries({ adjusted: String(options.adjusted), sort: 'asc', limit: String(options.pageLimit) })) first.searchParams.set(key, value);
+      const trail = new PageTrail('massive-aggs');
       for (let url: string | null = withKey(first); url !== null; ) {
         const { body } = await client.getJson(url);
         const page = body as { results?: unknown; next_url?: unknown; status?: unknown };
@@ -68,6 +69,7 @@ export default defineMarketDataPlugin<MassiveOptions>({
         if (typeof page.next_url !== 'string' || page.next_url === '') break;
         const next = new URL(page.next_url);
         if (next.origin !== origin) throw new ArgoError('ARGO_ERR_DATA_PROVIDER', `massive-aggs: ${safeUrl(url)}: next_url points to ${next.origin}, not ${origin}; not followed (the key would go there)`);
+        trail.next(page.next_url, url);
         url = withKey(next);
       }
       return { symbol, ...sortedBars(candidates) };

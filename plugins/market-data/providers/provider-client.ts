@@ -7,6 +7,7 @@
  */
 import type Bottleneck from 'bottleneck';
 import { ArgoError, messageOf } from '../../../core/errors/errors';
+import { cappedText } from '../../../core/util/capped-body';
 
 /** A provider's documented limits, and how hard a request is retried. */
 export interface RequestPolicy {
@@ -16,7 +17,14 @@ export interface RequestPolicy {
   readonly timeoutMs: number;
   readonly retries: number;
   readonly retryBaseMs: number;
+  /** The longest `Retry-After` honoured: a server asking for more fails the request (coded, not retried). */
+  readonly maxRetryWaitMs: number;
+  /** The largest page read: a larger one fails (coded, not retried) before it fills the memory. */
+  readonly maxBodyBytes: number;
 }
+
+/** Redirects followed on the provider's own host before the request fails. */
+const MAX_REDIRECTS = 5;
 
 /** A failure worth another try, with the delay the server asked for. */
 class Retryable extends Error {
@@ -106,18 +114,17 @@ export class ProviderClient {
   }
 
   async #attempt(url: string): Promise<ProviderAnswer> {
-    let response: Response;
-    try {
-      response = await fetch(url, { headers: this.headers, signal: AbortSignal.timeout(this.policy.timeoutMs) });
-    } catch (error) {
-      const timedOut = (error as Error).name === 'TimeoutError';
-      throw new Retryable(timedOut ? `no answer within ${this.policy.timeoutMs} ms` : `request failed: ${messageOf(error)}`, 0, this.policy);
-    }
+    const response = await this.#fetchOnHost(url);
     if (response.status === 429 || response.status >= 500) {
       await response.body?.cancel();
-      throw new Retryable(`HTTP ${response.status}`, retryAfterMs(response.headers.get('retry-after')), this.policy);
+      const waitMs = retryAfterMs(response.headers.get('retry-after'));
+      if (waitMs > this.policy.maxRetryWaitMs) {
+        throw new ArgoError('ARGO_ERR_DATA_PROVIDER', `${this.provider}: ${safeUrl(url)}: HTTP ${response.status} asks to wait ${Math.round(waitMs / 1000)} s (Retry-After), more than data.maxRetryWaitMs (${this.policy.maxRetryWaitMs} ms); not retried`);
+      }
+      throw new Retryable(`HTTP ${response.status}`, waitMs, this.policy);
     }
-    const text = await response.text().catch((error: unknown) => {
+    const text = await cappedText(response, this.policy.maxBodyBytes, `${this.provider}: ${safeUrl(url)}`, 'data.maxBodyBytes').catch((error: unknown) => {
+      if (error instanceof ArgoError) throw error;
       throw new Retryable(`the body was cut off: ${messageOf(error)}`, 0, this.policy);
     });
     if (!response.ok) {
@@ -129,6 +136,49 @@ export class ProviderClient {
       // A body cut short in transit is the usual cause: worth another try.
       throw new Retryable(`the page is not JSON (${text.length} bytes, cut short?)`, 0, this.policy);
     }
+  }
+
+  /**
+   * GETs `url` with the credentials, following redirects only while they stay on its origin:
+   * a redirect elsewhere fails with ARGO_ERR_DATA_REDIRECT before anything is sent there.
+   */
+  async #fetchOnHost(url: string): Promise<Response> {
+    const origin = new URL(url).origin;
+    let target = url;
+    for (let hops = 0; ; hops++) {
+      let response: Response;
+      try {
+        response = await fetch(target, { headers: this.headers, redirect: 'manual', signal: AbortSignal.timeout(this.policy.timeoutMs) });
+      } catch (error) {
+        const timedOut = (error as Error).name === 'TimeoutError';
+        throw new Retryable(timedOut ? `no answer within ${this.policy.timeoutMs} ms` : `request failed: ${messageOf(error)}`, 0, this.policy);
+      }
+      const location = response.headers.get('location');
+      if (response.status < 300 || response.status > 399 || location === null) return response;
+      await response.body?.cancel();
+      const next = new URL(location, target);
+      if (next.origin !== origin) {
+        throw new ArgoError('ARGO_ERR_DATA_REDIRECT', `${this.provider}: ${safeUrl(url)}: HTTP ${response.status} redirects to ${next.origin}, not ${origin}; not followed (the credentials would go there)`);
+      }
+      if (hops >= MAX_REDIRECTS) throw new ArgoError('ARGO_ERR_DATA_REDIRECT', `${this.provider}: ${safeUrl(url)}: more than ${MAX_REDIRECTS} redirects`);
+      target = next.toString();
+    }
+  }
+}
+
+/**
+ * Follows a provider's pages: each page's continuation (a token, a URL, a start time) must be
+ * new, or the provider would be asked for the same page forever; a repeat fails coded.
+ */
+export class PageTrail {
+  readonly #seen = new Set<string>();
+
+  constructor(private readonly provider: string) {}
+
+  /** Notes the continuation `key` of the page at `url`; ARGO_ERR_DATA_PROVIDER when it was seen before. */
+  next(key: string, url: string): void {
+    if (this.#seen.has(key)) throw malformedPage(this.provider, url, `the next page (${key.slice(0, 80)}) repeats one already read; paging stopped`);
+    this.#seen.add(key);
   }
 }
 

@@ -12,6 +12,8 @@ export function policyOptions(perMinute: number, perMinuteDoc: string) {
     timeoutMs: { doc: 'A request that has not answered after this many ms is aborted (and retried).', format: 'nat', default: 10_000 },
     retries: { doc: 'Retries of a request after 429, 5xx, a timeout or a cut-off body.', format: 'nat', default: 4 },
     retryBaseMs: { doc: 'First retry delay (doubled each retry, with jitter; never before Retry-After).', format: 'nat', default: 500 },
+    maxRetryWaitMs: { doc: 'Longest Retry-After honoured; a 429 or 5xx asking for more fails the request at once (coded, not retried).', format: 'nat', default: 60_000 },
+    maxBodyBytes: { doc: 'Largest page read; a larger one fails (ARGO_ERR_BODY_TOO_LARGE, not retried) before it fills the memory.', format: 'nat', default: 64 * 1024 * 1024 },
     cache: { path: { doc: 'SQLite file of finished bars, relative to the config file: loads then ask only for newer bars. Empty: no cache.', format: String, default: '' } },
   } as const;
 }
@@ -22,7 +24,7 @@ interface CacheOption {
 }
 
 /** Options that change nothing in the bars a provider gives: where and how it is asked, the universe, the cache itself. */
-const NOT_SHAPING = new Set(['baseUrl', 'keyIdEnv', 'secretKeyEnv', 'apiKeyEnv', 'perMinute', 'maxConcurrent', 'timeoutMs', 'retries', 'retryBaseMs', 'cache', 'symbols', 'pageLimit', 'start']);
+const NOT_SHAPING = new Set(['baseUrl', 'keyIdEnv', 'secretKeyEnv', 'apiKeyEnv', 'perMinute', 'maxConcurrent', 'timeoutMs', 'retries', 'retryBaseMs', 'maxRetryWaitMs', 'maxBodyBytes', 'cache', 'symbols', 'pageLimit', 'start']);
 
 /** `marketData` behind the bar cache at `cache.path` when one is configured; keyed by the provider, the timeframe and the options that shape its bars. */
 export async function cachedWhenConfigured(provider: string, options: CacheOption & object, timeframe: Timeframe, resolvePath: (p: string) => string, marketData: MarketData): Promise<MarketData> {
@@ -33,8 +35,8 @@ export async function cachedWhenConfigured(provider: string, options: CacheOptio
 
 /** The policy part of a provider's options. */
 export function policyOf(options: RequestPolicy): RequestPolicy {
-  const { perMinute, maxConcurrent, timeoutMs, retries, retryBaseMs } = options;
-  return { perMinute, maxConcurrent, timeoutMs, retries, retryBaseMs };
+  const { perMinute, maxConcurrent, timeoutMs, retries, retryBaseMs, maxRetryWaitMs, maxBodyBytes } = options;
+  return { perMinute, maxConcurrent, timeoutMs, retries, retryBaseMs, maxRetryWaitMs, maxBodyBytes };
 }
 
 /** Milliseconds a bar of `timeframe` lasts. */

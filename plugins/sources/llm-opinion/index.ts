@@ -122,7 +122,10 @@ export default defineSourcePlugin<LlmOpinionOptions>({
         answer = await client.complete(messages);
       }
       if (answer.refusal !== null) throw new ArgoError('ARGO_ERR_SOURCE_REFUSED', `the model refused: ${answer.refusal.slice(0, 200)}`);
-      return opinionOf(parseAnswer(answer.content ?? ''));
+      const opinion = opinionOf(parseAnswer(answer.content ?? ''));
+      // The explainer's rule: a text that echoes the key is refused, never stored or cached.
+      if (client.reveals(opinion.rationale!)) throw new ArgoError('ARGO_ERR_SOURCE_SECRET', `llm-opinion (${client.url}): the model's rationale holds the API key (${options.apiKeyEnv}); the opinion is refused`);
+      return opinion;
     };
 
     return {

@@ -14,6 +14,7 @@ import alpacaBars from '../../../plugins/market-data/providers/alpaca-bars';
 import binanceKlines from '../../../plugins/market-data/providers/binance-klines';
 import massiveAggs from '../../../plugins/market-data/providers/massive-aggs';
 import { syntheticBars } from '../../../plugins/market-data/synthetic-bars';
+import { BarCache, withBarCache } from '../../../plugins/market-data/providers/bar-cache';
 import { argoErrorOf, builtinRegistry, findRealData, runCliAsync, tempDir } from '../../helpers';
 import { alpacaServer, binanceServer, massiveServer, type ProviderServer } from '../../../bench/providers/provider-servers';
 
@@ -164,6 +165,89 @@ describe('market data from provider APIs (local servers speaking their documente
     const binance = await serve(binanceServer(BARS));
     binance.faults.push({ body: { code: 0 } });
     expect((await argoErrorOf(() => open(binanceKlines, { baseUrl: binance.url }).then((d) => d.load('AAPL')))).message).to.contain('not a list of klines');
+  });
+
+  it('follows a redirect on its own host only: one to another host fails coded and receives no request, so no key goes there', async () => {
+    const elsewhere = await serve(alpacaServer(BARS, 1000, KEYS));
+    const other = elsewhere.url.replace('127.0.0.1', 'localhost');
+    const alpaca = await serve(alpacaServer(BARS, 1000, KEYS));
+    alpaca.faults.push({ status: 302, location: `${other}/v2/stocks/bars?symbols=AAPL` });
+    const error = await argoErrorOf(() => open(alpacaBars, { baseUrl: alpaca.url }).then((d) => d.load('AAPL')));
+    expect(error.code).to.equal('ARGO_ERR_DATA_REDIRECT');
+    expect(error.message).to.contain('alpaca-bars').and.contain(new URL(other).origin).and.not.contain(KEYS.secret);
+    const massive = await serve(massiveServer(BARS, 100_000, MASSIVE_KEY));
+    massive.faults.push({ status: 307, location: `${other}/v2/aggs?apiKey=${MASSIVE_KEY}` });
+    const coded = await argoErrorOf(() => open(massiveAggs, { baseUrl: massive.url }).then((d) => d.load('AAPL')));
+    expect(coded.code).to.equal('ARGO_ERR_DATA_REDIRECT');
+    expect(coded.message).to.not.contain(MASSIVE_KEY);
+    expect(elsewhere.requests, 'the other host was never asked').to.deep.equal([]);
+    // On the same host a redirect is followed, with the keys.
+    const moved = await serve(alpacaServer(BARS, 100_000, KEYS));
+    moved.faults.push({ status: 301, location: '/v2/stocks/bars?' + new URLSearchParams({ symbols: 'AAPL', timeframe: '1Day', start: FIRST, limit: '10000', adjustment: 'all', feed: 'iex' }) });
+    expect((await (await open(alpacaBars, { baseUrl: moved.url })).load('AAPL')).bars).to.deep.equal(BARS.get('AAPL'));
+    expect(moved.requests.map((r) => r.headers['apca-api-secret-key'])).to.deep.equal([KEYS.secret, KEYS.secret]);
+  });
+
+  it('fails coded and at once, without retrying, on a page over maxBodyBytes and a Retry-After over maxRetryWaitMs', async () => {
+    const server = await serve(binanceServer(BARS));
+    server.faults.push({ bytes: 4 * 1024 * 1024 });
+    const large = await argoErrorOf(() => open(binanceKlines, { baseUrl: server.url, maxBodyBytes: 1024 * 1024 }).then((d) => d.load('AAPL')));
+    expect(large.code).to.equal('ARGO_ERR_BODY_TOO_LARGE');
+    expect(large.message).to.contain('binance-klines').and.contain('data.maxBodyBytes').and.contain('1048576');
+    expect(server.requests).to.have.length(1);
+    server.faults.push({ status: 429, retryAfter: '86400' });
+    const started = Date.now();
+    const patient = await argoErrorOf(() => open(binanceKlines, { baseUrl: server.url }).then((d) => d.load('AAPL')));
+    expect(patient.code).to.equal('ARGO_ERR_DATA_PROVIDER');
+    expect(patient.message).to.contain('86400 s').and.contain('data.maxRetryWaitMs');
+    expect(server.requests).to.have.length(2);
+    expect(Date.now() - started, 'no wait at all').to.be.below(5000);
+  });
+
+  it('stops paging, coded, when a provider repeats a next page it already gave', async () => {
+    const alpaca = await serve(alpacaServer(BARS, 1000, KEYS));
+    alpaca.faults.push({ body: { bars: {}, next_page_token: 'again' } }, { body: { bars: {}, next_page_token: 'again' } });
+    const error = await argoErrorOf(() => open(alpacaBars, { baseUrl: alpaca.url }).then((d) => d.load('AAPL')));
+    expect(error.message).to.contain('alpaca-bars').and.contain('repeats').and.not.contain(KEYS.secret);
+    expect(alpaca.requests).to.have.length(2);
+    const massive = await serve(massiveServer(BARS, 1000, MASSIVE_KEY));
+    const same = `${massive.url}/v2/aggs/ticker/AAPL/range/1/day/0/1?cursor=x`;
+    massive.faults.push({ body: { status: 'OK', results: [], next_url: same } }, { body: { status: 'OK', results: [], next_url: same } });
+    expect((await argoErrorOf(() => open(massiveAggs, { baseUrl: massive.url }).then((d) => d.load('AAPL')))).message).to.contain('repeats');
+    const binance = await serve(binanceServer(BARS));
+    binance.faults.push({ body: Array.from({ length: 1000 }, () => [0, '1', '1', '1', '1', '1', 1]) });
+    expect((await argoErrorOf(() => open(binanceKlines, { baseUrl: binance.url }).then((d) => d.load('AAPL')))).message).to.contain('paging stopped');
+  });
+
+  it('keeps the bar cache in order: bars a provider gives again or out of order are dropped and counted, and a disordered cache is loaded afresh', async () => {
+    const file = path.join(tempDir(), 'cache.db');
+    const bars = BARS.get('AAPL')!;
+    let after: Bar[] = [];
+    let loads = 0;
+    const inner: MarketData = {
+      symbols: async () => ['AAPL'],
+      load: async () => (loads++, { symbol: 'AAPL', bars: bars.slice(0, 100), malformedRows: 0 }),
+      loadAfter: async () => ({ symbol: 'AAPL', bars: after, malformedRows: 0 }),
+    };
+    const first = withBarCache(inner, await BarCache.open(file, 'test', {}));
+    await first.load('AAPL');
+    after = [bars[99], bars[50], bars[100], bars[100], bars[101]];
+    const next = await first.loadAfter!('AAPL', bars[99]);
+    expect(next).to.deep.equal({ symbol: 'AAPL', bars: [bars[100], bars[101]], malformedRows: 3 });
+    await first.close!();
+    after = [bars[101], bars[102]];
+    const reopened = withBarCache(inner, await BarCache.open(file, 'test', {}));
+    const loaded = await reopened.load('AAPL');
+    expect(loaded.bars).to.deep.equal(bars.slice(0, 103));
+    expect(loaded.malformedRows).to.equal(1);
+    // A cache written out of order (by a version without these checks) is replaced by a full load.
+    const cache = await BarCache.open(file, 'test', {});
+    await cache.store('AAPL', [bars[10]]);
+    after = [];
+    const healed = withBarCache(inner, cache);
+    expect((await healed.load('AAPL')).bars).to.deep.equal(bars.slice(0, 100));
+    expect(loads).to.equal(2);
+    await healed.close!();
   });
 
   it('keeps the keys out of the log and the error of a command whose provider keeps failing', async () => {

@@ -15,7 +15,7 @@ const KEY = 'sk-llm-opinion-3c9d1e7f5a';
 const BARS = syntheticBars('ACME', 4, weekdaysEndingAt('2024-12-31', 120));
 const VIEW = BarView.upTo({ symbol: 'ACME', bars: BARS, malformedRows: 0 }, 99);
 
-type Reply = 'valid' | 'prose' | 'not-json' | 'bad-schema' | 'refusal' | '429' | 'hang' | 'no-json-schema';
+type Reply = 'valid' | 'prose' | 'not-json' | 'bad-schema' | 'refusal' | '429' | 'hang' | 'no-json-schema' | 'echo-key' | 'echo-tail';
 
 /** An OpenAI-compatible chat-completions server answering each request as the next reply says (the last one repeats). */
 async function chatServer(replies: Reply[]): Promise<{ url: string; bodies: any[]; close(): Promise<void> }> {
@@ -36,6 +36,9 @@ async function chatServer(replies: Reply[]): Promise<{ url: string; bodies: any[
         return message('Here is my view: {"direction": "SHORT", "confidence": 64, "rationale": "below both averages"} Hope it helps.');
       }
       if (reply === 'valid') return message(JSON.stringify({ direction: 'LONG', confidence: 72.5, rationale: 'rising above its 20-bar average\non volume' }));
+      const key = String(request.headers.authorization).replace(/^Bearer /, '');
+      if (reply === 'echo-key') return message(JSON.stringify({ direction: 'LONG', confidence: 90, rationale: `authorized with ${key}, trend up` }));
+      if (reply === 'echo-tail') return message(JSON.stringify({ direction: 'LONG', confidence: 90, rationale: `key ...${key.slice(5)} accepted` }));
       if (reply === 'prose') return message('Sure! {"direction": "NEUTRAL", "confidence": 40, "rationale": "mixed"}');
       if (reply === 'not-json') return message('I think it will go up.');
       if (reply === 'bad-schema') return message(JSON.stringify({ direction: 'UP', confidence: 140, rationale: 'x' }));
@@ -57,6 +60,25 @@ async function source(url: string, options: Record<string, unknown> = {}, dir = 
 }
 
 const ask = async (s: Source) => s.opinion({ symbol: 'ACME', asOf: VIEW.asOf, bars: VIEW, signal: new AbortController().signal });
+
+/** One cycle of ACME with the trend source and an llm-opinion source "analyst" at `baseUrl` (and `values`): the analyst's outcome as its signal keeps it. */
+async function analystOutcome(baseUrl: string, values: Record<string, unknown> = {}) {
+  const run = await createRun({
+    values: {
+      symbols: ['ACME'],
+      'consensus.minConfidence': 1,
+      sources: [
+        { name: 'trend', plugin: 'technical-trend' },
+        { name: 'analyst', plugin: 'llm-opinion', options: { baseUrl, model: 'test-model', apiKeyEnv: 'TEST_LLM_KEY' } },
+      ],
+      ...values,
+    },
+    env: { TEST_LLM_KEY: KEY },
+  });
+  const { results } = await run.cycle();
+  await run.close();
+  return results[0].signal!.sources.find((o) => o.source === 'analyst')!;
+}
 
 describe('llm-opinion source', function () {
   this.timeout(30_000);
@@ -121,21 +143,7 @@ describe('llm-opinion source', function () {
   it('is recorded in a run as a failure of that source with its code, and the other sources still give the signal', async () => {
     const server = await chatServer(['refusal']);
     try {
-      const run = await createRun({
-        values: {
-          symbols: ['ACME'],
-          'consensus.minConfidence': 1,
-          sources: [
-            { name: 'trend', plugin: 'technical-trend' },
-            { name: 'analyst', plugin: 'llm-opinion', options: { baseUrl: server.url, model: 'test-model', apiKeyEnv: 'TEST_LLM_KEY' } },
-          ],
-        },
-        env: { TEST_LLM_KEY: KEY },
-      });
-      const { results } = await run.cycle();
-      await run.close();
-      const outcome = results[0].signal!.sources.find((o) => o.source === 'analyst')!;
-      expect(outcome).to.include({ ok: false, failure: 'error', code: 'ARGO_ERR_SOURCE_REFUSED' });
+      expect(await analystOutcome(server.url)).to.include({ ok: false, failure: 'error', code: 'ARGO_ERR_SOURCE_REFUSED' });
     } finally {
       await server.close();
     }
@@ -149,28 +157,31 @@ describe('llm-opinion source', function () {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const dir = tempDir();
     try {
-      const run = await createRun({
-        values: {
-          symbols: ['ACME'],
-          'consensus.minConfidence': 1,
-          'storage.plugin': 'sqlite',
-          'storage.path': path.join(dir, 'signals.db'),
-          sources: [
-            { name: 'trend', plugin: 'technical-trend' },
-            { name: 'analyst', plugin: 'llm-opinion', options: { baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, model: 'm', apiKeyEnv: 'TEST_LLM_KEY' } },
-          ],
-        },
-        env: { TEST_LLM_KEY: KEY },
-      });
-      const { results } = await run.cycle();
-      await run.close();
-      const outcome = results[0].signal!.sources.find((o) => o.source === 'analyst')!;
+      const outcome = await analystOutcome(`http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, { 'storage.plugin': 'sqlite', 'storage.path': path.join(dir, 'signals.db') });
       expect(outcome.ok).to.equal(false);
       expect(JSON.stringify(outcome)).to.contain('HTTP 400').and.not.contain(KEY);
       const files = readdirSync(dir).map((f) => readFileSync(path.join(dir, f)).toString('latin1')).join('');
       expect(files).to.not.contain(KEY).and.not.contain(KEY.slice(0, 12));
     } finally {
       await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('refuses a rationale that echoes the key, whole or without its first characters, and stores no piece of it', async () => {
+    for (const reply of ['echo-key', 'echo-tail'] as const) {
+      const server = await chatServer([reply]);
+      const dir = tempDir();
+      try {
+        const error = await argoErrorOf(async () => ask(await source(server.url)));
+        expect(error.code, reply).to.equal('ARGO_ERR_SOURCE_SECRET');
+        expect(error.message).to.contain('TEST_LLM_KEY').and.not.contain(KEY.slice(5));
+        const outcome = await analystOutcome(server.url, { 'storage.plugin': 'sqlite', 'storage.path': path.join(dir, 'signals.db') });
+        expect(outcome).to.include({ ok: false, code: 'ARGO_ERR_SOURCE_SECRET' });
+        const files = readdirSync(dir).map((f) => readFileSync(path.join(dir, f)).toString('latin1')).join('');
+        expect(files, reply).to.not.contain(KEY.slice(5, 13));
+      } finally {
+        await server.close();
+      }
     }
   });
 
