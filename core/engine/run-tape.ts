@@ -12,6 +12,8 @@ import path from 'node:path';
 import type { Bar, SourceOutcome } from '../domain/domain';
 import type { Explainer, MarketData } from '../plugin-system/plugin-contracts';
 import type { RunEvents } from './run-events';
+import { checkedBar } from '../domain/bar-check';
+import { checkOpinion } from './source-caller';
 import { ArgoError } from '../errors/errors';
 import { InFlight } from '../util/in-flight';
 import { JsonLinesAppender, readJsonLines } from '../util/json-lines';
@@ -62,6 +64,47 @@ export class TapeRecorder {
   }
 }
 
+const isText = (value: unknown): value is string => typeof value === 'string' && value !== '';
+const FAILURES: readonly string[] = ['error', 'timeout', 'malformed', 'circuit-open', 'unrecorded'];
+
+/** What is wrong with a recorded source outcome, or null: it must be one a live call could have given. */
+function outcomeProblem(outcome: Record<string, unknown>): string | null {
+  if (!isText(outcome.source)) return 'an outcome without its source';
+  if (typeof outcome.latencyMs !== 'number' || !Number.isFinite(outcome.latencyMs)) return `outcome of ${outcome.source}: latencyMs is not a number`;
+  if (outcome.ok === true) {
+    const opinion = checkOpinion(outcome.opinion);
+    return typeof opinion === 'string' ? `outcome of ${outcome.source}: ${opinion}` : null;
+  }
+  if (outcome.ok !== false || !FAILURES.includes(outcome.failure as string) || !isText(outcome.code) || typeof outcome.message !== 'string') {
+    return `outcome of ${outcome.source}: neither an opinion (ok true) nor a failure (ok false, failure ${FAILURES.join('|')}, code, message)`;
+  }
+  return null;
+}
+
+/** What is wrong with one line of a recording, or null when a replay can trust it. */
+export function tapeRecordProblem(value: unknown): string | null {
+  if (value === null || typeof value !== 'object') return 'not a record object';
+  const record = value as Record<string, unknown>;
+  switch (record.type) {
+    case 'start':
+      return null;
+    case 'bars': {
+      if (!isText(record.symbol) || !Array.isArray(record.bars)) return '"bars" needs a symbol and a list of bars';
+      const bad = (record.bars as Record<string, unknown>[]).findIndex((bar) => bar === null || typeof bar !== 'object' || checkedBar(String(bar.date), [bar.open, bar.high, bar.low, bar.close, bar.volume]) === null);
+      return bad < 0 ? null : `bar ${bad} of ${record.symbol} is not a valid bar`;
+    }
+    case 'outcome':
+      if (!isText(record.symbol) || !isText(record.asOf) || record.outcome === null || typeof record.outcome !== 'object') return '"outcome" needs a symbol, an asOf and an outcome';
+      return outcomeProblem(record.outcome as Record<string, unknown>);
+    case 'text':
+      return isText(record.symbol) && isText(record.asOf) && typeof record.text === 'string' ? null : '"text" needs a symbol, an asOf and a text';
+    case 'cycle':
+      return Array.isArray(record.items) && record.items.every((item) => Array.isArray(item) && item.length === 2 && isText(item[0]) && isText(item[1])) ? null : '"cycle" needs a list of [symbol, asOf] items';
+    default:
+      return `unknown record type ${JSON.stringify(record.type)}`;
+  }
+}
+
 const key = (symbol: string, asOf: string, source = '') => `${symbol}\u0000${asOf}\u0000${source}`;
 
 /** A recording read back: everything it holds, by what a replay asks. */
@@ -87,7 +130,7 @@ export class Cassette {
     const cassette = new Cassette();
     for (const name of names) {
       const file = path.join(dir, name);
-      const { values, tornLines } = readJsonLines<TapeRecord>(file);
+      const { values, tornLines } = readJsonLines<TapeRecord>(file, tapeRecordProblem);
       cassette.tornLines += tornLines;
       cassette.files.push(file);
       for (const record of values) cassette.#add(record);

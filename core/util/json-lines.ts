@@ -19,21 +19,27 @@ export interface JsonLines<T> {
 /**
  * The values of a JSON-lines file (none when it does not exist). A last line without its
  * newline that is not valid JSON is a torn write and is dropped; any other line that is not
- * JSON is corruption, refused with the file and line number.
+ * JSON is corruption, refused with the file and line number; so is a line `check` finds a
+ * problem with (what it returns names it).
  */
-export function readJsonLines<T>(file: string): JsonLines<T> {
+export function readJsonLines<T>(file: string, check?: (value: unknown) => string | null): JsonLines<T> {
   if (!existsSync(file)) return { values: [], tornLines: 0 };
   const lines = readFileSync(file, 'utf8').split('\n');
   const values: T[] = [];
   let tornLines = 0;
   lines.forEach((line, i) => {
     if (line.trim() === '') return;
+    let value: unknown;
     try {
-      values.push(JSON.parse(line) as T);
+      value = JSON.parse(line);
     } catch (error) {
       if (i === lines.length - 1) tornLines++;
       else throw new ArgoError('ARGO_ERR_STORAGE_CORRUPT', `${file}: line ${i + 1} is not JSON (${excerpt(line)})`, { cause: error });
+      return;
     }
+    const problem = check?.(value) ?? null;
+    if (problem !== null) throw new ArgoError('ARGO_ERR_STORAGE_CORRUPT', `${file}: line ${i + 1}: ${problem} (${excerpt(line)})`);
+    values.push(value as T);
   });
   return { values, tornLines };
 }

@@ -7,7 +7,8 @@
  */
 import pLimit from 'p-limit';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { messageOf } from '../../core/errors/errors';
+import { ArgoError, messageOf } from '../../core/errors/errors';
+import { cappedText } from '../../core/util/capped-body';
 import type { Logger } from '../../core/util/logger';
 import { SecretRedactor } from '../../core/util/secret-redactor';
 
@@ -21,6 +22,7 @@ export interface ChatOptions {
   retryBaseMs: number;
   temperature: number;
   maxTokens: number;
+  maxBodyBytes: number;
 }
 
 /** The option schema of the client, for the plugins that use it. */
@@ -34,6 +36,7 @@ export const CHAT_OPTIONS = {
   retryBaseMs: { doc: 'First retry delay, doubled each time.', format: 'nat', default: 500 },
   temperature: { doc: 'Sampling temperature.', format: Number, default: 0.2 },
   maxTokens: { doc: 'Longest answer, in tokens.', format: 'nat', default: 300 },
+  maxBodyBytes: { doc: 'Largest answer read, in bytes; a larger one fails (ARGO_ERR_BODY_TOO_LARGE, not retried) before it fills the memory.', format: 'nat', default: 4 * 1024 * 1024 },
 } as const;
 
 /** One message of a conversation. */
@@ -91,7 +94,10 @@ export function chatClient(options: ChatOptions, env: Readonly<Record<string, st
       const timedOut = (error as Error).name === 'TimeoutError';
       throw new RetryableError(timedOut ? `no answer within ${options.timeoutMs} ms` : `request failed: ${secrets.redact(messageOf(error))}`);
     }
-    const body = await response.text().catch(() => '');
+    const body = await cappedText(response, options.maxBodyBytes, url, 'options.maxBodyBytes').catch((error: unknown) => {
+      if (error instanceof ArgoError) throw error;
+      return '';
+    });
     if (response.status === 429 || response.status >= 500) throw new RetryableError(`HTTP ${response.status}: ${excerpt(body)}`);
     if (!response.ok) throw new ChatRefused(`HTTP ${response.status}: ${excerpt(body)}`, response.status, excerpt(body));
     let message: { content?: unknown; refusal?: unknown } | undefined;

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { readFileSync, readdirSync, truncateSync, statSync } from 'node:fs';
+import { readFileSync, readdirSync, truncateSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -9,6 +9,7 @@ import { weekdaysEndingAt } from '../../core/domain/weekdays';
 import { Run } from '../../core/engine/run';
 import { Cassette, TapeRecorder } from '../../core/engine/run-tape';
 import { createLogger } from '../../core/util/logger';
+import { ArgoError } from '../../core/errors/errors';
 import { syntheticBars } from '../../plugins/market-data/synthetic-bars';
 import { alpacaServer } from '../../bench/providers/provider-servers';
 import { builtinRegistry, runCli, tempDir } from '../helpers';
@@ -116,6 +117,41 @@ describe('recordings (cassettes)', function () {
     const torn = Cassette.read(dir);
     expect(torn.tornLines).to.equal(1);
     expect(torn.cycles.length).to.be.at.least(cassette.cycles.length - 1);
+  });
+
+  it('refuses a recording line a live run could not have written, coded, naming the file and the line', () => {
+    const good = [
+      { type: 'start', configHash: 'h', startedAt: '2024-06-28T00:00:00.000Z' },
+      { type: 'bars', symbol: 'ACME', mode: 'load', bars: BARS.get('ACME')!.slice(0, 3) },
+      { type: 'outcome', symbol: 'ACME', asOf: '2024-06-28', outcome: { source: 'trend', ok: true, opinion: { direction: 'LONG', confidence: 70 }, latencyMs: 1 } },
+      { type: 'outcome', symbol: 'ACME', asOf: '2024-06-28', outcome: { source: 'llm', ok: false, failure: 'timeout', code: 'ARGO_ERR_SOURCE_TIMEOUT', message: 'no answer', latencyMs: 5 } },
+      { type: 'cycle', items: [['ACME', '2024-06-28']] },
+    ];
+    const write = (last: unknown) => {
+      const dir = tempDir();
+      writeFileSync(path.join(dir, 'run.jsonl'), [...good, last].map((line) => JSON.stringify(line)).join('\n') + '\n');
+      return dir;
+    };
+    expect(Cassette.read(write({ type: 'text', symbol: 'ACME', asOf: '2024-06-28', text: 'why' })).cycles).to.have.length(1);
+    for (const [bad, says] of [
+      [{ type: 'bars', symbol: 'ACME', mode: 'load', bars: 'not a list' }, 'list of bars'],
+      [{ type: 'bars', symbol: 'ACME', mode: 'load', bars: [{ date: '2024-06-28', open: 1, high: 0.5, low: 0.9, close: 1, volume: 1 }] }, 'bar 0 of ACME'],
+      [{ type: 'outcome', symbol: 'ACME', asOf: '2024-06-28', outcome: { source: 'trend', ok: true, opinion: { direction: 'LONG', confidence: 500 }, latencyMs: 1 } }, 'confidence 500'],
+      [{ type: 'outcome', symbol: 'ACME', asOf: '2024-06-28', outcome: { source: 'trend', ok: true, opinion: { direction: 'UP', confidence: 50 }, latencyMs: 1 } }, 'direction "UP"'],
+      [{ type: 'cycle', items: 'ACME' }, 'cycle'],
+      [{ type: 'tape' }, 'unknown record type'],
+    ] as const) {
+      const dir = write(bad);
+      let error: ArgoError | undefined;
+      try {
+        Cassette.read(dir);
+      } catch (caught) {
+        error = caught as ArgoError;
+      }
+      expect(error, says).to.be.instanceOf(ArgoError);
+      expect(error!.code).to.equal('ARGO_ERR_STORAGE_CORRUPT');
+      expect(error!.message).to.contain(path.join(dir, 'run.jsonl')).and.contain('line 6').and.contain(says);
+    }
   });
 
   it('compares arms on a recorded day (ab --cassette): the recorded arm sees everything, another strategy counts what it could not', () => {

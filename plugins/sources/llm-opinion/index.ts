@@ -113,12 +113,14 @@ export default defineSourcePlugin<LlmOpinionOptions>({
       ];
       const format = { response_format: { type: 'json_schema', json_schema: { name: 'opinion', strict: true, schema: OPINION_SCHEMA } } };
       let answer;
+      // What this call asked with: calls in flight together each learn of the refusal on their own.
+      const asked = structured;
       try {
-        answer = await client.complete(messages, structured ? format : {});
+        answer = await client.complete(messages, asked ? format : {});
       } catch (error) {
-        if (!(structured && error instanceof ChatRefused && error.status === 400)) throw error;
+        if (!(asked && error instanceof ChatRefused && error.status === 400)) throw error;
+        if (structured) logger.warn({ status: error.status }, 'the server does not take response_format json_schema; asking for JSON in words from now on');
         structured = false;
-        logger.warn({ status: error.status }, 'the server does not take response_format json_schema; asking for JSON in words from now on');
         answer = await client.complete(messages);
       }
       if (answer.refusal !== null) throw new ArgoError('ARGO_ERR_SOURCE_REFUSED', `the model refused: ${answer.refusal.slice(0, 200)}`);

@@ -15,7 +15,7 @@ const KEY = 'sk-llm-opinion-3c9d1e7f5a';
 const BARS = syntheticBars('ACME', 4, weekdaysEndingAt('2024-12-31', 120));
 const VIEW = BarView.upTo({ symbol: 'ACME', bars: BARS, malformedRows: 0 }, 99);
 
-type Reply = 'valid' | 'prose' | 'not-json' | 'bad-schema' | 'refusal' | '429' | 'hang' | 'no-json-schema' | 'echo-key' | 'echo-tail';
+type Reply = 'valid' | 'prose' | 'not-json' | 'bad-schema' | 'refusal' | '429' | 'hang' | 'no-json-schema' | 'echo-key' | 'echo-tail' | 'huge';
 
 /** An OpenAI-compatible chat-completions server answering each request as the next reply says (the last one repeats). */
 async function chatServer(replies: Reply[]): Promise<{ url: string; bodies: any[]; close(): Promise<void> }> {
@@ -36,6 +36,7 @@ async function chatServer(replies: Reply[]): Promise<{ url: string; bodies: any[
         return message('Here is my view: {"direction": "SHORT", "confidence": 64, "rationale": "below both averages"} Hope it helps.');
       }
       if (reply === 'valid') return message(JSON.stringify({ direction: 'LONG', confidence: 72.5, rationale: 'rising above its 20-bar average\non volume' }));
+      if (reply === 'huge') return message(JSON.stringify({ direction: 'LONG', confidence: 50, rationale: 'x'.repeat(2_000_000) }));
       const key = String(request.headers.authorization).replace(/^Bearer /, '');
       if (reply === 'echo-key') return message(JSON.stringify({ direction: 'LONG', confidence: 90, rationale: `authorized with ${key}, trend up` }));
       if (reply === 'echo-tail') return message(JSON.stringify({ direction: 'LONG', confidence: 90, rationale: `key ...${key.slice(5)} accepted` }));
@@ -111,6 +112,30 @@ describe('llm-opinion source', function () {
       expect(later.direction).to.equal('SHORT');
       expect(server.bodies).to.have.length(3);
       expect(server.bodies[2].response_format, 'not asked again with a schema').to.equal(undefined);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('falls back for every call in flight when the server refuses response_format, not only the first', async () => {
+    const server = await chatServer(['no-json-schema']);
+    try {
+      const s = await source(server.url, { maxConcurrency: 4 });
+      const views = [40, 50, 60, 70].map((end) => BarView.upTo({ symbol: 'ACME', bars: BARS, malformedRows: 0 }, end));
+      const opinions = await Promise.all(views.map((bars) => s.opinion({ symbol: 'ACME', asOf: bars.asOf, bars, signal: new AbortController().signal })));
+      expect(opinions.map((o) => o.direction)).to.deep.equal(['SHORT', 'SHORT', 'SHORT', 'SHORT']);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('refuses an answer over maxBodyBytes, coded, without retrying it', async () => {
+    const server = await chatServer(['huge']);
+    try {
+      const error = await argoErrorOf(async () => ask(await source(server.url, { maxBodyBytes: 100_000 })));
+      expect(error.code).to.equal('ARGO_ERR_BODY_TOO_LARGE');
+      expect(error.message).to.contain('options.maxBodyBytes').and.contain('100000');
+      expect(server.bodies).to.have.length(1);
     } finally {
       await server.close();
     }
