@@ -45,7 +45,8 @@ export const signalsQuery = {
     action: { type: 'string', enum: ['BUY', 'SELL'] },
     from: { type: 'string', pattern: DATE },
     to: { type: 'string', pattern: DATE },
-    minConfidence: { type: 'number', minimum: 0, maximum: 100 },
+    // A pattern, not type number: the query coercion would take "Infinity" and " " (as 0) for numbers.
+    minConfidence: { type: 'string', pattern: '^(100(\\.0+)?|\\d{1,2}(\\.\\d+)?)$', description: 'A confidence 0..100: signals at or above it.' },
     limit: { type: 'integer', minimum: 1, maximum: 10_000, default: 100 },
     cursor: { type: 'string', pattern: '^\\d{1,15}$', description: 'The `next` of the previous page: signals stored after it, in write order.' },
   },
@@ -69,6 +70,12 @@ export const cycleSchema = record({
   error: { type: ['string', 'null'] },
   stats: { type: ['object', 'null'], additionalProperties: true },
 });
+
+export const runsQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } },
+} as const;
 
 export const cyclesQuery = {
   type: 'object',

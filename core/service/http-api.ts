@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Registry } from 'prom-client';
 import type { Action } from '../domain/domain';
+import { isIsoDate } from '../domain/symbols';
 import { ArgoError, isArgoError } from '../errors/errors';
 import type { Storage } from '../plugin-system/plugin-contracts';
 import { chartJsSource } from '../util/chart-js-source';
@@ -119,7 +120,12 @@ export async function buildHttpApi(service: LiveService, parts: HttpApiParts): P
   });
 
   app.get('/v1/signals', { schema: { ...secured, querystring: schemas.signalsQuery, response: { 200: schemas.signalsPage, ...errors } } }, async (request, reply) => {
-    const { cursor, ...query } = request.query as { symbol?: string; action?: Action; from?: string; to?: string; minConfidence?: number; limit: number; cursor?: string };
+    const { cursor, minConfidence, ...rest } = request.query as { symbol?: string; action?: Action; from?: string; to?: string; minConfidence?: string; limit: number; cursor?: string };
+    const query = minConfidence === undefined ? rest : { ...rest, minConfidence: Number(minConfidence) };
+    for (const key of ['from', 'to'] as const) {
+      const date = query[key];
+      if (date !== undefined && !isIsoDate(date)) throw new ArgoError('ARGO_ERR_USAGE_DATE', `${key} ${date} is not a calendar date (YYYY-MM-DD)`);
+    }
     if (query.from !== undefined && query.to !== undefined && query.from > query.to) {
       throw new ArgoError('ARGO_ERR_USAGE_DATE', `from ${query.from} is after to ${query.to}`);
     }
@@ -147,7 +153,10 @@ export async function buildHttpApi(service: LiveService, parts: HttpApiParts): P
 
   app.get('/v1/sources', { schema: { ...secured, response: { 200: schemas.sourcesAnswer, ...errors } } }, async () => ({ sources: service.run.sourceHealth() }));
 
-  app.get('/v1/runs', { schema: { ...secured, response: { 200: schemas.runsAnswer, ...errors } } }, async () => ({ runs: await service.run.storage.queryRuns() }));
+  app.get('/v1/runs', { schema: { ...secured, querystring: schemas.runsQuery, response: { 200: schemas.runsAnswer, ...errors } } }, async (request) => {
+    const { limit } = request.query as { limit: number };
+    return { runs: (await service.run.storage.queryRuns()).slice(0, limit) };
+  });
 
   app.get('/v1/cycles', { schema: { ...secured, querystring: schemas.cyclesQuery, response: { 200: schemas.cyclesAnswer, ...errors } } }, async (request) => {
     const { limit } = request.query as { limit: number };

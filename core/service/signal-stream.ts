@@ -15,6 +15,8 @@ interface Client {
   cursor: number;
   /** False while it catches up from storage; broadcasts skip it then. */
   live: boolean;
+  /** Closed for reading too slowly: nothing more is sent, and it is said once. */
+  dropped: boolean;
 }
 
 /** One Server-Sent Event; `id` only for signals, whose sequence is what Last-Event-ID resumes from. */
@@ -26,7 +28,9 @@ function eventText(event: string, data: unknown, id?: number): string {
  * The service's event stream. Signals are read from storage in write order, never taken from
  * memory: a `stored` notice only wakes the tailer, which reads every signal after the last
  * one it sent. So each client gets each durable signal once, in order, with its sequence as
- * the event id, and one that reconnects with Last-Event-ID catches up from storage first.
+ * the event id, and one that reconnects with Last-Event-ID catches up from storage first (one
+ * whose id is after the newest stored signal gets a `reset` event, id the newest, and goes on
+ * from there).
  * Tailing and catching up run one at a time on one chain, so no signal can fall between a
  * client's catch-up and its first live event.
  */
@@ -91,11 +95,17 @@ export class SignalStream {
   join(response: ServerResponse, lastEventId: number | null): void {
     response.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
     response.write('retry: 1000\n\n');
-    const client: Client = { response, cursor: lastEventId ?? 0, live: false };
+    const client: Client = { response, cursor: lastEventId ?? 0, live: false, dropped: false };
     this.#clients.add(client);
     response.on('close', () => this.#clients.delete(client));
     this.#enqueue(async () => {
       if (lastEventId === null) client.cursor = this.#seq;
+      if (client.cursor > this.#seq) {
+        // A Last-Event-ID this storage never reached (a restored or another database): say so, and go on from now.
+        const reset = { lastEventId: client.cursor, newest: this.#seq, reason: `Last-Event-ID ${client.cursor} is after the newest stored signal (${this.#seq}); the stream goes on from ${this.#seq}` };
+        client.cursor = this.#seq;
+        this.#send(client, eventText('reset', reset, this.#seq));
+      }
       while (client.cursor < this.#seq && this.#clients.has(client)) {
         const page = await this.storage.readSignalsAfter(client.cursor, { limit: PAGE });
         if (page.length === 0) break;
@@ -114,7 +124,9 @@ export class SignalStream {
   }
 
   #send(client: Client, text: string, seq?: number): void {
+    if (client.dropped) return;
     if (client.response.writableLength > MAX_BUFFERED_BYTES) {
+      client.dropped = true;
       this.logger.warn({ bufferedBytes: client.response.writableLength }, 'an event-stream client reads too slowly; closed (it resumes with Last-Event-ID)');
       client.response.destroy();
       this.#clients.delete(client);

@@ -56,7 +56,10 @@ export default defineReasoningCachePlugin<RedisCacheOptions>({
       socket: { connectTimeout: 3000, reconnectStrategy: (retries: number) => (connected ? Math.min(1000, 50 * 2 ** retries) : new Error('not reachable')) },
     });
     let reported = false;
+    // The reason a connect fails (a refused connection, WRONGPASS) comes as an 'error' event; the connect's own rejection only says it gave up.
+    let lastError: unknown;
     client.on('error', (error) => {
+      lastError = error;
       if (!reported) logger.warn({ err: messageOf(error).replace(url, urlWithoutPassword(url)) }, 'redis reasoning cache: connection error; reconnecting');
       reported = true;
     });
@@ -69,7 +72,8 @@ export default defineReasoningCachePlugin<RedisCacheOptions>({
       } catch {
         // already closed by the failed connect
       }
-      throw new ArgoError('ARGO_ERR_STORAGE_UNAVAILABLE', `reasoning.cache.url: ${urlWithoutPassword(url)} cannot be reached: ${messageOf(error).replace(url, urlWithoutPassword(url))}`, { cause: error });
+      const reason = lastError === undefined || lastError === error ? messageOf(error) : `${messageOf(error)}: ${messageOf(lastError)}`;
+      throw new ArgoError('ARGO_ERR_STORAGE_UNAVAILABLE', `reasoning.cache.url: ${urlWithoutPassword(url)} cannot be reached: ${reason.split(url).join(urlWithoutPassword(url))}`, { cause: error });
     }
     const keyv = new Keyv({ store: new KeyvRedis(client), namespace: options.namespace });
     // Keys by when they were written, to keep the namespace at maxEntries across processes.

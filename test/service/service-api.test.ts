@@ -141,10 +141,17 @@ describe('serve: the HTTP API', function () {
       const median = [...signals].sort((a, b) => a.confidence - b.confidence)[Math.floor(signals.length / 2)].confidence;
       const confident = (await json(`${service.url}/v1/signals?minConfidence=${median}&limit=1000`)).body.signals as { id: string }[];
       expect(confident.map((s) => s.id)).to.deep.equal(signals.filter((s) => s.confidence >= median).map((s) => s.id));
-      for (const query of ['minConfidence=101', 'action=HOLD', 'limit=0', 'cursor=abc', 'unknown=1', 'symbol=../etc']) {
+      for (const query of ['minConfidence=101', 'minConfidence=Infinity', 'minConfidence=1e999', 'minConfidence=%20', 'minConfidence=-1', 'action=HOLD', 'limit=0', 'cursor=abc', 'unknown=1', 'symbol=../etc']) {
         const bad = await json(`${service.url}/v1/signals?${query}`);
         expect([bad.status, bad.body.error.code], query).to.deep.equal([400, 'ARGO_ERR_USAGE']);
       }
+      for (const query of ['from=2020-02-30', 'to=2019-13-01']) {
+        const bad = await json(`${service.url}/v1/signals?${query}`);
+        expect([bad.status, bad.body.error.code], query).to.deep.equal([400, 'ARGO_ERR_USAGE_DATE']);
+      }
+      expect((await json(`${service.url}/v1/signals?minConfidence=100`)).status).to.equal(200);
+      expect((await json(`${service.url}/v1/runs?limit=0`)).status).to.equal(400);
+      expect((await json(`${service.url}/v1/runs?limit=1`)).body.runs.length).to.be.at.most(1);
     });
 
     it('reports each cycle\'s own statistics, per-source latency percentiles, and Prometheus metrics without a symbol label', async () => {
@@ -255,6 +262,12 @@ describe('serve: the HTTP API', function () {
       await resumed.until((events) => events.length >= signals.length - 3);
       expect(resumed.events.map((e) => [e.id, e.data.id])).to.deep.equal(signals.slice(3).map((e) => [e.id, e.data.id]));
       resumed.close();
+      // An id this storage never reached (a restored database): said, with the newest id to go on from.
+      const ahead = await readEvents(`${service.url}/v1/stream`, { 'last-event-id': '999999' });
+      await ahead.until((events) => events.length >= 1);
+      expect(ahead.events[0]).to.deep.include({ event: 'reset', id: signals.at(-1)!.id });
+      expect(ahead.events[0].data).to.include({ lastEventId: 999999, newest: Number(signals.at(-1)!.id) });
+      ahead.close();
     } finally {
       expect(await stopped(service)).to.equal(143);
     }

@@ -57,7 +57,7 @@ function opinionOf(value: unknown): Opinion {
   const answer = (value ?? {}) as Record<string, unknown>;
   const violation = (what: string) => new ArgoError('ARGO_ERR_SOURCE_SCHEMA', `the answer breaks the opinion schema: ${what}`);
   if (!['LONG', 'SHORT', 'NEUTRAL'].includes(answer.direction as string)) throw violation(`direction ${JSON.stringify(answer.direction)} is not LONG, SHORT or NEUTRAL`);
-  if (typeof answer.confidence !== 'number' || !(answer.confidence >= 0 && answer.confidence <= 100)) throw violation(`confidence ${JSON.stringify(answer.confidence)} is not a number in 0..100`);
+  if (typeof answer.confidence !== 'number' || !(answer.confidence >= 0 && answer.confidence <= 100)) throw violation(`confidence ${typeof answer.confidence === 'number' ? String(answer.confidence) : JSON.stringify(answer.confidence)} is not a number in 0..100`);
   if (typeof answer.rationale !== 'string' || answer.rationale.trim() === '') throw violation('rationale is missing');
   const rationale = answer.rationale.replace(/\s+/g, ' ').trim().slice(0, MAX_RATIONALE);
   return { direction: answer.direction as Opinion['direction'], confidence: answer.confidence, rationale };

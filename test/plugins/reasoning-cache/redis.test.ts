@@ -50,4 +50,13 @@ describe('redis reasoning cache', function () {
     expect(error).to.have.property('code', 'ARGO_ERR_STORAGE_UNAVAILABLE');
     expect((error as Error).message).to.contain('127.0.0.1:1').and.not.contain('s3cretpass');
   });
+
+  it('says why Redis refused it (a wrong password), not only that it gave up, and never prints the password', async () => {
+    const { testContext } = await import('../../../core/testing/test-context');
+    const url = new URL(REDIS_URL);
+    url.password = 'wr0ng-pass-7c1d';
+    const error = await Promise.resolve(redis.create(testContext(redis, { options: { url: url.toString() } }))).catch((e: Error) => e);
+    expect(error).to.have.property('code', 'ARGO_ERR_STORAGE_UNAVAILABLE');
+    expect((error as Error).message).to.match(/AUTH|WRONGPASS|password/).and.not.contain('wr0ng-pass');
+  });
 });

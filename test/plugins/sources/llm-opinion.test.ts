@@ -15,7 +15,7 @@ const KEY = 'sk-llm-opinion-3c9d1e7f5a';
 const BARS = syntheticBars('ACME', 4, weekdaysEndingAt('2024-12-31', 120));
 const VIEW = BarView.upTo({ symbol: 'ACME', bars: BARS, malformedRows: 0 }, 99);
 
-type Reply = 'valid' | 'prose' | 'not-json' | 'bad-schema' | 'refusal' | '429' | 'hang' | 'no-json-schema' | 'echo-key' | 'echo-tail' | 'huge';
+type Reply = 'valid' | 'prose' | 'not-json' | 'bad-schema' | 'refusal' | '429' | 'hang' | 'no-json-schema' | 'echo-key' | 'echo-tail' | 'huge' | 'infinite';
 
 /** An OpenAI-compatible chat-completions server answering each request as the next reply says (the last one repeats). */
 async function chatServer(replies: Reply[]): Promise<{ url: string; bodies: any[]; close(): Promise<void> }> {
@@ -36,6 +36,7 @@ async function chatServer(replies: Reply[]): Promise<{ url: string; bodies: any[
         return message('Here is my view: {"direction": "SHORT", "confidence": 64, "rationale": "below both averages"} Hope it helps.');
       }
       if (reply === 'valid') return message(JSON.stringify({ direction: 'LONG', confidence: 72.5, rationale: 'rising above its 20-bar average\non volume' }));
+      if (reply === 'infinite') return message('{"direction": "LONG", "confidence": 1e999, "rationale": "sure"}');
       if (reply === 'huge') return message(JSON.stringify({ direction: 'LONG', confidence: 50, rationale: 'x'.repeat(2_000_000) }));
       const key = String(request.headers.authorization).replace(/^Bearer /, '');
       if (reply === 'echo-key') return message(JSON.stringify({ direction: 'LONG', confidence: 90, rationale: `authorized with ${key}, trend up` }));
@@ -146,12 +147,14 @@ describe('llm-opinion source', function () {
       ['refusal', 'ARGO_ERR_SOURCE_REFUSED'],
       ['not-json', 'ARGO_ERR_SOURCE_INVALID_JSON'],
       ['bad-schema', 'ARGO_ERR_SOURCE_SCHEMA'],
+      ['infinite', 'ARGO_ERR_SOURCE_SCHEMA'],
     ] as const) {
       const server = await chatServer([reply]);
       try {
         const s = await source(server.url);
         const error = await argoErrorOf(() => ask(s));
         expect(error.code, reply).to.equal(code);
+        if (reply === 'infinite') expect(error.message).to.contain('confidence Infinity').and.not.contain('null');
         expect(error.message).to.not.contain(KEY);
       } finally {
         await server.close();
