@@ -61,26 +61,29 @@ export class CycleRunner {
   /**
    * Evaluates every item once; results come back in the order of `items`. Before returning
    * it waits until at most `pendingWrites` signals are unacknowledged by storage (0, the
-   * default, for a cycle whose signals must all be on disk when it ends).
+   * default, for a cycle whose signals must all be on disk when it ends). Once `cancelled`
+   * answers true no further symbol is started (a shutdown that cannot wait): the results are
+   * those of the symbols evaluated.
    */
-  async run(items: readonly CycleItem[], stats: CycleStats, pendingWrites = 0): Promise<SymbolResult[]> {
+  async run(items: readonly CycleItem[], stats: CycleStats, pendingWrites = 0, cancelled?: () => boolean): Promise<SymbolResult[]> {
     const started = performance.now();
     const before = new Map([...stats.bySource].map(([source, counts]) => [source, { ...counts }]));
-    const results = new Array<SymbolResult>(items.length);
+    let results = new Array<SymbolResult>(items.length);
     let next = 0;
     const lane = async () => {
-      while (next < items.length) {
+      while (next < items.length && cancelled?.() !== true) {
         const i = next++;
         results[i] = await this.pipeline.evaluate(items[i].symbol, items[i].bars, stats);
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.config.concurrency, items.length) }, lane));
+    if (next < items.length) results = results.slice(0, next);
     await this.pipeline.settleShadows();
     const settling = performance.now();
     await this.writes.settle(pendingWrites);
     stats.time('storage', performance.now() - settling);
     stats.cycles++;
-    stats.symbolsEvaluated += items.length;
+    stats.symbolsEvaluated += results.length;
     stats.wallMs += performance.now() - started;
     stats.virtualMs += virtualCycleMs(results.map((r) => r.virtualMs), this.config.concurrency);
     this.#reportFailures(stats, before);

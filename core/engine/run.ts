@@ -206,6 +206,7 @@ export class Run {
   readonly startedAt = new Date().toISOString();
   #closed = false;
   #stopRequested = false;
+  #cyclesCancelled = false;
   #onStop: () => void = () => undefined;
   readonly #stopSignal = new Promise<void>((resolve) => (this.#onStop = resolve));
   readonly #series = new Map<string, PackedSeries>();
@@ -404,6 +405,14 @@ export class Run {
     this.#onStop();
   }
 
+  /**
+   * Makes the live cycle in progress start no further symbol (a service whose shutdown wait
+   * ran out): the symbols in flight finish, within their sources' timeouts, and are stored.
+   */
+  cancelCycles(): void {
+    this.#cyclesCancelled = true;
+  }
+
   /** Waits up to `waitMs` (`reasoning.deferred.shutdownWaitMs` by default) for deferred texts; resolves to how many are still pending. */
   drainReasoning(waitMs = this.config.values.reasoning.deferred.shutdownWaitMs): Promise<number> {
     return this.container.resolve<DeferredReasoner>(TOKENS.Deferred).drain(waitMs);
@@ -499,8 +508,9 @@ export class Run {
     if (this.services.shards !== undefined) return this.#shardedCycle(this.services.shards);
     const series = await this.#loadSeries();
     const items = series.filter((s) => s.length > 0).map((s) => ({ symbol: s.symbol, bars: BarView.upTo(s, s.length - 1) }));
-    const results = await this.container.resolve(CycleRunner).run(items, this.stats);
-    this.#recordCycle(items);
+    const results = await this.container.resolve(CycleRunner).run(items, this.stats, 0, () => this.#cyclesCancelled);
+    if (results.length < items.length) this.logger.warn({ evaluated: results.length, symbols: items.length }, 'cycle cut short by a shutdown: the symbols not started are left for the next run');
+    this.#recordCycle(items.slice(0, results.length));
     return { results, stats: this.stats.report() };
   }
 

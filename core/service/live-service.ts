@@ -221,10 +221,17 @@ export class LiveService {
     return new ArgoError('ARGO_ERR_STORAGE_WRITE', `${unstored} signals are not stored (${why})${letter}; they are held and saved again at the next cycle`).message;
   }
 
-  /** Stops the schedule and waits up to `waitMs` for the cycle in progress; true when none is left running. */
+  /**
+   * Stops the schedule and gives the cycle in progress `waitMs` in all: half to finish, then
+   * it starts no further symbol and the symbols in flight get the other half. True when no
+   * cycle is left running.
+   */
   async stop(waitMs: number): Promise<boolean> {
     this.#scheduler.stop();
     if (this.#running === null) return true;
-    return (await within(this.#running.then(() => true, () => true), waitMs)) === true;
+    const ended = this.#running.then(() => true, () => true);
+    if ((await within(ended, waitMs / 2)) === true) return true;
+    this.run.cancelCycles();
+    return (await within(ended, waitMs / 2)) === true;
   }
 }

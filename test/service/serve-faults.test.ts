@@ -47,6 +47,27 @@ describe('serve: stops and crashes', function () {
     events.close();
   });
 
+  it('on SIGTERM with a cycle longer than service.shutdownMs starts no further symbol after it, stores what it acknowledged, and exits 143', async () => {
+    const dir = tempDir();
+    const many = 'data.symbols=' + Array.from({ length: 60 }, (_, i) => `S${String(i).padStart(2, '0')}`).join(',');
+    // 60 symbols at 100-300 ms a text, one at a time: a cycle of about 12 s against 1 s to shut down.
+    const service = await serve(dir, ['service.schedule.every=1h', 'reasoning.mode=sync', 'service.shutdownMs=1000', ...SLOW, many]);
+    const events = await readEvents(`${service.url}/v1/stream`);
+    const cycle = fetch(`${service.url}/v1/cycles`, { method: 'POST' }).then((r) => r.json(), () => null);
+    await events.until((received) => received.filter((e) => e.event === 'signal').length >= 2);
+    const signalled = Date.now();
+    service.child.kill('SIGTERM');
+    expect(await service.exited, service.stderr()).to.equal(143);
+    expect(Date.now() - signalled, 'ended by the shutdown wait, not by the cycle').to.be.below(6000);
+    await cycle;
+    const stored = await storedSignals(dir);
+    expect(stored.length, 'symbols left for the next run').to.be.below(40);
+    const acknowledged = events.events.filter((e) => e.event === 'signal').map((e) => e.data.id);
+    expect(stored.map((s) => s.id)).to.include.members(acknowledged);
+    expect(service.stderr()).to.contain('cycle cut short by a shutdown');
+    events.close();
+  });
+
   it('after kill -9 loses no acknowledged signal, and the next start completes the reasoning left pending', async () => {
     const dir = tempDir();
     const slowTexts = ['reasoning.mode=deferred', 'reasoning.options.minLatencyMs=2000', 'reasoning.options.maxLatencyMs=2000', 'reasoning.deferred.concurrency=1'];
