@@ -497,6 +497,11 @@ export class Run {
     return this.#series.get(symbol);
   }
 
+  /** Why the reasoning cache is failing (texts are written without it meanwhile), or null while it answers. */
+  get reasoningCacheProblem(): string | null {
+    return this.container.resolve<ReasoningService>(TOKENS.Reasoning).cacheProblem;
+  }
+
   /** Signals whose save failed and that no later save stored; a live cycle saves them again first. */
   get unstoredSignals(): number {
     return this.container.resolve<WriteTracker>(TOKENS.Writes).held;

@@ -60,6 +60,8 @@ export function requestOfSignal(signal: Signal, weights: ReadonlyMap<string, num
 /** How often a process waiting for another's text looks in the cache, and the slack past the claim's life. */
 const CLAIM_POLL_MS = 25;
 const CLAIM_SLACK_MS = 250;
+/** How long a failing reasoning cache must go without a failed call to count as back. */
+const CACHE_RECOVERY_MS = 1000;
 
 /** What a new signal stores now, and for a pending text the answer already on its way (absent: the background asks for it). */
 export interface SignalReasoning {
@@ -73,6 +75,9 @@ export class ReasoningService {
   #hits = 0;
   #misses = 0;
   #joins = 0;
+  /** Why the cache failed its last call, while it keeps failing; null while it answers. */
+  #cacheDown: string | null = null;
+  #cacheFailedAt = 0;
 
   constructor(
     private readonly explainer: Explainer,
@@ -95,10 +100,38 @@ export class ReasoningService {
     return ['v1', this.identity.name, this.identity.version, this.#explainerHash, request.symbol, request.action, bucket, request.regime].join('|');
   }
 
+  /** Why the reasoning cache is failing (texts are written without it meanwhile), or null while it answers. */
+  get cacheProblem(): string | null {
+    return this.#cacheDown;
+  }
+
+  /**
+   * A cache call that cannot hold a cycle up: a cache that fails (a Redis outage) answers
+   * `otherwise`, and the texts are written without it; said once an outage, and when it ends.
+   */
+  async #fromCache<T>(call: () => Promise<T>, otherwise: T): Promise<T> {
+    try {
+      const answer = await call();
+      // Some calls of a failing cache still answer (a store that swallows its errors): it is back once none failed for a while.
+      if (this.#cacheDown !== null && Date.now() - this.#cacheFailedAt > CACHE_RECOVERY_MS) {
+        this.logger.warn({ cache: this.config.reasoning.cache.plugin }, 'reasoning cache answers again');
+        this.#cacheDown = null;
+      }
+      return answer;
+    } catch (error) {
+      if (this.#cacheDown === null) this.logger.warn({ cache: this.config.reasoning.cache.plugin, err: messageOf(error) }, 'reasoning cache failing; texts are written without it until it answers');
+      this.#cacheDown = `reasoning cache "${this.config.reasoning.cache.plugin}" failing: ${messageOf(error)}`;
+      this.#cacheFailedAt = Date.now();
+      this.stats.reasoningCacheErrors++;
+      return otherwise;
+    }
+  }
+
   /** The cached text for `request`, if any (counted as a hit or a miss). */
   async cached(request: ExplainRequest): Promise<string | undefined> {
     if (this.cache === null) return undefined;
-    const text = await this.cache.get(this.keyOf(request));
+    const cache = this.cache;
+    const text = await this.#fromCache(() => cache.get(this.keyOf(request)), undefined);
     if (text === undefined) this.#misses++;
     else this.#hits++;
     return text;
@@ -143,21 +176,21 @@ export class ReasoningService {
   async #explainShared(key: string, request: ExplainRequest): Promise<Reasoning> {
     const cache = this.cache!;
     for (;;) {
-      const claim = cache.claim === undefined ? null : await cache.claim(key);
+      const claim = cache.claim === undefined ? null : await this.#fromCache(() => cache.claim!(key), null);
       if (claim === null || claim.won) {
         try {
           const reasoning = await this.#explain(request);
-          if (reasoning.status === 'done') await cache.set(key, reasoning.text);
+          if (reasoning.status === 'done') await this.#fromCache(() => cache.set(key, reasoning.text), undefined);
           return reasoning;
         } finally {
-          if (claim !== null && claim.won) await claim.release();
+          if (claim !== null && claim.won) await this.#fromCache(() => claim.release(), undefined);
         }
       }
       // Another process is writing this text: it comes through the cache, or its claim lapses (it died) and this one tries.
       const deadline = Date.now() + claim.heldForMs + CLAIM_SLACK_MS;
       while (Date.now() < deadline) {
         await sleep(CLAIM_POLL_MS);
-        const text = await cache.get(key);
+        const text = await this.#fromCache(() => cache.get(key), undefined);
         if (text !== undefined) {
           this.#joins++;
           return { text, status: 'done' };

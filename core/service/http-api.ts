@@ -106,6 +106,7 @@ export async function buildHttpApi(service: LiveService, parts: HttpApiParts): P
     const shards = service.run.shards?.runner;
     if (shards?.ready?.() === false) return reply.code(503).send({ ready: false, reason: `ARGO_ERR_QUEUE_UNAVAILABLE: the distributed queue at ${shards.where ?? shards.kind} is not reachable` });
     if (service.sessionClosed() !== null) return { ready: true, reason: `the session is closed: ${service.sessionClosed()}` };
+    const degraded = service.run.reasoningCacheProblem;
     const [last] = service.history();
     const slotMs = service.slotMs;
     const since = service.now() - (last === undefined ? service.startedAt : Date.parse(last.startedAt));
@@ -116,7 +117,8 @@ export async function buildHttpApi(service: LiveService, parts: HttpApiParts): P
           ? `no cycle for ${Math.round(since / 1000)} s (two slots are ${Math.round((2 * slotMs) / 1000)} s)`
           : null;
     if (reason !== null) return reply.code(503).send({ ready: false, reason });
-    return { ready: true };
+    // A failing cache slows nothing (texts are written without it): ready, and saying so.
+    return degraded === null ? { ready: true } : { ready: true, reason: `degraded: ${degraded}` };
   });
 
   app.get('/v1/signals', { schema: { ...secured, querystring: schemas.signalsQuery, response: { 200: schemas.signalsPage, ...errors } } }, async (request, reply) => {

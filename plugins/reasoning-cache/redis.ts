@@ -53,6 +53,8 @@ export default defineReasoningCachePlugin<RedisCacheOptions>({
     let connected = false;
     const client = createClient({
       url,
+      // While Redis is away a call fails at once rather than waiting in a queue: the cycle goes on without the cache.
+      disableOfflineQueue: true,
       socket: { connectTimeout: 3000, reconnectStrategy: (retries: number) => (connected ? Math.min(1000, 50 * 2 ** retries) : new Error('not reachable')) },
     });
     let reported = false;

@@ -4,8 +4,9 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { reasoningCacheSuite } from '../../../core/testing';
 import redis from '../../../plugins/reasoning-cache/redis';
-import { ROOT } from '../../helpers';
-import { REDIS_URL, needs, redisAnswers } from '../../servers';
+import { ROOT, tempDir } from '../../helpers';
+import { OwnRedis, REDIS_URL, needs, redisAnswers } from '../../servers';
+import { json, serve } from '../../service/serving';
 
 const available = redisAnswers();
 
@@ -49,6 +50,41 @@ describe('redis reasoning cache', function () {
     const error = await Promise.resolve(redis.create(testContext(redis, { options: { url: 'redis://:s3cretpass@127.0.0.1:1' } }))).catch((e: Error) => e);
     expect(error).to.have.property('code', 'ARGO_ERR_STORAGE_UNAVAILABLE');
     expect((error as Error).message).to.contain('127.0.0.1:1').and.not.contain('s3cretpass');
+  });
+
+  it('under serve, an outage of its Redis slows no cycle: texts are written without it, counted, /readyz says degraded, and it is used again once back', async () => {
+    const own = await OwnRedis.start();
+    const dir = tempDir();
+    const symbols = 'data.symbols=' + Array.from({ length: 12 }, (_, i) => `S${String(i).padStart(2, '0')}`).join(',');
+    const service = await serve(dir, ['service.schedule.every=1h', 'storage.plugin=memory', 'consensus.minConfidence=1', 'reasoning.mode=cached', 'reasoning.cache.plugin=redis', `reasoning.cache.url=${own.url}`, `reasoning.cache.namespace=outage-${process.pid}`, symbols]);
+    try {
+      const first = (await json(`${service.url}/v1/cycles`, { method: 'POST' })).body;
+      expect([first.error, first.stats.reasoning.cacheErrors]).to.deep.equal([null, 0]);
+      await own.kill();
+      const started = Date.now();
+      const during = (await json(`${service.url}/v1/cycles`, { method: 'POST' })).body;
+      expect(Date.now() - started, 'no wait for the outage').to.be.below(10_000);
+      expect(during.error).to.equal(null);
+      expect(during.signals).to.equal(first.signals);
+      expect(during.stats.reasoning.cacheErrors).to.be.above(0);
+      const ready = await json(`${service.url}/readyz`);
+      expect([ready.status, ready.body.ready]).to.deep.equal([200, true]);
+      expect(ready.body.reason).to.contain('degraded').and.contain('redis');
+      await own.restart();
+      // The client reconnects with a backoff of at most a second: asked until it answers.
+      let body = (await json(`${service.url}/readyz`)).body;
+      for (let tries = 0; tries < 100 && body.reason !== undefined; tries++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        await json(`${service.url}/v1/cycles`, { method: 'POST' });
+        body = (await json(`${service.url}/readyz`)).body;
+      }
+      expect(body).to.deep.equal({ ready: true });
+      expect(service.stderr().match(/reasoning cache failing/g), 'said once for the outage').to.have.length(1);
+    } finally {
+      service.child.kill('SIGTERM');
+      await service.exited;
+      await own.kill();
+    }
   });
 
   it('says why Redis refused it (a wrong password), not only that it gave up, and never prints the password', async () => {
