@@ -157,11 +157,12 @@ async function shardPlan(flags: ShardFlags & TapeFlags, config: LoadedConfig, lo
   if (flags.processes !== undefined) {
     const count = positiveInteger(flags.processes, '--processes', 256);
     // A service keeps its children, each holding its shards' indicator state; a replay starts one a shard.
-    return { runner: live ? new PersistentProcessRunner(count) : new ProcessShardRunner(), count };
+    const { timeoutMs } = config.values.distributed;
+    return { runner: live ? new PersistentProcessRunner(count, timeoutMs) : new ProcessShardRunner(timeoutMs), count };
   }
   if (flags.threads !== undefined) {
     const count = positiveInteger(flags.threads, '--threads', 256);
-    return { runner: new ThreadShardRunner(count), count };
+    return { runner: new ThreadShardRunner(count, config.values.distributed.timeoutMs), count };
   }
   // Loaded on demand: BullMQ and ioredis serve no other flag.
   const { QueueShardRunner } = await import('../scale/queue-shards');

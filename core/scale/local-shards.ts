@@ -23,6 +23,25 @@ function diedWithout(shard: Shard, child: ChildProcess, code: number | null, sig
   return new ArgoError('ARGO_ERR_SHARD_FAILED', `shard ${shard.id} (${shard.symbols.length} symbols): its child process ${child.pid} ended (${signal ?? `exit code ${code}`}) without an answer`);
 }
 
+/** How long children and threads asked to stop (SIGTERM) may take to answer before they are ended (a shard that spins never answers). */
+const STOP_GRACE_MS = 10_000;
+
+/**
+ * `answer` bounded by `timeoutMs` (`distributed.timeoutMs`): past it, `end` ends the child or
+ * thread (it spins, or it was stopped) and the shard fails with ARGO_ERR_SHARD_FAILED.
+ */
+function bounded<T>(shard: Shard, answer: Promise<T>, timeoutMs: number, end: () => void): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      end();
+      reject(new ArgoError('ARGO_ERR_SHARD_FAILED', `shard ${shard.id} (${shard.symbols.length} symbols): no answer within distributed.timeoutMs (${timeoutMs} ms); its worker was ended`));
+    }, timeoutMs);
+    timer.unref();
+  });
+  return Promise.race([answer, late]).finally(() => clearTimeout(timer));
+}
+
 /** The outcome a child's answer stands for. */
 function settle(shard: Shard, answer: ShardMessage, resolve: (result: ShardResult) => void, reject: (error: ArgoError) => void): void {
   if (answer.type === 'result') resolve(answer.result);
@@ -34,9 +53,16 @@ export class ProcessShardRunner implements ShardRunner {
   readonly kind = 'processes';
   readonly #children = new Set<ChildProcess>();
 
+  /** `timeoutMs`: the longest a shard may take (`distributed.timeoutMs`). */
+  constructor(private readonly timeoutMs: number) {}
+
   run(shard: Shard): Promise<ShardResult> {
     const child = forkChild([]);
     this.#children.add(child);
+    return bounded(shard, this.#answer(shard, child), this.timeoutMs, () => child.kill('SIGKILL'));
+  }
+
+  #answer(shard: Shard, child: ChildProcess): Promise<ShardResult> {
     return new Promise<ShardResult>((resolve, reject) => {
       let answer: ShardMessage | undefined;
       child.on('message', (message: ShardMessage) => (answer = message));
@@ -51,7 +77,11 @@ export class ProcessShardRunner implements ShardRunner {
   }
 
   stop(): void {
-    for (const child of this.#children) child.kill('SIGTERM');
+    for (const child of this.#children) {
+      child.kill('SIGTERM');
+      // A child that spins cannot run its SIGTERM handler: it is ended after the grace.
+      setTimeout(() => child.exitCode === null && child.signalCode === null && child.kill('SIGKILL'), STOP_GRACE_MS).unref();
+    }
   }
 
   async close(): Promise<void> {
@@ -72,7 +102,11 @@ export class PersistentProcessRunner implements ShardRunner {
   readonly #childOf = new Map<string, number>();
   #next = 1;
 
-  constructor(count: number) {
+  /** `timeoutMs`: the longest a shard may take (`distributed.timeoutMs`); a child that does not answer by then (it spins, or was stopped) is killed and started again. */
+  constructor(
+    count: number,
+    private readonly timeoutMs: number,
+  ) {
     this.#children = new Array(count).fill(undefined);
   }
 
@@ -105,14 +139,28 @@ export class PersistentProcessRunner implements ShardRunner {
     }
     const child = this.#child(index);
     const id = this.#next++;
-    return new Promise<ShardResult>((resolve, reject) => {
+    const answer = new Promise<ShardResult>((resolve, reject) => {
       this.#pending.set(id, { shard, child, resolve, reject });
-      child.send({ type: 'shard', id, shard } satisfies ShardMessage);
+      child.send({ type: 'shard', id, shard } satisfies ShardMessage, (error) => {
+        if (error === null || !this.#pending.delete(id)) return;
+        reject(new ArgoError('ARGO_ERR_SHARD_FAILED', `shard ${shard.id}: its child process ${child.pid} cannot be reached: ${messageOf(error)}`));
+      });
+    });
+    return bounded(shard, answer, this.timeoutMs, () => {
+      this.#pending.delete(id);
+      // Forgotten at once: its exit may be seen only later, and the next shard needs a child that answers.
+      if (this.#children[index!] === child) this.#children[index!] = undefined;
+      child.kill('SIGKILL');
     });
   }
 
+  /** Lets each child end once it has nothing left (its IPC channel closed); one that does not within the grace (stopped, spinning) is killed. */
   async close(): Promise<void> {
-    for (const child of this.#children) child?.disconnect();
+    for (const child of this.#children) {
+      if (child === undefined || child.exitCode !== null || child.signalCode !== null) continue;
+      if (child.connected) child.disconnect();
+      setTimeout(() => child.exitCode === null && child.signalCode === null && child.kill('SIGKILL'), STOP_GRACE_MS).unref();
+    }
   }
 }
 
@@ -121,12 +169,27 @@ export class ThreadShardRunner implements ShardRunner {
   readonly kind = 'threads';
   #pool: Piscina | undefined;
 
-  constructor(private readonly threads: number) {}
+  readonly #running = new Set<AbortController>();
+
+  /** `timeoutMs`: the longest a shard may take (`distributed.timeoutMs`); past it its thread is terminated. */
+  constructor(
+    private readonly threads: number,
+    private readonly timeoutMs: number,
+  ) {}
 
   run(shard: Shard): Promise<ShardResult> {
     const PiscinaClass = require('piscina') as typeof Piscina;
     this.#pool ??= new PiscinaClass({ filename: path.join(__dirname, '../../workers/shard-task.js'), minThreads: 0, maxThreads: this.threads, idleTimeout: 1000 });
-    return this.#pool.run(shard).catch((error: unknown) => Promise.reject(errorFromWorker(shard, (error as { code?: string }).code ?? null, messageOf(error)))) as Promise<ShardResult>;
+    const abort = new AbortController();
+    this.#running.add(abort);
+    const answer = this.#pool.run(shard, { signal: abort.signal }).catch((error: unknown) => Promise.reject(errorFromWorker(shard, (error as { code?: string }).code ?? null, messageOf(error)))) as Promise<ShardResult>;
+    return bounded(shard, answer, this.timeoutMs, () => abort.abort()).finally(() => this.#running.delete(abort));
+  }
+
+  /** Threads cannot be signalled: the shards in progress get the grace to finish, then their threads are terminated. */
+  stop(): void {
+    const running = [...this.#running];
+    setTimeout(() => running.forEach((abort) => abort.abort()), STOP_GRACE_MS).unref();
   }
 
   async close(): Promise<void> {

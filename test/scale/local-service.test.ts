@@ -81,4 +81,20 @@ describe('serve --processes: a service over child processes it keeps', function 
       await service.exited;
     }
   });
+
+  it('fails the shard of a stopped child after distributed.timeoutMs, starts the child again, and still stops on SIGTERM with 143', async () => {
+    const dir = tempDir();
+    const service = await serve(dir, ['storage.plugin=memory', 'symbols=AAA,BBB', 'service.schedule.every=1h', 'distributed.timeoutMs=2000'], { args: ['--processes', '1'] });
+    try {
+      expect((await json(`${service.url}/v1/cycles`, { method: 'POST' })).body.error).to.equal(null);
+      const [stoppedChild] = execFileSync('pgrep', ['-P', String(service.child.pid)], { encoding: 'utf8' }).trim().split('\n').map(Number);
+      process.kill(stoppedChild, 'SIGSTOP');
+      const cycle = (await json(`${service.url}/v1/cycles`, { method: 'POST' })).body;
+      expect(cycle.error).to.contain('ARGO_ERR_SHARD_FAILED').and.contain('no answer within distributed.timeoutMs (2000 ms)');
+      expect((await json(`${service.url}/v1/cycles`, { method: 'POST' })).body.error, 'a new child takes over').to.equal(null);
+    } finally {
+      service.child.kill('SIGTERM');
+      expect(await service.exited).to.equal(143);
+    }
+  });
 });

@@ -105,6 +105,17 @@ describe('shards', () => {
       expect(threads.code, threads.stderr).to.equal(1);
       expect(threads.stderr, 'the code survives the thread boundary').to.match(/^ARGO_ERR_PLUGIN_FACTORY: sources\[0\]: the factory of source plugin "shard-fault" threw: no licence on this host/m);
     });
+
+    it('ends a shard that spins after distributed.timeoutMs, child or thread, and fails coded instead of waiting forever', async () => {
+      const dir = tempDir();
+      const plugin = path.join(ROOT, 'test', 'fixtures', 'plugins', 'shard-fault-source.js');
+      const config = writeJson(dir, 'spin.json', { sources: [{ name: 'fault', plugin, weight: 1, options: { fault: 'spin' } }], distributed: { timeoutMs: 2000 } });
+      for (const how of ['--processes', '--threads']) {
+        const result = await runCliAsync(['replay', '-c', config, '--data', data!, '--symbols', 'AAPL,CAT', '--from', '2014-01-01', '--to', '2014-01-31', how, '2'], { cwd: dir });
+        expect(result.code, `${how}: ${result.stderr}`).to.equal(1);
+        expect(result.stderr, how).to.contain('ARGO_ERR_SHARD_FAILED').and.contain('no answer within distributed.timeoutMs (2000 ms)');
+      }
+    });
   });
 
   it('refuses two ways to shard at once, and a shard with a recording', async () => {
