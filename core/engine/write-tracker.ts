@@ -72,13 +72,11 @@ export class WriteTracker {
    * answers: the live service does so before each cycle. A storage that is back clears the
    * stop a full disk set; one that still fails keeps them held.
    */
-  async saveHeld(): Promise<number> {
-    if (this.#held.size === 0) return 0;
-    const signals = [...this.#held.values()];
+  async saveHeld(): Promise<void> {
+    if (this.#held.size === 0) return;
     this.stats.storageStoppedBy = null;
-    for (const signal of signals) this.track(this.storage.save(signal), signal);
+    for (const signal of [...this.#held.values()]) this.track(this.storage.save(signal), signal);
     await this.settle(0);
-    return signals.length - this.#held.size;
   }
 
   /** Saves handed to storage and not yet acknowledged. */

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type Piscina from 'piscina';
 import { ArgoError, isErrorCode, messageOf } from '../errors/errors';
 import type { ShardMessage } from '../../workers/shard-process';
+import { within } from '../util/within';
 import type { Shard, ShardResult, ShardRunner } from './shard';
 
 /** An error a worker reported by code and message, coded again here (a coded message starts with its code, which a thread's clone of the error keeps alone). */
@@ -30,16 +31,21 @@ const STOP_GRACE_MS = 10_000;
  * `answer` bounded by `timeoutMs` (`distributed.timeoutMs`): past it, `end` ends the child or
  * thread (it spins, or it was stopped) and the shard fails with ARGO_ERR_SHARD_FAILED.
  */
-function bounded<T>(shard: Shard, answer: Promise<T>, timeoutMs: number, end: () => void): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      end();
-      reject(new ArgoError('ARGO_ERR_SHARD_FAILED', `shard ${shard.id} (${shard.symbols.length} symbols): no answer within distributed.timeoutMs (${timeoutMs} ms); its worker was ended`));
-    }, timeoutMs);
-    timer.unref();
-  });
-  return Promise.race([answer, late]).finally(() => clearTimeout(timer));
+async function bounded<T>(shard: Shard, answer: Promise<T>, timeoutMs: number, end: () => void): Promise<T> {
+  const answered = await within(answer, timeoutMs);
+  if (answered !== null) return answered;
+  end();
+  throw new ArgoError('ARGO_ERR_SHARD_FAILED', `shard ${shard.id} (${shard.symbols.length} symbols): no answer within distributed.timeoutMs (${timeoutMs} ms); its worker was ended`);
+}
+
+/** True until `child` has exited. */
+function alive(child: ChildProcess): boolean {
+  return child.exitCode === null && child.signalCode === null;
+}
+
+/** Kills `child` if it has not ended after the grace (a child that spins or is stopped cannot act on SIGTERM or a closed channel). */
+function killAfterGrace(child: ChildProcess): void {
+  setTimeout(() => alive(child) && child.kill('SIGKILL'), STOP_GRACE_MS).unref();
 }
 
 /** The outcome a child's answer stands for. */
@@ -79,8 +85,7 @@ export class ProcessShardRunner implements ShardRunner {
   stop(): void {
     for (const child of this.#children) {
       child.kill('SIGTERM');
-      // A child that spins cannot run its SIGTERM handler: it is ended after the grace.
-      setTimeout(() => child.exitCode === null && child.signalCode === null && child.kill('SIGKILL'), STOP_GRACE_MS).unref();
+      killAfterGrace(child);
     }
   }
 
@@ -112,7 +117,7 @@ export class PersistentProcessRunner implements ShardRunner {
 
   #child(index: number): ChildProcess {
     const known = this.#children[index];
-    if (known !== undefined && known.exitCode === null && known.signalCode === null) return known;
+    if (known !== undefined && alive(known)) return known;
     const child = forkChild(['--persistent']);
     this.#children[index] = child;
     child.on('message', (message: ShardMessage) => {
@@ -157,9 +162,9 @@ export class PersistentProcessRunner implements ShardRunner {
   /** Lets each child end once it has nothing left (its IPC channel closed); one that does not within the grace (stopped, spinning) is killed. */
   async close(): Promise<void> {
     for (const child of this.#children) {
-      if (child === undefined || child.exitCode !== null || child.signalCode !== null) continue;
+      if (child === undefined || !alive(child)) continue;
       if (child.connected) child.disconnect();
-      setTimeout(() => child.exitCode === null && child.signalCode === null && child.kill('SIGKILL'), STOP_GRACE_MS).unref();
+      killAfterGrace(child);
     }
   }
 }

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Registry } from 'prom-client';
 import type { Action } from '../domain/domain';
-import { isIsoDate } from '../domain/symbols';
+import { assertIsoDate } from '../domain/symbols';
 import { ArgoError, isArgoError } from '../errors/errors';
 import type { Storage } from '../plugin-system/plugin-contracts';
 import { chartJsSource } from '../util/chart-js-source';
@@ -124,10 +124,7 @@ export async function buildHttpApi(service: LiveService, parts: HttpApiParts): P
   app.get('/v1/signals', { schema: { ...secured, querystring: schemas.signalsQuery, response: { 200: schemas.signalsPage, ...errors } } }, async (request, reply) => {
     const { cursor, minConfidence, ...rest } = request.query as { symbol?: string; action?: Action; from?: string; to?: string; minConfidence?: string; limit: number; cursor?: string };
     const query = minConfidence === undefined ? rest : { ...rest, minConfidence: Number(minConfidence) };
-    for (const key of ['from', 'to'] as const) {
-      const date = query[key];
-      if (date !== undefined && !isIsoDate(date)) throw new ArgoError('ARGO_ERR_USAGE_DATE', `${key} ${date} is not a calendar date (YYYY-MM-DD)`);
-    }
+    for (const key of ['from', 'to'] as const) if (query[key] !== undefined) assertIsoDate(query[key], key);
     if (query.from !== undefined && query.to !== undefined && query.from > query.to) {
       throw new ArgoError('ARGO_ERR_USAGE_DATE', `from ${query.from} is after to ${query.to}`);
     }
