@@ -352,7 +352,11 @@ export async function main(argv: readonly string[], environment: CliEnvironment)
     println(`worker ${name} on ${worker.where}, concurrency ${config.values.distributed.concurrency}`);
     interruptedBy = await new Promise<NodeJS.Signals>((resolve) => process.once('SIGTERM', resolve).once('SIGINT', resolve));
     err(`argo-signals: ${interruptedBy} received, finishing the shards in progress\n`);
-    await worker.close();
+    const { shutdownMs } = config.values.service;
+    if (!(await worker.close(shutdownMs))) {
+      leftRunning = true;
+      err(`argo-signals: warning: the worker did not close within service.shutdownMs (${shutdownMs} ms): the queue's Redis is not answering or a shard is still running; exiting, its shards go to another worker once their locks expire\n`);
+    }
   });
 
   const withStorage = async <T>(flags: ConfigFlags & { db?: string }, body: (storage: Storage) => Promise<T>): Promise<T> => {

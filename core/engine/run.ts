@@ -332,7 +332,6 @@ export class Run {
       child.register(TOKENS.Events, { useValue: events });
       child.register(TOKENS.Reasoning, { useValue: reasoning });
       child.register(TOKENS.Deferred, { useValue: deferred });
-      if (mode === 'deferred') await resumePending(storage, deferred, config, logger);
       return new Run(id, config, child, stats, closers, clock, services);
     } catch (error) {
       await Promise.allSettled(closers.map((close) => close()));
@@ -507,8 +506,29 @@ export class Run {
     return this.container.resolve<WriteTracker>(TOKENS.Writes).held;
   }
 
+  #resuming: Promise<void> | null = null;
+
+  /**
+   * Queues the texts an earlier run left pending (deferred reasoning), once: the first cycle,
+   * replay or close does it, or the owner of the run's events once it listens to them (a
+   * service), so that their `reasoning` events reach it.
+   */
+  resumeReasoning(): Promise<void> {
+    if (this.#resuming === null) {
+      const deferred = this.container.resolve<DeferredReasoner>(TOKENS.Deferred);
+      const resuming = this.config.values.reasoning.mode === 'deferred' ? resumePending(this.storage, deferred, this.config, this.logger) : Promise.resolve();
+      // Failed (storage away), it is tried again by the next caller.
+      this.#resuming = resuming.catch((error: unknown) => {
+        this.#resuming = null;
+        throw error;
+      });
+    }
+    return this.#resuming;
+  }
+
   /** One cycle, each symbol as of its latest bar, after saving again the signals an earlier cycle could not store. */
   async cycle(): Promise<RunReport> {
+    await this.resumeReasoning();
     await this.container.resolve<WriteTracker>(TOKENS.Writes).saveHeld();
     if (this.services.shards !== undefined) return this.#shardedCycle(this.services.shards);
     const series = await this.#loadSeries();
@@ -554,6 +574,7 @@ export class Run {
    * run did not (counted as `unrecorded`).
    */
   async replayCassette(cassette: Cassette, options: Pick<ReplayOptions, 'onResult' | 'keepResults'> = {}): Promise<RunReport> {
+    await this.resumeReasoning();
     const started = performance.now();
     const bySymbol = new Map((await this.#loadSeries()).map((s) => [s.symbol, s]));
     const runner = this.container.resolve(CycleRunner);
@@ -574,7 +595,8 @@ export class Run {
   }
 
   /** One cycle per trading day in the range, for every symbol with a bar that day; breakers go by the virtual clock. */
-  replay(options: ReplayOptions): Promise<RunReport> {
+  async replay(options: ReplayOptions): Promise<RunReport> {
+    await this.resumeReasoning();
     if (this.services.shards !== undefined) return this.#shardedReplay(this.services.shards, options);
     return this.clock.virtual(() => this.#replay(options));
   }
@@ -690,6 +712,7 @@ export class Run {
     this.#closed = true;
     let failure: unknown;
     try {
+      await this.resumeReasoning();
       await this.container.resolve<WriteTracker>(TOKENS.Writes).settle(0);
       const deferred = this.container.resolve<DeferredReasoner>(TOKENS.Deferred);
       const left = await deferred.drain(this.config.values.reasoning.deferred.shutdownWaitMs);

@@ -4,14 +4,18 @@
  * mid-shard has its job taken by another once its lock expires); the scheduler stores the
  * signals of a finished shard itself, idempotently by id, so a retried shard stores nothing twice.
  */
-import type { ConnectionOptions, Queue, QueueEvents } from 'bullmq';
+import type { Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { EngineConfig } from '../config/config-schema';
 import { ArgoError, messageOf } from '../errors/errors';
 import type { Logger } from '../util/logger';
+import { within } from '../util/within';
 import { CONNECT_TIMEOUT_MS, connectOrThrow, logOutages, queueAddress, queueUnavailable, type QueueAddress } from './queue-connection';
 import { takeResult, type ResultRef } from './queue-results';
 import type { Shard, ShardResult, ShardRunner } from './shard';
+
+/** How long closing may wait for Redis before the connections are dropped. */
+const CLOSE_MS = 2000;
 
 /** What a job of the queue carries. */
 export interface ShardJob {
@@ -27,6 +31,7 @@ export class QueueShardRunner implements ShardRunner {
     private readonly address: QueueAddress,
     private readonly config: EngineConfig['distributed'],
     private readonly client: Redis,
+    private readonly eventsClient: Redis,
     private readonly queue: Queue<ShardJob, ResultRef>,
     private readonly events: QueueEvents,
   ) {
@@ -47,13 +52,16 @@ export class QueueShardRunner implements ShardRunner {
     logOutages(client, address, logger, 'distributed queue: Redis connection error; reconnecting');
     await connectOrThrow(client, address);
     const queue = new Queue<ShardJob, ResultRef>(address.queue, { connection: client, prefix: address.prefix });
-    const events = new QueueEvents(address.queue, { connection: address.options as ConnectionOptions, prefix: address.prefix });
+    // Its own connection, ours to drop: BullMQ's close of a connection it made waits for a Redis that may be gone.
+    const eventsClient = new Redis({ ...address.options, maxRetriesPerRequest: null });
+    eventsClient.on('error', () => undefined);
+    const events = new QueueEvents(address.queue, { connection: eventsClient, prefix: address.prefix });
     events.on('error', () => undefined);
     // Each shard waited for listens on both until it finishes: a cycle of many shards is no leak.
     queue.setMaxListeners(0);
     events.setMaxListeners(0);
     await events.waitUntilReady();
-    return new QueueShardRunner(address, config, client, queue, events);
+    return new QueueShardRunner(address, config, client, eventsClient, queue, events);
   }
 
   /** False while Redis is not reachable. */
@@ -86,8 +94,13 @@ export class QueueShardRunner implements ShardRunner {
     let reject!: (error: Error) => void;
     const lost = new Promise<never>((_, rejectLost) => (reject = rejectLost));
     this.#waiting.add(reject);
+    // Our own timer, cleared when the wait ends: BullMQ's ttl timer outlives a wait given up on (Redis lost) and holds the process for timeoutMs.
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, rejectLate) => (timer = setTimeout(rejectLate, timeoutMs, new Error('timed out'))));
+    const finished = job.waitUntilFinished(this.events);
+    finished.catch(() => undefined);
     try {
-      const ref = await Promise.race([job.waitUntilFinished(this.events, timeoutMs), lost]);
+      const ref = await Promise.race([finished, lost, late]);
       await job.remove().catch(() => undefined);
       const result = await takeResult(this.client, ref);
       if (result === null) throw queueUnavailable(this.address, `the answer of shard ${shard.id} is gone from Redis (${ref.key})`);
@@ -97,6 +110,7 @@ export class QueueShardRunner implements ShardRunner {
       const why = /timed out/i.test(messageOf(error)) ? `no answer within distributed.timeoutMs (${timeoutMs} ms): no worker took it, or every attempt was lost` : `failed after its attempts: ${messageOf(error)}`;
       throw new ArgoError('ARGO_ERR_SHARD_FAILED', `shard ${shard.id} (${shard.symbols.length} symbols) on ${this.where}: ${why}`, { cause: error });
     } finally {
+      clearTimeout(timer);
       this.#waiting.delete(reject);
     }
   }
@@ -109,7 +123,9 @@ export class QueueShardRunner implements ShardRunner {
   }
 
   async close(): Promise<void> {
-    await Promise.allSettled([this.events.close(), this.queue.close()]);
+    // A graceful close waits for Redis to answer QUIT: while it is away that is forever, so it is bounded and then forced.
+    await within(Promise.allSettled([this.events.close(), this.queue.close()]), CLOSE_MS);
+    this.eventsClient.disconnect();
     this.client.disconnect();
   }
 }

@@ -11,11 +11,13 @@ import { LiveShards, evaluateShard, type ShardHost } from './evaluate-shard';
 import { CONNECT_TIMEOUT_MS, connectOrThrow, logOutages, queueAddress } from './queue-connection';
 import type { ShardJob } from './queue-shards';
 import { putResult, type ResultRef } from './queue-results';
+import { within } from '../util/within';
 
 /** A running worker: where it listens, and how to stop it (after the shards in progress). */
 export interface QueueWorker {
   readonly where: string;
-  close(): Promise<void>;
+  /** Waits up to `ms` for the shards in progress and the connections; false when it gave up (Redis away): the process must end itself. */
+  close(ms: number): Promise<boolean>;
 }
 
 /** Starts a worker on the queue of `config`; an unreachable Redis is a coded error naming the URL without its password (exit 2). */
@@ -58,10 +60,12 @@ export async function startQueueWorker(host: ShardHost, config: EngineConfig['di
   await worker.waitUntilReady();
   return {
     where: `${address.printable} (queue ${address.queue}, prefix ${address.prefix})`,
-    async close() {
-      await worker.close();
+    async close(ms) {
+      // Closing waits for Redis to acknowledge; while it is away that is forever. Shards left are taken by another worker once their locks expire.
+      const closed = (await within(worker.close().then(() => true), ms)) ?? false;
       await live.close();
       results.disconnect();
+      return closed;
     },
   };
 }

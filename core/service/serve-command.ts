@@ -65,6 +65,8 @@ export async function serve(first: Run, env: ServeEnvironment): Promise<Run> {
       pages.invalidate();
       stream.publish('reasoning', update);
     });
+    // Only now: texts an earlier process left pending are then published like any other.
+    run.resumeReasoning().catch((error: unknown) => logger.error({ err: messageOf(error) }, 'the reasoning left pending by an earlier run could not be read; the next cycle tries again'));
   });
   service.onCycle((record) => stream.publish('cycle', record));
 

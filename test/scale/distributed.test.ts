@@ -98,6 +98,28 @@ describe('distributed shards on a BullMQ queue', function () {
       }
     });
 
+    it('Redis lost mid-shard ends replay --distributed with a coded error, and its worker on SIGTERM, without waiting out distributed.timeoutMs', async () => {
+      const own = await OwnRedis.start();
+      const dir = tempDir();
+      // The default timeoutMs (10 min) is what the old code waited; the suite's timeout is far below it.
+      const sets = [`distributed.url=${own.url}`, `distributed.queue=${freshQueue()}`, 'service.shutdownMs=3000'].flatMap((s) => ['--set', s]);
+      const worker = background(['worker', ...sets, '--set', 'log.level=info'], dir);
+      try {
+        await worker.waitFor(/^worker \S+ on /m);
+        const replaying = background(['replay', '--data', data!, '--from', '2013-01-01', '--to', '2017-12-31', '--distributed', ...sets, '--set', `storage.path=${path.join(dir, 'lost.db')}`], dir);
+        await worker.waitFor(/"msg":"shard started"/, 'stderr');
+        await own.kill();
+        expect(await replaying.exited, replaying.stderr()).to.equal(2);
+        expect(replaying.stderr()).to.contain(`ARGO_ERR_QUEUE_UNAVAILABLE: distributed.url: ${own.url}`).and.contain('the connection to Redis was lost');
+        worker.child.kill('SIGTERM');
+        expect(await worker.exited, worker.stderr()).to.equal(143);
+        expect(worker.stderr()).to.contain('did not close within service.shutdownMs (3000 ms)');
+      } finally {
+        if (worker.child.exitCode === null) worker.child.kill('SIGKILL');
+        await own.kill();
+      }
+    });
+
     it('serve --distributed: Redis lost mid-run makes /readyz 503 with a coded reason and counts failed shards; cycles resume when it returns, without a restart', async () => {
       const own = await OwnRedis.start();
       const dir = tempDir();

@@ -5,6 +5,7 @@ import { sumReports } from '../../core/engine/cycle-stats';
 import { splitUniverse, shardsOfSize } from '../../core/scale/shard';
 import type { Signal } from '../../core/domain/domain';
 import { ROOT, comparable, findRealData, runCliAsync, shardTotals as totals, tempDir, writeJson } from '../helpers';
+import { background } from '../servers';
 
 const SYMBOLS = ['AAPL', 'AMZN', 'BHF', 'BRK.B', 'CAT', 'ABBV', 'APTV', 'CHK', 'A', 'AAL', 'AAP', 'ABC'];
 
@@ -114,6 +115,22 @@ describe('shards', () => {
         const result = await runCliAsync(['replay', '-c', config, '--data', data!, '--symbols', 'AAPL,CAT', '--from', '2014-01-01', '--to', '2014-01-31', how, '2'], { cwd: dir });
         expect(result.code, `${how}: ${result.stderr}`).to.equal(1);
         expect(result.stderr, how).to.contain('ARGO_ERR_SHARD_FAILED').and.contain('no answer within distributed.timeoutMs (2000 ms)');
+      }
+    });
+    it('SIGTERM ends a replay whose shard spins, child or thread, within the stop grace instead of distributed.timeoutMs', async function () {
+      this.timeout(120_000);
+      const dir = tempDir();
+      const plugin = path.join(ROOT, 'test', 'fixtures', 'plugins', 'shard-fault-source.js');
+      // The default timeoutMs (10 min): only the stop can end these shards within the test's time.
+      const config = writeJson(dir, 'spin.json', { sources: [{ name: 'fault', plugin, weight: 1, options: { fault: 'spin' } }] });
+      for (const how of ['--processes', '--threads']) {
+        const replay = background(['replay', '-c', config, '--data', data!, '--symbols', 'AAPL,CAT', '--from', '2014-01-01', '--to', '2014-01-31', how, '2'], dir);
+        await new Promise((resolve) => setTimeout(resolve, 1500));
+        replay.child.kill('SIGTERM');
+        const code = await replay.exited;
+        expect(replay.stderr(), how).to.contain('SIGTERM received');
+        expect(code, `${how}: ${replay.stderr()}`).to.equal(1);
+        expect(replay.stderr(), how).to.contain('ARGO_ERR_SHARD_FAILED');
       }
     });
   });

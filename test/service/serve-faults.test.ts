@@ -81,14 +81,21 @@ describe('serve: stops and crashes', function () {
     expect(await first.exited).to.equal(null);
     const afterKill = await storedSignals(dir);
     expect(afterKill.map((s) => s.id)).to.include.members(acknowledged.map((s) => s.id));
-    const second = await serve(dir, ['service.schedule.every=1h', ...SLOW, 'reasoning.mode=deferred', 'reasoning.options.minLatencyMs=1', 'reasoning.options.maxLatencyMs=2']);
+    // Texts of 300 ms one at a time: most are still pending when a client joins the stream of the restarted service.
+    const second = await serve(dir, ['service.schedule.every=1h', ...SLOW, 'reasoning.mode=deferred', 'reasoning.options.minLatencyMs=300', 'reasoning.options.maxLatencyMs=300', 'reasoning.deferred.concurrency=1']);
     try {
-      let pending = Infinity;
-      for (let tries = 0; tries < 400 && pending > 0; tries++) {
+      const stream = await readEvents(`${second.url}/v1/stream`);
+      const pendingIds = async () => ((await json(`${second.url}/v1/signals?limit=1000`)).body.signals as { id: string; reasoningStatus: string }[]).filter((s) => s.reasoningStatus === 'pending').map((s) => s.id);
+      const pendingAtJoin = await pendingIds();
+      let pending = pendingAtJoin;
+      for (let tries = 0; tries < 400 && pending.length > 0; tries++) {
         await new Promise((resolve) => setTimeout(resolve, 25));
-        pending = ((await json(`${second.url}/v1/signals?limit=1000`)).body.signals as { reasoningStatus: string }[]).filter((s) => s.reasoningStatus === 'pending').length;
+        pending = await pendingIds();
       }
-      expect(pending, 'texts left pending by the killed process').to.equal(0);
+      expect(pending, 'texts left pending by the killed process').to.deep.equal([]);
+      // Each text completed while the client was connected reaches it as a reasoning event.
+      await stream.until((events) => pendingAtJoin.every((id) => events.some((e) => e.event === 'reasoning' && e.data.id === id)));
+      stream.close();
     } finally {
       second.child.kill('SIGTERM');
       expect(await second.exited).to.equal(143);
