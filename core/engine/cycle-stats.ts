@@ -42,8 +42,11 @@ export interface StatsReport {
    */
   storage: { acknowledged: number; failed: number; restored: number; deadLettered: number; stoppedBy: string | null };
   /** Reasoning texts by how they were made: explained now, deferred to the background, fallbacks after an explainer failure. */
-  /** `cacheErrors`: reasoning-cache calls that failed (an outage); the texts were written without the cache. */
-  reasoning: { explained: number; deferred: number; completedInBackground: number; fallbacks: number; secretsRefused: number; cacheErrors: number };
+  /**
+   * `cacheErrors`: reasoning-cache calls that failed (an outage); the texts were written without the cache.
+   * `unshared`: texts the cache could not share, as they quote a number that is no fact of their signal.
+   */
+  reasoning: { explained: number; deferred: number; completedInBackground: number; fallbacks: number; secretsRefused: number; cacheErrors: number; unshared: number };
   /** Each stage on the worker pool: the mode in force (auto: what it chose, null while sampling), items and chunks sent, chunks failed and retried inline. */
   workers: Record<WorkerStage, WorkerStageCounters>;
   /** Each cache of the run, null when it is off. */
@@ -124,6 +127,7 @@ export class CycleStats {
   /** Explainer answers refused because they contained a secret (also counted as fallbacks). */
   reasoningSecretsRefused = 0;
   reasoningCacheErrors = 0;
+  reasoningUnshared = 0;
   readonly workers = workerCounters();
   /** Report functions of the run's caches, set by whoever owns them. */
   readonly caches: { reasoning?: () => CacheReport; consensus?: () => CacheReport } = {};
@@ -254,6 +258,7 @@ export class CycleStats {
         fallbacks: this.reasoningFallbacks,
         secretsRefused: this.reasoningSecretsRefused,
         cacheErrors: this.reasoningCacheErrors,
+        unshared: this.reasoningUnshared,
       },
       workers: workerCounters(this.workers),
       caches: { reasoning: this.caches.reasoning?.() ?? null, consensus: this.caches.consensus?.() ?? null },

@@ -15,6 +15,7 @@ import type { Logger } from '../util/logger';
 import type { ExplainRequest, Explainer, ReasoningCache, Storage } from '../plugin-system/plugin-contracts';
 import type { SecretRedactor } from '../util/secret-redactor';
 import { hashOf } from '../util/stable-hash';
+import { renderTemplate, templateOf, wordingKey } from './shared-text';
 
 /** The explainer's identity: part of every cache key, so another explainer, version or options never reads old texts. */
 export interface ExplainerIdentity {
@@ -69,8 +70,14 @@ export interface SignalReasoning {
   readonly later?: Promise<Reasoning>;
 }
 
+/** A text written for one request, and the template other requests of its key are told with (null: not shareable). */
+interface Explained {
+  readonly reasoning: Reasoning;
+  readonly template: string | null;
+}
+
 export class ReasoningService {
-  readonly #inFlight = new Map<string, Promise<Reasoning>>();
+  readonly #inFlight = new Map<string, Promise<Explained>>();
   readonly #explainerHash: string;
   #hits = 0;
   #misses = 0;
@@ -94,10 +101,14 @@ export class ReasoningService {
     }
   }
 
-  /** The cache key: symbol, action, confidence bucket, regime, and the explainer's name, version and options. */
+  /**
+   * The cache key: what a text may say in words (symbol, action, confidence bucket, regime,
+   * each source's direction by rank) and the explainer's name, version and options. Its
+   * numbers and date are each signal's own (see shared-text.ts).
+   */
   keyOf(request: ExplainRequest): string {
     const bucket = Math.floor(request.consensus.confidence / this.config.reasoning.cache.bucket);
-    return ['v1', this.identity.name, this.identity.version, this.#explainerHash, request.symbol, request.action, bucket, request.regime].join('|');
+    return ['v2', this.identity.name, this.identity.version, this.#explainerHash, request.symbol, request.action, bucket, request.regime, wordingKey(request)].join('|');
   }
 
   /** Why the reasoning cache is failing (texts are written without it meanwhile), or null while it answers. */
@@ -127,11 +138,12 @@ export class ReasoningService {
     }
   }
 
-  /** The cached text for `request`, if any (counted as a hit or a miss). */
+  /** The cached text for `request`, told with its own numbers and date, if any (counted as a hit or a miss). */
   async cached(request: ExplainRequest): Promise<string | undefined> {
     if (this.cache === null) return undefined;
     const cache = this.cache;
-    const text = await this.#fromCache(() => cache.get(this.keyOf(request)), undefined);
+    const template = await this.#fromCache(() => cache.get(this.keyOf(request)), undefined);
+    const text = template === undefined ? undefined : renderTemplate(template, request);
     if (text === undefined) this.#misses++;
     else this.#hits++;
     return text;
@@ -172,16 +184,22 @@ export class ReasoningService {
     }
   }
 
-  /** Explains `request` and caches the text; with a cache that can claim keys, once across every process sharing it. */
-  async #explainShared(key: string, request: ExplainRequest): Promise<Reasoning> {
+  /**
+   * Explains `request` and caches the text as a template; with a cache that can claim keys,
+   * once across every process sharing it. Answers the text of `request`, and the template
+   * (null when the text cannot be shared) for the callers that joined this one.
+   */
+  async #explainShared(key: string, request: ExplainRequest): Promise<Explained> {
     const cache = this.cache!;
     for (;;) {
       const claim = cache.claim === undefined ? null : await this.#fromCache(() => cache.claim!(key), null);
       if (claim === null || claim.won) {
         try {
           const reasoning = await this.#explain(request);
-          if (reasoning.status === 'done') await this.#fromCache(() => cache.set(key, reasoning.text), undefined);
-          return reasoning;
+          const template = reasoning.status === 'done' ? templateOf(reasoning.text, request) : null;
+          if (template !== null) await this.#fromCache(() => cache.set(key, template), undefined);
+          else if (reasoning.status === 'done') this.stats.reasoningUnshared++;
+          return { reasoning, template };
         } finally {
           if (claim !== null && claim.won) await this.#fromCache(() => claim.release(), undefined);
         }
@@ -190,10 +208,11 @@ export class ReasoningService {
       const deadline = Date.now() + claim.heldForMs + CLAIM_SLACK_MS;
       while (Date.now() < deadline) {
         await sleep(CLAIM_POLL_MS);
-        const text = await this.#fromCache(() => cache.get(key), undefined);
+        const template = await this.#fromCache(() => cache.get(key), undefined);
+        const text = template === undefined ? undefined : renderTemplate(template, request);
         if (text !== undefined) {
           this.#joins++;
-          return { text, status: 'done' };
+          return { reasoning: { text, status: 'done' }, template: template! };
         }
       }
     }
@@ -212,13 +231,17 @@ export class ReasoningService {
     const key = this.keyOf(request);
     const running = this.#inFlight.get(key);
     if (running !== undefined) {
+      // The text in progress is another signal's: told with this one's facts, or, not shareable, written for this one.
+      const { template } = await running;
+      const text = template === null ? undefined : renderTemplate(template, request);
+      if (text === undefined) return this.#explain(request);
       this.#joins++;
-      return running;
+      return { text, status: 'done' };
     }
     const answer = this.#explainShared(key, request);
     this.#inFlight.set(key, answer);
     try {
-      return await answer;
+      return (await answer).reasoning;
     } finally {
       this.#inFlight.delete(key);
     }

@@ -23,7 +23,7 @@ function prompt(request: ExplainRequest): string {
     `Entry ${entry.toFixed(2)}, stop ${stop.toFixed(2)}, target ${target.toFixed(2)}.`,
     'Source opinions:',
     opinions,
-    'Explain in three sentences why this signal was given and what would invalidate it.',
+    'Explain in three sentences why this signal was given and what would invalidate it. Quote numbers exactly as written above.',
   ].join('\n');
 }
 
