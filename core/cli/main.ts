@@ -474,18 +474,20 @@ export async function main(argv: readonly string[], environment: CliEnvironment)
     config
       .command('check')
       .description('validate the configuration, then build every plugin it names, run their self-tests and close them')
-      .option('--no-build', 'only validate: call no factory'),
-  ).action(async (flags: ConfigFlags & { build: boolean }) => {
-    const loaded = loadConfig(registry, configInput(flags));
-    const plugins = flags.build ? await checkPlugins(loaded, createLogger(loaded.values.log.level, secrets)) : [];
-    if (flags.json) println(JSON.stringify({ ok: true, hash: loaded.hash, built: flags.build, plugins }, null, 2));
+      .option('--no-build', 'only validate: call no factory')
+      .addOption(dataOption()),
+  ).action(async (flags: ConfigFlags & { build: boolean; data?: string }) => {
+    const loaded = loadConfig(registry, configInput(flags, dataValues(flags)));
+    const { plugins, symbolsWithoutBars } = flags.build ? await checkPlugins(loaded, createLogger(loaded.values.log.level, secrets)) : { plugins: [], symbolsWithoutBars: [] };
+    if (flags.json) println(JSON.stringify({ ok: true, hash: loaded.hash, built: flags.build, plugins, symbolsWithoutBars }, null, 2));
     else {
       println(`config ok (hash ${loaded.hash})${flags.build ? `; built ${plugins.length} plugins and closed them` : '; plugins not built (--no-build)'}`);
       for (const p of plugins) println(`  ${p.key.padEnd(24)} ${p.kind.padEnd(20)} ${p.name} ${p.version}${p.selfTest === 'passed' ? '  self-test passed' : ''}`);
     }
+    if (symbolsWithoutBars.length > 0) err(`argo-signals: warning: ARGO_ERR_DATA_SYMBOL_MISSING: the market data has no bars for ${symbolsWithoutBars.join(', ')}; runs skip them\n`);
   });
-  withConfigFlags(config.command('print').description('print the effective configuration as JSON')).action((flags: ConfigFlags) => {
-    println(JSON.stringify(loadConfig(registry, configInput(flags)).values, null, 2));
+  withConfigFlags(config.command('print').description('print the effective configuration as JSON').addOption(dataOption())).action((flags: ConfigFlags & { data?: string }) => {
+    println(JSON.stringify(loadConfig(registry, configInput(flags, dataValues(flags))).values, null, 2));
   });
   withConfigFlags(config.command('doc').description('print the configuration reference (Markdown)')).action((flags: ConfigFlags) => {
     loadConfig(registry, configInput(flags));

@@ -31,7 +31,7 @@ export interface StatsReport {
   contract: { violations: Record<string, number>; boundProbeCalls: number };
   sourceCalls: CallCounts & { bySource: Record<string, CallCounts> };
   malformedRows: number;
-  /** Symbols whose market data had no usable bar (not evaluated). */
+  /** Symbols of the latest load whose market data had no usable bar or no file (skipped: not evaluated). */
   symbolsWithoutBars: string[];
   /** Early-exited symbols fetched in full anyway (`earlyExit.shadowRate`), and how many of them would have become signals. */
   shadow: { checked: number; missed: number; missRate: number | null; sourceCalls: number };
@@ -107,7 +107,7 @@ export class CycleStats {
   symbolsEvaluated = 0;
   signals = 0;
   malformedRows = 0;
-  /** A set: a service loads the same empty file every cycle. */
+  /** The latest load's: a live cycle loads again, and a symbol whose file appears is evaluated from then on. */
   readonly symbolsWithoutBars = new Set<string>();
   storageAcknowledged = 0;
   storageFailed = 0;
@@ -319,7 +319,6 @@ export function sumReports(a: StatsReport, b: StatsReport): StatsReport {
  */
 export function statsSince(before: StatsReport, after: StatsReport): StatsReport {
   const since = leafwise(before, after, (a, b) => b - a, false) as StatsReport;
-  const withoutBars = after.symbolsWithoutBars.filter((symbol) => !before.symbolsWithoutBars.includes(symbol));
   const workers = Object.fromEntries(WORKER_STAGES.map((stage) => [stage, { ...since.workers[stage], mode: after.workers[stage].mode }])) as StatsReport['workers'];
-  return withMissRate({ ...since, symbolsWithoutBars: withoutBars, workers });
+  return withMissRate({ ...since, symbolsWithoutBars: after.symbolsWithoutBars, workers });
 }

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { container as rootContainer, type DependencyContainer } from 'tsyringe';
 import { BarView } from '../domain/bar-view';
-import type { Bar, SourceOutcome } from '../domain/domain';
+import type { Bar, BarSeries, SourceOutcome } from '../domain/domain';
 import { dayOf } from '../domain/timeframe';
 import { PackedSeries } from '../domain/packed-series';
 import type { LoadedConfig, ResolvedPlugin, ResolvedSource } from '../config/config-loader';
@@ -149,20 +149,40 @@ export interface PluginCheck {
   readonly selfTest: 'passed' | 'none';
 }
 
+/** The symbols of `config` that `marketData` has no bars for (no file, or no usable bar); all of them is a coded error. */
+async function symbolsWithoutBars(config: LoadedConfig, marketData: PluginInstances['market-data']): Promise<string[]> {
+  const missing: string[] = [];
+  for (const symbol of config.values.symbols) {
+    try {
+      if ((await marketData.load(assertSymbol(symbol, 'symbols'))).bars.length === 0) missing.push(symbol);
+    } catch (error) {
+      if (!isArgoError(error, 'ARGO_ERR_DATA_SYMBOL_MISSING')) throw error;
+      missing.push(symbol);
+    }
+  }
+  if (missing.length > 0 && missing.length === config.values.symbols.length) {
+    throw new ArgoError('ARGO_ERR_DATA_SYMBOL_MISSING', `symbols: the market data (${config.slots['market-data'].definition.name}) has bars for none of ${missing.join(', ')}`);
+  }
+  return missing;
+}
+
 /**
  * Builds every plugin `config` names, runs each one's `selfTest` when it has one, and closes
  * them all again: a factory that throws or a self-test that fails ends it with a coded error
- * naming the key. Nothing runs a cycle; a storage may create its file.
+ * naming the key. Loads each listed symbol once and answers those without bars (a run skips
+ * them). Nothing runs a cycle; a storage may create its file.
  */
-export async function checkPlugins(config: LoadedConfig, logger: Logger): Promise<PluginCheck[]> {
+export async function checkPlugins(config: LoadedConfig, logger: Logger): Promise<{ plugins: PluginCheck[]; symbolsWithoutBars: string[] }> {
   const site: BuildSite = { loaded: config, logger, runId: 'check' };
   const all: ResolvedPlugin[] = [...PLUGIN_SLOTS.map((slot) => config.slots[slot.kind as keyof LoadedConfig['slots']]), ...config.sources];
   const checks: PluginCheck[] = [];
   const closers: (() => unknown)[] = [];
+  let missing: string[] = [];
   try {
     for (const resolved of all) {
       const instance = (await instantiate(resolved, site)) as { close?: () => unknown };
       if (typeof instance.close === 'function') closers.push(() => instance.close!());
+      if (resolved.definition.kind === 'market-data') missing = await symbolsWithoutBars(config, instance as PluginInstances['market-data']);
       const { definition, key } = resolved;
       if (definition.selfTest !== undefined) {
         try {
@@ -173,7 +193,7 @@ export async function checkPlugins(config: LoadedConfig, logger: Logger): Promis
       }
       checks.push({ key, kind: definition.kind, name: definition.name, version: definition.version, selfTest: definition.selfTest === undefined ? 'none' : 'passed' });
     }
-    return checks;
+    return { plugins: checks, symbolsWithoutBars: missing };
   } finally {
     await Promise.allSettled(closers.map(async (close) => close()));
   }
@@ -453,7 +473,10 @@ export class Run {
     const marketData = this.container.resolve<PluginInstances['market-data']>(TOKENS.MarketData);
     const logger = this.container.resolve<Logger>(TOKENS.Logger);
     const series: PackedSeries[] = [];
-    for (const symbol of await this.#universe()) {
+    const universe = await this.#universe();
+    this.stats.symbolsWithoutBars.clear();
+    let firstMissing: ArgoError | undefined;
+    for (const symbol of universe) {
       const known = this.#series.get(symbol);
       if (known !== undefined && known.length > 0 && marketData.loadAfter !== undefined) {
         const newer = await marketData.loadAfter(symbol, known.at(known.length - 1));
@@ -464,16 +487,35 @@ export class Run {
           continue;
         }
       }
-      const loaded = await marketData.load(assertSymbol(symbol, 'symbols'));
+      let loaded: BarSeries;
+      try {
+        loaded = await marketData.load(assertSymbol(symbol, 'symbols'));
+      } catch (error) {
+        if (!isArgoError(error, 'ARGO_ERR_DATA_SYMBOL_MISSING')) throw error;
+        // One unknown symbol fails only itself: skipped, listed in the statistics, said once a run.
+        firstMissing ??= error;
+        this.stats.symbolsWithoutBars.add(symbol);
+        if (!this.#toldMissing.has(symbol)) logger.warn({ symbol, err: error.message }, 'symbol skipped: the market data has no bars for it');
+        this.#toldMissing.add(symbol);
+        this.#series.delete(symbol);
+        continue;
+      }
       this.stats.malformedRows += loaded.malformedRows;
       if (loaded.bars.length === 0) {
         this.stats.symbolsWithoutBars.add(symbol);
-        logger.warn({ symbol, malformedRows: loaded.malformedRows }, 'symbol has no bars (an empty or header-only file, or only malformed rows); it is not evaluated');
+        if (!this.#toldMissing.has(symbol)) logger.warn({ symbol, malformedRows: loaded.malformedRows }, 'symbol has no bars (an empty or header-only file, or only malformed rows); it is not evaluated');
+        this.#toldMissing.add(symbol);
+      } else {
+        this.#toldMissing.delete(symbol);
       }
       // Unchanged bars keep their series, so the state sources keep by it carries over to the next cycle.
       const packed = known !== undefined && known.holds(loaded) ? known : PackedSeries.of(loaded, this.#dates);
       this.#series.set(symbol, packed);
       series.push(packed);
+    }
+    if (universe.length > 0 && this.stats.symbolsWithoutBars.size === universe.length) {
+      const why = firstMissing === undefined ? 'every one has an empty file' : firstMissing.message.slice(`${firstMissing.code}: `.length);
+      throw new ArgoError('ARGO_ERR_DATA_SYMBOL_MISSING', `none of the ${universe.length} symbols of the universe has bars (${why}); check symbols and data.dir`);
     }
     return series;
   }
@@ -601,6 +643,8 @@ export class Run {
     return this.clock.virtual(() => this.#replay(options));
   }
 
+  /** Symbols skipped for want of bars that were said so: warned once a run, not once a cycle. */
+  readonly #toldMissing = new Set<string>();
   #cyclesSharded = 0;
   readonly #shardFailures: ShardFailure[] = [];
 

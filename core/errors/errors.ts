@@ -80,7 +80,11 @@ export const ERROR_CODES = {
     description: 'A symbol has characters other than letters, digits, dot and dash, or could leave the data directory.',
   },
   ARGO_ERR_USAGE_DATE: { exitCode: 2, description: 'A date is not a real calendar date in YYYY-MM-DD form, or a range is reversed.' },
-  ARGO_ERR_DATA_NOT_FOUND: { exitCode: 2, description: 'The data directory or the file of a requested symbol does not exist.' },
+  ARGO_ERR_DATA_NOT_FOUND: { exitCode: 2, description: 'The data directory does not exist, or the file of a requested symbol cannot be read.' },
+  ARGO_ERR_DATA_SYMBOL_MISSING: {
+    exitCode: 2,
+    description: 'The market data has no bars for a symbol of the universe (no file): that symbol is skipped with a warning; a run fails only when no symbol has bars.',
+  },
   ARGO_ERR_DATA_OUTSIDE: { exitCode: 2, description: 'A file in data.dir is a symbolic link to a file outside data.dir; it is not read.' },
   ARGO_ERR_DATA_PROVIDER: {
     exitCode: 1,

@@ -47,6 +47,7 @@ export default defineMarketDataPlugin<CsvBarsOptions>({
         return { text: await readFile(real, 'utf8'), file, stamp: `${info.size}:${info.mtimeMs}` };
       } catch (error) {
         if (isArgoError(error)) throw error;
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new ArgoError('ARGO_ERR_DATA_SYMBOL_MISSING', `symbol ${symbol}: no file ${symbol}.csv in data.dir ${dir}`, { cause: error });
         throw new ArgoError('ARGO_ERR_DATA_NOT_FOUND', `symbol ${symbol}: cannot read ${file}: ${messageOf(error)}`, { cause: error });
       }
     };

@@ -61,7 +61,7 @@ describe('csv-bars market data', () => {
     const data = await open(dir);
     expect(await data.symbols()).to.deep.equal(['BRK.B']);
     expect((await data.load('BRK.B')).bars).to.have.length(1);
-    expect(await codeOf(data.load('MISSING'))).to.equal('ARGO_ERR_DATA_NOT_FOUND');
+    expect(await codeOf(data.load('MISSING'))).to.equal('ARGO_ERR_DATA_SYMBOL_MISSING');
   });
 
   it('refuses a missing folder', async () => {
