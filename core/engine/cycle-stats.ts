@@ -38,9 +38,10 @@ export interface StatsReport {
   /**
    * Saves acknowledged and failed (a signal saved again after a failure counts each time),
    * failed signals a later save stored (`failed - restored` are not stored), and writes the
-   * storage set aside in its dead-letter file.
+   * storage set aside in its dead-letter file. `repeated`: acknowledged saves of a live cycle
+   * under an id the storage held before it (a bar evaluated again): nothing new was stored.
    */
-  storage: { acknowledged: number; failed: number; restored: number; deadLettered: number; stoppedBy: string | null };
+  storage: { acknowledged: number; repeated: number; failed: number; restored: number; deadLettered: number; stoppedBy: string | null };
   /** Reasoning texts by how they were made: explained now, deferred to the background, fallbacks after an explainer failure. */
   /**
    * `cacheErrors`: reasoning-cache calls that failed (an outage); the texts were written without the cache.
@@ -113,6 +114,7 @@ export class CycleStats {
   storageFailed = 0;
   /** Failed signals a later save stored. */
   storageRestored = 0;
+  storageRepeated = 0;
   /** Writes the storage set aside in its dead-letter file (its own count, read at each failure). */
   storageDeadLettered = 0;
   /** The error that made storage stop taking writes (a full disk), if one did. */
@@ -216,7 +218,7 @@ export class CycleStats {
    * stored by this run) and its cycles (a cycle is one however many shards it has).
    */
   absorb(shard: StatsReport): void {
-    const counted = { ...shard, cycles: 0, storage: { acknowledged: 0, failed: 0, restored: 0, deadLettered: 0, stoppedBy: null }, time: { wallMs: 0, virtualMs: shard.time.virtualMs } };
+    const counted = { ...shard, cycles: 0, storage: { acknowledged: 0, repeated: 0, failed: 0, restored: 0, deadLettered: 0, stoppedBy: null }, time: { wallMs: 0, virtualMs: shard.time.virtualMs } };
     this.#absorbed = this.#absorbed === null ? counted : sumReports(this.#absorbed, counted);
   }
 
@@ -250,7 +252,14 @@ export class CycleStats {
         missRate: this.shadowChecked === 0 ? null : this.shadowMissed / this.shadowChecked,
         sourceCalls: this.shadowSourceCalls,
       },
-      storage: { acknowledged: this.storageAcknowledged, failed: this.storageFailed, restored: this.storageRestored, deadLettered: this.storageDeadLettered, stoppedBy: this.storageStoppedBy },
+      storage: {
+        acknowledged: this.storageAcknowledged,
+        repeated: this.storageRepeated,
+        failed: this.storageFailed,
+        restored: this.storageRestored,
+        deadLettered: this.storageDeadLettered,
+        stoppedBy: this.storageStoppedBy,
+      },
       reasoning: {
         explained: this.reasoningExplained,
         deferred: this.reasoningDeferred,

@@ -4,8 +4,8 @@ import type { ReasoningUpdate } from '../plugin-system/plugin-contracts';
 
 /** What a run tells listeners (a service's event stream) as it happens. */
 interface RunEventMap {
-  /** A signal the storage acknowledged: it is durable. */
-  stored: [Signal];
+  /** A signal the storage acknowledged: it is durable. `repeated`: it already held it (a live cycle on a bar evaluated before). */
+  stored: [Signal, boolean];
   /** A deferred reasoning text the storage acknowledged. */
   reasoning: [ReasoningUpdate];
 }

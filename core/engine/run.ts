@@ -575,10 +575,18 @@ export class Run {
     if (this.services.shards !== undefined) return this.#shardedCycle(this.services.shards);
     const series = await this.#loadSeries();
     const items = series.filter((s) => s.length > 0).map((s) => ({ symbol: s.symbol, bars: BarView.upTo(s, s.length - 1) }));
+    await this.#knowStored(items.map((item) => item.bars.asOf));
     const results = await this.container.resolve(CycleRunner).run(items, this.stats, 0, () => this.#cyclesCancelled);
     if (results.length < items.length) this.logger.warn({ evaluated: results.length, symbols: items.length }, 'cycle cut short by a shutdown: the symbols not started are left for the next run');
     this.#recordCycle(items.slice(0, results.length));
     return { results, stats: this.stats.report() };
+  }
+
+  /** Tells the write tracker which signals of these bar dates the storage holds already, so saving them again counts as repeated. */
+  async #knowStored(dates: readonly string[]): Promise<void> {
+    const ids = new Set<string>();
+    for (const day of new Set(dates.map(dayOf))) for (const signal of await this.storage.querySignals({ from: day, to: day })) ids.add(signal.id);
+    this.container.resolve<WriteTracker>(TOKENS.Writes).knowStored(ids);
   }
 
   /**
@@ -717,6 +725,7 @@ export class Run {
     const { universe, results, failures } = await this.#evaluateShards(plan, { kind: 'latest' });
     // A live cycle goes on without the shards that failed (counted and logged); with none left it fails.
     if (results.length === 0 && failures.length > 0) throw shardFailure(failures[0], failures.length);
+    await this.#knowStored(results.flatMap((result) => result.rows.dates));
     const kept: SymbolResult[] = [];
     await this.#storeRows(universe, results, undefined, kept);
     this.stats.cycles++;

@@ -20,6 +20,8 @@ const MAX_HELD = 10_000;
 export class WriteTracker {
   readonly #pending = new InFlight();
   readonly #held = new Map<string, Signal>();
+  /** Ids the storage held before the cycle in progress: saving one again stores nothing new. */
+  #known: ReadonlySet<string> = new Set();
 
   constructor(
     private readonly storage: Storage,
@@ -35,7 +37,9 @@ export class WriteTracker {
       () => {
         if (this.#held.delete(id)) this.stats.storageRestored++;
         this.stats.storageAcknowledged++;
-        this.events.emit('stored', signal);
+        const repeated = this.#known.has(id);
+        if (repeated) this.stats.storageRepeated++;
+        this.events.emit('stored', signal, repeated);
         return true;
       },
       (error: unknown) => {
@@ -51,6 +55,11 @@ export class WriteTracker {
     );
     this.#pending.track(settled);
     return settled;
+  }
+
+  /** The ids the storage holds already for the cycle about to run (its bars' dates). */
+  knowStored(ids: ReadonlySet<string>): void {
+    this.#known = ids;
   }
 
   #hold(signal: Signal): void {

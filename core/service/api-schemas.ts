@@ -66,6 +66,7 @@ export const cycleSchema = record({
   trigger: { type: 'string', enum: ['schedule', 'request'] },
   symbols: { type: 'integer' },
   signals: { type: 'integer' },
+  repeated: { type: 'integer' },
   rejected: { type: 'integer' },
   error: { type: ['string', 'null'] },
   stats: { type: ['object', 'null'], additionalProperties: true },

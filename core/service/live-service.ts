@@ -16,7 +16,10 @@ export interface CycleRecord {
   /** What started it: a schedule slot or a request. */
   readonly trigger: 'schedule' | 'request';
   readonly symbols: number;
+  /** New signals: stored for the first time. */
   readonly signals: number;
+  /** Signals given again on bars evaluated before (the storage already held them): `symbols = signals + repeated + rejected`. */
+  readonly repeated: number;
   readonly rejected: number;
   /** The coded error the cycle failed with, if it failed; the service goes on. */
   readonly error: string | null;
@@ -190,20 +193,22 @@ export class LiveService {
     let record: CycleRecord;
     try {
       const { results, stats } = await this.run.cycle();
-      const signals = results.filter((r) => r.signal !== null).length;
+      const produced = results.filter((r) => r.signal !== null).length;
+      const cycleStats = statsSince(before, stats);
+      const repeated = cycleStats.storage.repeated;
       const durationMs = performance.now() - started;
       const error = this.#unstored();
       if (error !== null) {
         this.#failures++;
         this.options.logger.error({ cycle: number, err: error }, 'cycle failed');
       }
-      record = { number, startedAt, durationMs, trigger, symbols: results.length, signals, rejected: results.length - signals, error, stats: statsSince(before, stats) };
+      record = { number, startedAt, durationMs, trigger, symbols: results.length, signals: produced - repeated, repeated, rejected: results.length - produced, error, stats: cycleStats };
     } catch (error) {
       // A cycle that fails is logged with its code and counted; the next slot tries again.
       this.#failures++;
       const message = isArgoError(error) ? error.message : `unexpected failure: ${messageOf(error)}`;
       this.options.logger.error({ cycle: number, err: message }, 'cycle failed');
-      record = { number, startedAt, durationMs: performance.now() - started, trigger, symbols: 0, signals: 0, rejected: 0, error: message, stats: null };
+      record = { number, startedAt, durationMs: performance.now() - started, trigger, symbols: 0, signals: 0, repeated: 0, rejected: 0, error: message, stats: null };
     }
     this.#history.push(record);
     if (this.#history.length > this.options.historySize) this.#history.shift();

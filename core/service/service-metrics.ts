@@ -69,13 +69,19 @@ export function serviceMetrics(service: LiveService): Registry {
 
   const batchSize = new Histogram({ name: 'argo_storage_batch_size', help: 'Writes per batch the storage committed.', buckets: BATCH_SIZES, registers: [registry] });
   const commitSeconds = new Histogram({ name: 'argo_storage_commit_duration_seconds', help: 'Duration of each committed storage batch.', buckets: SECONDS, registers: [registry] });
-  const signals = new Counter({ name: 'argo_signals_total', help: 'Signals stored (acknowledged as durable), by action.', labelNames: ['action'], registers: [registry] });
+  const signals = new Counter({ name: 'argo_signals_total', help: 'New signals stored (acknowledged as durable), by action.', labelNames: ['action'], registers: [registry] });
+  const repeated = new Counter({
+    name: 'argo_signals_repeated_total',
+    help: 'Signals given again on bars evaluated before (the storage already held them), by action.',
+    labelNames: ['action'],
+    registers: [registry],
+  });
   service.onRun((run) => {
     run.storage.onCommit?.((batch) => {
       batchSize.observe(batch.writes);
       commitSeconds.observe(batch.ms / 1000);
     });
-    run.events.on('stored', (signal) => signals.inc({ action: signal.action }));
+    run.events.on('stored', (signal, again) => (again ? repeated : signals).inc({ action: signal.action }));
   });
 
 
