@@ -29,6 +29,8 @@ export interface ConfigInput {
   readonly baseDir?: string;
   /** Where the secrets plugins read are registered; one is made when absent. The CLI passes its own, which also redacts its output. */
   readonly secrets?: SecretRedactor;
+  /** Top-level sections of the file left out (the A/B lab's arms: the file's storage is not theirs). */
+  readonly without?: readonly string[];
 }
 
 /** A plugin selected by config, with its validated options. */
@@ -183,7 +185,8 @@ function selectedName(slot: PluginSlot, raw: unknown): string {
 export function loadConfig(registry: PluginRegistry, input: ConfigInput = {}): LoadedConfig {
   const file = input.file === undefined ? null : path.resolve(input.file);
   const baseDir = file === null ? (input.baseDir ?? process.cwd()) : path.dirname(file);
-  const fileValues = file === null ? undefined : readConfigFile(file);
+  const read = file === null ? undefined : (readConfigFile(file) as Record<string, unknown>);
+  const fileValues = read === undefined ? undefined : Object.fromEntries(Object.entries(read).filter(([section]) => !(input.without ?? []).includes(section)));
   const label = file === null ? 'config' : `config (${file})`;
 
   const firstPass = build(engineSchema(), input, fileValues, label, { undeclared: 'keep' });

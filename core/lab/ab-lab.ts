@@ -118,8 +118,11 @@ interface ArmRun {
 }
 
 async function runArm(options: AbOptions, spec: ArmSpec): Promise<ArmRun> {
-  // Arms keep their signals in memory unless an arm names a storage: the lab compares, it does not persist.
-  const config = loadConfig(options.registry, { ...options.base, sets: ['storage.plugin=memory', ...(options.base.sets ?? []), ...spec.sets] });
+  // Arms keep their signals in memory unless an arm names a storage: the lab compares, it does not persist. The
+  // file's storage section (a live config's SQLite path) is then left out, as the memory storage has no such keys.
+  const sets = [...(options.base.sets ?? []), ...spec.sets];
+  const ownStorage = sets.some((set) => set.startsWith('storage.'));
+  const config = loadConfig(options.registry, { ...options.base, ...(ownStorage ? {} : { without: ['storage'] }), sets: ['storage.plugin=memory', ...sets] });
   const run = await Run.create(config, options.logger, options.cassette === undefined ? { shards: options.shards } : { cassette: options.cassette });
   const byDay = new Map<string, { symbols: number; calls: number; ms: number[]; signals: Signal[] }>();
   const symbolMs: number[] = [];

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { findRealData, runCli, tempDir } from '../helpers';
+import { ROOT, findRealData, runCli, tempDir } from '../helpers';
 
 const DATA = findRealData();
 const RANGE = DATA === undefined ? ['--from', '2024-01-01', '--to', '2024-12-31'] : ['--from', '2017-01-01', '--to', '2017-12-31'];
@@ -39,6 +39,17 @@ describe('A/B lab', function () {
     expect(all.differences).to.deep.equal({});
     expect(all.outcomes.scored).to.equal(all.outcomes.wins + all.outcomes.losses + all.outcomes.expired);
     expect(all.latencyMs.perCycle.p95).to.be.at.least(all.latencyMs.perCycle.p50);
+  });
+
+  it('ab and sweep take an ordinary config with a SQLite storage path: arms keep memory storage and write no file', () => {
+    const dir = tempDir();
+    const config = path.join(ROOT, 'config', 'examples', 'live-service.json');
+    for (const args of [['ab', '--arm', 'a:consensus.minConfidence=60', '--arm', 'b:consensus.minConfidence=75'], ['sweep', '--param', 'consensus.minConfidence', '--values', '60,75']]) {
+      const result = runCli([...args, '--config', config, '--json', ...DATA_ARGS, ...RANGE], { cwd: dir });
+      expect(result.code, result.stderr).to.equal(0);
+      expect(JSON.parse(result.stdout).arms).to.have.length(2);
+    }
+    expect(existsSync(path.join(ROOT, 'config', 'examples', 'data')), 'no database beside the example').to.equal(false);
   });
 
   it('sweep makes one arm per value; a higher threshold keeps a subset of the signals', () => {

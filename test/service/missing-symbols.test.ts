@@ -57,7 +57,8 @@ describe('a symbol the market data does not have', function () {
 
   it('the live-service example runs as the README says on a data folder of other symbols', async () => {
     const dir = tempDir();
-    const service = await serve(dir, ['service.schedule.every=1h'], { args: ['--config', path.join(ROOT, 'config', 'examples', 'live-service.json'), '--data', data!] });
+    // Its storage path is relative to the example's folder, which is the checkout's: this run's database goes to its own folder.
+    const service = await serve(dir, ['service.schedule.every=1h', `storage.path=${path.join(dir, 'live.db')}`], { args: ['--config', path.join(ROOT, 'config', 'examples', 'live-service.json'), '--data', data!] });
     try {
       const cycle = (await json(`${service.url}/v1/cycles`, { method: 'POST' })).body;
       expect(cycle.error).to.equal(null);
