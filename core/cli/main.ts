@@ -331,6 +331,11 @@ export async function main(argv: readonly string[], environment: CliEnvironment)
       }
     }, flags);
     println(flags.json ? JSON.stringify(report.stats, null, 2) : formatStats(report.stats));
+    if (report.stats.warmingUp > 0) {
+      err(
+        `argo-signals: warning: ${report.stats.warmingUp} symbol-days were evaluated while a source still lacked history (warming up): their history begins too close to the first replayed date; start it earlier (data.start for a provider) or replay from a later date\n`,
+      );
+    }
     assertAllStored(report.stats);
   });
 

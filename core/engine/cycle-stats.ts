@@ -31,6 +31,8 @@ export interface StatsReport {
   contract: { violations: Record<string, number>; boundProbeCalls: number };
   sourceCalls: CallCounts & { bySource: Record<string, CallCounts> };
   malformedRows: number;
+  /** Symbol-days evaluated while a source still lacked history (an opinion with `features.warmup` 1). */
+  warmingUp: number;
   /** Symbols of the latest load whose market data had no usable bar or no file (skipped: not evaluated). */
   symbolsWithoutBars: string[];
   /** Early-exited symbols fetched in full anyway (`earlyExit.shadowRate`), and how many of them would have become signals. */
@@ -108,6 +110,7 @@ export class CycleStats {
   symbolsEvaluated = 0;
   signals = 0;
   malformedRows = 0;
+  warmingUp = 0;
   /** The latest load's: a live cycle loads again, and a symbol whose file appears is evaluated from then on. */
   readonly symbolsWithoutBars = new Set<string>();
   storageAcknowledged = 0;
@@ -245,6 +248,7 @@ export class CycleStats {
       pluginWarnings: Object.fromEntries(Object.entries(sortedRecord(this.pluginWarnings)).map(([plugin, codes]) => [plugin, sortedRecord(codes)])),
       sourceCalls: { ...total, bySource },
       malformedRows: this.malformedRows,
+      warmingUp: this.warmingUp,
       symbolsWithoutBars: [...this.symbolsWithoutBars],
       shadow: {
         checked: this.shadowChecked,

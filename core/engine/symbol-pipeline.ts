@@ -56,6 +56,11 @@ function timed<T>(stats: CycleStats, stage: Stage, started: number, value: T): T
 /** Rounding a bound may differ from the final confidence by without breaking the contract. */
 const BOUND_TOLERANCE = 1e-9;
 
+/** Counts the symbol-day when a source answered that it lacks history yet (`features.warmup` 1, the convention of the built-in indicators). */
+function countWarmingUp(opinions: readonly WeightedOpinion[], stats: CycleStats): void {
+  if (opinions.some((o) => o.opinion.features?.warmup === 1)) stats.warmingUp++;
+}
+
 @injectable()
 export class SymbolPipeline {
   readonly #byName: ReadonlyMap<string, RunSource>;
@@ -270,6 +275,7 @@ export class SymbolPipeline {
       });
       stats.time('consensus', performance.now() - started);
       if (decision.stop) {
+        countWarmingUp(fetched, stats);
         this.#remember(symbol, fetched);
         stats.recordSkipped(remaining.map((info) => info.name));
         this.#shadow(symbol, bars, outcomes, remaining, history, bounds, stats);
@@ -279,6 +285,7 @@ export class SymbolPipeline {
 
     started = performance.now();
     const opinions = this.#weighted(outcomes);
+    countWarmingUp(opinions, stats);
     const consensus = timed(stats, 'consensus', started, await this.#combine(opinions, history));
     this.#checkBounds(bounds, outcomes, consensus, stats);
     this.#remember(symbol, opinions);
