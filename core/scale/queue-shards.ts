@@ -4,7 +4,7 @@
  * mid-shard has its job taken by another once its lock expires); the scheduler stores the
  * signals of a finished shard itself, idempotently by id, so a retried shard stores nothing twice.
  */
-import type { Queue, QueueEvents } from 'bullmq';
+import type { Job, Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { EngineConfig } from '../config/config-schema';
 import { ArgoError, messageOf } from '../errors/errors';
@@ -16,6 +16,8 @@ import type { Shard, ShardResult, ShardRunner } from './shard';
 
 /** How long closing may wait for Redis before the connections are dropped. */
 const CLOSE_MS = 2000;
+/** A shard still waiting this long after it was enqueued is said (once until one is taken), naming the queue and its live workers. */
+const UNTAKEN_WARN_MS = 5000;
 
 /** What a job of the queue carries. */
 export interface ShardJob {
@@ -26,6 +28,10 @@ export class QueueShardRunner implements ShardRunner {
   readonly kind = 'queue';
   /** Rejects the waits in progress when the connection to Redis is lost (a restarted Redis may have lost their jobs). */
   readonly #waiting = new Set<(error: Error) => void>();
+  /** The jobs of shards waited for, removed on stop. */
+  readonly #jobs = new Set<Job<ShardJob, ResultRef>>();
+  #toldUntaken = false;
+  #stopped = false;
 
   private constructor(
     private readonly address: QueueAddress,
@@ -34,6 +40,7 @@ export class QueueShardRunner implements ShardRunner {
     private readonly eventsClient: Redis,
     private readonly queue: Queue<ShardJob, ResultRef>,
     private readonly events: QueueEvents,
+    private readonly logger: Logger,
   ) {
     client.on('close', () => {
       const lost = queueUnavailable(address, 'the connection to Redis was lost while shards were on the queue');
@@ -61,7 +68,7 @@ export class QueueShardRunner implements ShardRunner {
     queue.setMaxListeners(0);
     events.setMaxListeners(0);
     await events.waitUntilReady();
-    return new QueueShardRunner(address, config, client, eventsClient, queue, events);
+    return new QueueShardRunner(address, config, client, eventsClient, queue, events, logger);
   }
 
   /** False while Redis is not reachable. */
@@ -74,7 +81,36 @@ export class QueueShardRunner implements ShardRunner {
     return `${this.address.printable} (queue ${this.address.queue})`;
   }
 
+  /** Workers listening on the queue now; null while Redis does not answer. */
+  async liveWorkers(): Promise<number | null> {
+    if (!this.ready()) return null;
+    return within(this.queue.getWorkersCount().catch(() => null), CLOSE_MS);
+  }
+
+  /** Cancels the shards waited for (SIGTERM of the scheduler): their waits fail at once and jobs no worker took yet are removed. */
+  stop(): void {
+    this.#stopped = true;
+    const cancelled = new ArgoError('ARGO_ERR_SHARD_FAILED', `cancelled: the scheduler was asked to stop; its shards not yet taken are removed from ${this.where}`);
+    for (const reject of this.#waiting) reject(cancelled);
+    this.#waiting.clear();
+    for (const job of this.#jobs) void job.remove().catch(() => undefined);
+  }
+
+  /** Says once, until a shard is taken, that `job` waits for a worker: with none, a run would wait out distributed.timeoutMs in silence. */
+  async #tellIfUntaken(job: Job<ShardJob, ResultRef>, shard: Shard): Promise<void> {
+    const state = await job.getState().catch(() => 'unknown');
+    if (state !== 'waiting' && state !== 'prioritized') {
+      this.#toldUntaken = false;
+      return;
+    }
+    if (this.#toldUntaken) return;
+    this.#toldUntaken = true;
+    const workers = await this.liveWorkers();
+    this.logger.warn({ queue: this.where, shard: shard.id, workers }, `no worker has taken a shard within ${UNTAKEN_WARN_MS / 1000} s (${workers ?? 'unknown'} listening): start \`argo-signals worker\` on this queue; the shard fails after distributed.timeoutMs`);
+  }
+
   async run(shard: Shard): Promise<ShardResult> {
+    if (this.#stopped) throw new ArgoError('ARGO_ERR_SHARD_FAILED', `shard ${shard.id} not enqueued: the scheduler was asked to stop`);
     if (!this.ready()) throw queueUnavailable(this.address, `Redis is not reachable (connection ${this.client.status}); shard ${shard.id} not enqueued`);
     const { attempts, timeoutMs, lockMs } = this.config;
     let job;
@@ -91,14 +127,20 @@ export class QueueShardRunner implements ShardRunner {
     } catch (error) {
       throw queueUnavailable(this.address, `shard ${shard.id} could not be enqueued: ${messageOf(error)}`, error);
     }
+    if (this.#stopped) {
+      await job.remove().catch(() => undefined);
+      throw new ArgoError('ARGO_ERR_SHARD_FAILED', `shard ${shard.id} removed from ${this.where}: the scheduler was asked to stop`);
+    }
     let reject!: (error: Error) => void;
     const lost = new Promise<never>((_, rejectLost) => (reject = rejectLost));
     this.#waiting.add(reject);
     // Our own timer, cleared when the wait ends: BullMQ's ttl timer outlives a wait given up on (Redis lost) and holds the process for timeoutMs.
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<never>((_, rejectLate) => (timer = setTimeout(rejectLate, timeoutMs, new Error('timed out'))));
+    const watchdog = setTimeout(() => void this.#tellIfUntaken(job, shard), UNTAKEN_WARN_MS);
     const finished = job.waitUntilFinished(this.events);
     finished.catch(() => undefined);
+    this.#jobs.add(job);
     try {
       const ref = await Promise.race([finished, lost, late]);
       await job.remove().catch(() => undefined);
@@ -111,6 +153,8 @@ export class QueueShardRunner implements ShardRunner {
       throw new ArgoError('ARGO_ERR_SHARD_FAILED', `shard ${shard.id} (${shard.symbols.length} symbols) on ${this.where}: ${why}`, { cause: error });
     } finally {
       clearTimeout(timer);
+      clearTimeout(watchdog);
+      this.#jobs.delete(job);
       this.#waiting.delete(reject);
     }
   }

@@ -108,6 +108,8 @@ export interface ShardRunner {
   readonly where?: string;
   /** Asks shards in progress to stop after their cycle (SIGTERM of the scheduler); they answer with what they did. */
   stop?(): void;
+  /** Workers listening now (a queue's), null when it cannot tell; a service's /readyz and /v1/shards report it. */
+  liveWorkers?(): Promise<number | null>;
   close(): Promise<void>;
 }
 

@@ -118,6 +118,7 @@ export const runsAnswer = record({
 export const shardsAnswer = record({
   runner: { type: ['string', 'null'] },
   ready: { type: 'boolean' },
+  workers: { type: ['integer', 'null'] },
   counts: record({ evaluated: { type: 'number' }, failed: { type: 'number' }, retried: { type: 'number' } }),
   failures: { type: 'array', items: record({ shard: { type: 'string' }, symbols: { type: 'number' }, error: { type: 'string' }, at: { type: 'string' } }) },
 });

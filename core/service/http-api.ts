@@ -105,6 +105,7 @@ export async function buildHttpApi(service: LiveService, parts: HttpApiParts): P
   app.get('/readyz', { ...open, schema: { response: { 200: schemas.readyAnswer, 503: schemas.readyAnswer } } }, async (_request, reply) => {
     const shards = service.run.shards?.runner;
     if (shards?.ready?.() === false) return reply.code(503).send({ ready: false, reason: `ARGO_ERR_QUEUE_UNAVAILABLE: the distributed queue at ${shards.where ?? shards.kind} is not reachable` });
+    if ((await shards?.liveWorkers?.()) === 0) return reply.code(503).send({ ready: false, reason: `ARGO_ERR_QUEUE_NO_WORKER: no worker listens on the distributed queue at ${shards!.where ?? shards!.kind}: cycles wait for one up to distributed.timeoutMs` });
     if (service.sessionClosed() !== null) return { ready: true, reason: `the session is closed: ${service.sessionClosed()}` };
     const degraded = service.run.reasoningCacheProblem;
     const [last] = service.history();
@@ -167,7 +168,7 @@ export async function buildHttpApi(service: LiveService, parts: HttpApiParts): P
 
   app.get('/v1/shards', { schema: { ...secured, response: { 200: schemas.shardsAnswer, ...errors } } }, async () => {
     const runner = service.run.shards?.runner;
-    return { runner: runner?.kind ?? null, ready: runner?.ready?.() ?? true, counts: service.run.stats.report().shards, failures: [...service.run.shardFailures] };
+    return { runner: runner?.kind ?? null, ready: runner?.ready?.() ?? true, workers: (await runner?.liveWorkers?.()) ?? null, counts: service.run.stats.report().shards, failures: [...service.run.shardFailures] };
   });
 
   app.post('/v1/reload', { schema: { ...secured, response: { 200: schemas.reloadAnswer, 409: schemas.errorSchema, ...errors } } }, async () => parts.reload());

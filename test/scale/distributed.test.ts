@@ -120,6 +120,43 @@ describe('distributed shards on a BullMQ queue', function () {
       }
     });
 
+    it('replay --distributed with no worker says so within seconds naming the queue, and SIGTERM cancels it and removes its jobs', async () => {
+      const dir = tempDir();
+      const name = freshQueue();
+      const replaying = background(['replay', '--data', data!, '--symbols', SYMBOLS, '--from', '2014-01-01', '--to', '2014-12-31', '--distributed', '--set', `distributed.queue=${name}`, '--set', 'distributed.shardSize=4', '--set', 'storage.plugin=memory'], dir);
+      await replaying.waitFor(/no worker has taken a shard within 5 s \(0 listening\)/, 'stderr');
+      expect(replaying.stderr()).to.contain(`(queue ${name})`);
+      replaying.child.kill('SIGTERM');
+      expect(await replaying.exited, replaying.stderr()).to.equal(1);
+      expect(replaying.stderr()).to.contain('ARGO_ERR_SHARD_FAILED: cancelled: the scheduler was asked to stop');
+      const { Queue } = await import('bullmq');
+      const queue = new Queue(name, { connection: { url: REDIS_URL }, prefix: 'argo' });
+      try {
+        expect(await queue.getJobCounts('waiting', 'prioritized', 'delayed'), 'no job left for a later worker').to.deep.equal({ waiting: 0, prioritized: 0, delayed: 0 });
+      } finally {
+        await queue.close();
+      }
+    });
+
+    it('serve --distributed with no worker is not ready and says why; /v1/shards counts live workers', async () => {
+      const dir = tempDir();
+      const sets = [`distributed.queue=${freshQueue()}`];
+      const service = await serve(dir, [...sets, 'symbols=AAA,BBB', 'service.schedule.every=1h', 'storage.plugin=memory'], { args: ['--distributed'] });
+      let worker: Background | undefined;
+      try {
+        const ready = await json(`${service.url}/readyz`);
+        expect([ready.status, ready.body.reason]).to.deep.equal([503, `ARGO_ERR_QUEUE_NO_WORKER: no worker listens on the distributed queue at ${REDIS_URL} (queue ${sets[0].slice('distributed.queue='.length)}): cycles wait for one up to distributed.timeoutMs`]);
+        expect((await json(`${service.url}/v1/shards`)).body.workers).to.equal(0);
+        worker = await startWorker(dir, sets);
+        await eventually('ready with a worker', async () => (await json(`${service.url}/readyz`)).status === 200);
+        expect((await json(`${service.url}/v1/shards`)).body.workers).to.equal(1);
+      } finally {
+        service.child.kill('SIGTERM');
+        await service.exited;
+        if (worker !== undefined) await stop(worker);
+      }
+    });
+
     it('serve --distributed: Redis lost mid-run makes /readyz 503 with a coded reason and counts failed shards; cycles resume when it returns, without a restart', async () => {
       const own = await OwnRedis.start();
       const dir = tempDir();
