@@ -15,7 +15,6 @@ import { renderAbReport } from '../lab/ab-report-html';
 import { configurationReference } from '../config/config-doc';
 import type { StatsReport } from '../engine/cycle-stats';
 import { PLUGIN_KINDS, type PluginDefinition } from '../plugin-system/define-plugin';
-import type { Signal } from '../domain/domain';
 import { writeError } from '../util/disk-full';
 import { InFlight } from '../util/in-flight';
 import { JsonLinesAppender } from '../util/json-lines';
@@ -256,7 +255,8 @@ export async function main(argv: readonly string[], environment: CliEnvironment)
   const program = new Command('argo-signals')
     .description('Turn many independent market-signal sources into trading signals.')
     .exitOverride()
-    .configureOutput({ writeOut: out, writeErr: err })
+    // Commander's own error line is left out: the coded one (ARGO_ERR_USAGE) says the same once.
+    .configureOutput({ writeOut: out, writeErr: err, outputError: () => undefined })
     .showHelpAfterError();
 
   withConfigFlags(
@@ -311,16 +311,20 @@ export async function main(argv: readonly string[], environment: CliEnvironment)
     if (flags.cassette !== undefined && (from !== undefined || to !== undefined)) throw new ArgoError('ARGO_ERR_USAGE', '--cassette replays the recorded cycles: leave out --from and --to');
     const values = dataValues(flags);
     const outPath = flags.out === undefined ? undefined : path.resolve(flags.out);
-    const outFile = outPath === undefined ? undefined : await JsonLinesAppender.open(outPath).catch((error: unknown) => Promise.reject(writeError(outPath, '--out', error)));
     // Lines are appended without waiting for each; the first failed one stops the replay at its next result.
     const outWrites = new InFlight();
     let outFailure: ArgoError | undefined;
-    const writeOut = (signal: Signal) =>
-      outWrites.track(outFile!.append(signal).catch((error: unknown) => (outFailure ??= writeError(outPath!, `--out: signal ${signal.id}`, error))));
+    // A cassette's live cycles give a signal again on the bar they evaluated before: it is written once.
+    const written = new Set<string>();
     const report = await withRun(configInput(flags, values), async (run) => {
+      // Opened once the run is built: a run that cannot start leaves no empty file behind.
+      const outFile = outPath === undefined ? undefined : await JsonLinesAppender.open(outPath).catch((error: unknown) => Promise.reject(writeError(outPath, '--out', error)));
       const onResult = (result: SymbolResult) => {
         if (outFailure !== undefined) throw outFailure;
-        if (result.signal !== null && outFile !== undefined) writeOut(result.signal);
+        const signal = result.signal;
+        if (signal === null || outFile === undefined || written.has(signal.id)) return;
+        written.add(signal.id);
+        outWrites.track(outFile.append(signal).catch((error: unknown) => (outFailure ??= writeError(outPath!, `--out: signal ${signal.id}`, error))));
       };
       try {
         return flags.cassette === undefined ? await run.replay({ from: from!, to: to!, onResult }) : await run.replayCassette(run.cassette!, { onResult });

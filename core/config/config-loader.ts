@@ -169,7 +169,7 @@ function build(schema: Schema, input: ConfigInput, fileValues: unknown, label: s
     return config;
   } catch (error) {
     if (error instanceof ArgoError) throw error;
-    throw new ArgoError('ARGO_ERR_CONFIG_INVALID', `${label}: ${messageOf(error)}`, { cause: error });
+    throw new ArgoError('ARGO_ERR_CONFIG_INVALID', `${label}: ${validationText(error)}`, { cause: error });
   }
 }
 
@@ -179,6 +179,14 @@ function selectedName(slot: PluginSlot, raw: unknown): string {
     return valueAt(raw, 'data.dir') ? 'csv-bars' : 'synthetic-bars';
   }
   return name as string;
+}
+
+/** convict's message of a failed validation, without the ": value was X" it appends to our formats' own "was X". */
+function validationText(error: unknown): string {
+  return messageOf(error)
+    .split('\n')
+    .map((line) => (/, was .+: value was .+$/.test(line) ? line.slice(0, line.lastIndexOf(': value was ')) : line))
+    .join('\n');
 }
 
 /** Loads, composes and validates a configuration, resolving every plugin it names. */
@@ -193,7 +201,7 @@ export function loadConfig(registry: PluginRegistry, input: ConfigInput = {}): L
   try {
     firstPass.validate({ allowed: 'warn', output: () => undefined });
   } catch (error) {
-    throw new ArgoError('ARGO_ERR_CONFIG_INVALID', `${label}: ${messageOf(error)}`, { cause: error });
+    throw new ArgoError('ARGO_ERR_CONFIG_INVALID', `${label}: ${validationText(error)}`, { cause: error });
   }
   const raw = firstPass.getProperties();
 
@@ -208,7 +216,7 @@ export function loadConfig(registry: PluginRegistry, input: ConfigInput = {}): L
   try {
     config.validate({ allowed: 'strict' });
   } catch (error) {
-    throw new ArgoError('ARGO_ERR_CONFIG_INVALID', `${label}: ${messageOf(error)}`, { cause: error });
+    throw new ArgoError('ARGO_ERR_CONFIG_INVALID', `${label}: ${validationText(error)}`, { cause: error });
   }
   const values = config.getProperties() as EngineConfig;
 

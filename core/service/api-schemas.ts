@@ -72,6 +72,9 @@ export const cycleSchema = record({
   stats: { type: ['object', 'null'], additionalProperties: true },
 });
 
+/** The stream takes no query: it sends every signal (filter on the client, or page /v1/signals with filters). */
+export const streamQuery = { type: 'object', additionalProperties: false, properties: {} } as const;
+
 export const runsQuery = {
   type: 'object',
   additionalProperties: false,

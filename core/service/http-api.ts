@@ -3,6 +3,7 @@
  * event stream, reload, metrics, the OpenAPI document and the dashboard. Routes only read
  * what the service and its storage give; the pipeline knows nothing of HTTP.
  */
+import compress from '@fastify/compress';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { readFileSync } from 'node:fs';
@@ -34,6 +35,12 @@ function errorBody(code: string, message: string) {
 /** The 401 answer of a request without the right token. */
 function unauthorized(reply: FastifyReply): FastifyReply {
   return reply.code(401).header('www-authenticate', 'Bearer').send(errorBody('ARGO_ERR_SERVICE_UNAUTHORIZED', 'this route needs Authorization: Bearer <token> (service.auth.tokenEnv)'));
+}
+
+/** A request validation failure as a user reads it: Fastify's message, with the query key that is not one. */
+function validationMessage(error: Error & { validation?: unknown }): string {
+  const unknown = (error.validation as { params?: { additionalProperty?: string } }[]).flatMap((v) => (v.params?.additionalProperty === undefined ? [] : [v.params.additionalProperty]));
+  return unknown.length === 0 ? error.message : `${error.message}: ${unknown.map((key) => `"${key}"`).join(', ')}`;
 }
 
 /** What the API needs besides the service. */
@@ -69,6 +76,8 @@ export async function buildHttpApi(service: LiveService, parts: HttpApiParts): P
       return (reply as FastifyReply).code(error.statusCode ?? 400).send(errorBody('ARGO_ERR_USAGE', `invalid request: ${error.message}`));
     },
   });
+  // Pages of signals are JSON of 100+ KB; the event stream is hijacked and goes out as written.
+  await app.register(compress, { global: true, encodings: ['br', 'gzip', 'deflate'] });
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -79,7 +88,7 @@ export async function buildHttpApi(service: LiveService, parts: HttpApiParts): P
   app.addSchema(schemas.signalSchema);
 
   app.setErrorHandler((error: Error & { validation?: unknown; statusCode?: number }, _request, reply) => {
-    if (error.validation !== undefined) return reply.code(400).send(errorBody('ARGO_ERR_USAGE', `invalid request: ${error.message}`));
+    if (error.validation !== undefined) return reply.code(400).send(errorBody('ARGO_ERR_USAGE', `invalid request: ${validationMessage(error)}`));
     if (isArgoError(error, 'ARGO_ERR_SERVICE_BUSY') || isArgoError(error, 'ARGO_ERR_SERVICE_CLOSED')) return reply.code(409).send(errorBody(error.code, error.message));
     if (isArgoError(error, 'ARGO_ERR_NOT_FOUND')) return reply.code(404).send(errorBody(error.code, error.message));
     if (isArgoError(error)) return reply.code(error.exitCode === 2 ? 400 : 500).send(errorBody(error.code, error.message));
@@ -100,7 +109,7 @@ export async function buildHttpApi(service: LiveService, parts: HttpApiParts): P
 
   const open = { config: { public: true } };
 
-  app.get('/healthz', { ...open, schema: { hide: true } }, async () => ({ ok: true }));
+  app.get('/healthz', { ...open, schema: { description: 'Liveness: 200 while the process answers.' } }, async () => ({ ok: true }));
 
   app.get('/readyz', { ...open, schema: { response: { 200: schemas.readyAnswer, 503: schemas.readyAnswer } } }, async (_request, reply) => {
     const shards = service.run.shards?.runner;
@@ -119,7 +128,9 @@ export async function buildHttpApi(service: LiveService, parts: HttpApiParts): P
           : null;
     if (reason !== null) return reply.code(503).send({ ready: false, reason });
     // A failing cache slows nothing (texts are written without it): ready, and saying so.
-    return degraded === null ? { ready: true } : { ready: true, reason: `degraded: ${degraded}` };
+    if (degraded !== null) return { ready: true, reason: `degraded: ${degraded}` };
+    // Ready to take cycles, though none ran yet: said, so a deploy check does not read an empty history as health.
+    return last === undefined ? { ready: true, reason: 'waiting for the first cycle (POST /v1/cycles runs one now)' } : { ready: true };
   });
 
   app.get('/v1/signals', { schema: { ...secured, querystring: schemas.signalsQuery, response: { 200: schemas.signalsPage, ...errors } } }, async (request, reply) => {
@@ -144,7 +155,7 @@ export async function buildHttpApi(service: LiveService, parts: HttpApiParts): P
     return signal;
   });
 
-  app.get('/v1/stream', { schema: { ...secured, description: 'Server-Sent Events: `signal` (id: its sequence), `reasoning`, `cycle`. Send Last-Event-ID to resume.' } }, (request, reply) => {
+  app.get('/v1/stream', { schema: { ...secured, querystring: schemas.streamQuery, description: 'Server-Sent Events: `signal` (id: its sequence), `reasoning`, `cycle`. Send Last-Event-ID to resume.' } }, (request, reply) => {
     const header = request.headers['last-event-id'];
     const last = typeof header === 'string' && /^\d{1,15}$/.test(header) ? Number(header) : null;
     reply.hijack();
@@ -173,13 +184,13 @@ export async function buildHttpApi(service: LiveService, parts: HttpApiParts): P
 
   app.post('/v1/reload', { schema: { ...secured, response: { 200: schemas.reloadAnswer, 409: schemas.errorSchema, ...errors } } }, async () => parts.reload());
 
-  app.get('/metrics', { config: { public: parts.access.metricsPublic }, schema: { hide: true } }, async (_request, reply) => reply.type(parts.metrics.contentType).send(await parts.metrics.metrics()));
+  app.get('/metrics', { config: { public: parts.access.metricsPublic }, schema: { description: 'Prometheus metrics (text exposition format); public with service.metrics.public.' } }, async (_request, reply) => reply.type(parts.metrics.contentType).send(await parts.metrics.metrics()));
 
   app.get('/docs/json', { ...open, schema: { hide: true } }, async () => app.swagger());
 
   const page = readFileSync(DASHBOARD, 'utf8');
   const chartJs = chartJsSource();
-  app.get('/', { ...open, schema: { hide: true } }, async (_request, reply) => reply.type('text/html; charset=utf-8').send(page));
+  app.get('/', { ...open, schema: { description: 'The dashboard page (HTML); the token goes in the fragment: /#token=…' } }, async (_request, reply) => reply.type('text/html; charset=utf-8').send(page));
   app.get('/assets/chart.umd.min.js', { ...open, schema: { hide: true } }, async (_request, reply) => reply.type('text/javascript; charset=utf-8').header('cache-control', 'max-age=86400').send(chartJs));
 
   return app;

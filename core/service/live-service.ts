@@ -203,6 +203,10 @@ export class LiveService {
         this.options.logger.error({ cycle: number, err: error }, 'cycle failed');
       }
       record = { number, startedAt, durationMs, trigger, symbols: results.length, signals: produced - repeated, repeated, rejected: results.length - produced, error, stats: cycleStats };
+      if (error === null) {
+        const { symbols, signals, rejected } = record;
+        this.options.logger.info({ cycle: number, trigger, symbols, signals, repeated, rejected, durationMs: Math.round(durationMs), skipped: cycleStats.symbolsWithoutBars.length }, 'cycle done');
+      }
     } catch (error) {
       // A cycle that fails is logged with its code and counted; the next slot tries again.
       this.#failures++;

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { readFileSync, readdirSync, truncateSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, truncateSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -167,6 +167,21 @@ describe('recordings (cassettes)', function () {
     expect(bound.sourceCalls.unrecorded).to.equal(0);
     expect(none.sourceCalls.unrecorded).to.be.greaterThan(0);
     expect(bound.signals).to.equal(JSON.parse(record.stdout).signals);
+  });
+
+  it('replay --out writes each signal once though a cassette evaluates its bars twice, and leaves no file when the run cannot start', () => {
+    const dir = tempDir();
+    for (let i = 0; i < 2; i++) expect(runCli(['run', '--record', 'tape', '--set', 'storage.plugin=memory', '--set', 'consensus.minConfidence=1'], { cwd: dir }).code).to.equal(0);
+    const replay = runCli(['replay', '--cassette', 'tape', '--set', 'storage.plugin=memory', '--out', 'out.jsonl', '--json'], { cwd: dir });
+    expect(replay.code, replay.stderr).to.equal(0);
+    const stats = JSON.parse(replay.stdout);
+    expect(stats.cycles).to.equal(2);
+    const ids = readFileSync(path.join(dir, 'out.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line).id);
+    expect(ids.length * 2, 'each of the two cycles gave the same signals').to.equal(stats.signals);
+    expect(new Set(ids).size).to.equal(ids.length);
+    const failed = runCli(['replay', '--from', '2024-01-01', '--to', '2024-02-01', '--out', 'never.jsonl', '--set', 'consensus.minConfidence=500'], { cwd: dir });
+    expect(failed.code).to.equal(2);
+    expect(existsSync(path.join(dir, 'never.jsonl'))).to.equal(false);
   });
 
   it('replay --cassette from the command line: the recorded cycles, no --from or --to', () => {

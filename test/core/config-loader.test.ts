@@ -9,6 +9,15 @@ async function codeOf(fn: () => unknown): Promise<string> {
 }
 
 describe('config loader', () => {
+  it('says what a bad value was once, from a file or --set', async () => {
+    const dir = tempDir();
+    for (const input of [{ file: writeJson(dir, 'bad.json', { consensus: { minConfidence: 180 } }) }, { sets: ['consensus.minConfidence=180'] }]) {
+      const error = await argoErrorOf(() => loadConfig(builtinRegistry(), input));
+      expect(error.code).to.equal('ARGO_ERR_CONFIG_INVALID');
+      expect(error.message).to.match(/consensus\.minConfidence: value must be a number in 0\.\.100, was 180$/);
+    }
+  });
+
   it('fills the documented defaults', async () => {
     const { values, slots } = loadConfig(builtinRegistry());
     expect(values.consensus.minConfidence).to.equal(75);

@@ -17,6 +17,11 @@ describe('serve', function () {
     const service = await serve(dir, ['service.schedule.every=1h']);
     try {
       expect((await json(`${service.url}/healthz`)).body).to.deep.equal({ ok: true });
+      expect((await json(`${service.url}/readyz`)).body).to.deep.equal({ ready: true, reason: 'waiting for the first cycle (POST /v1/cycles runs one now)' });
+      const unknownKey = await json(`${service.url}/v1/signals?symbl=FB`);
+      expect([unknownKey.status, unknownKey.body.error.message]).to.deep.equal([400, 'invalid request: querystring must NOT have additional properties: "symbl"']);
+      const filteredStream = await json(`${service.url}/v1/stream?symbol=FB`);
+      expect([filteredStream.status, filteredStream.body.error.message], 'the stream takes no filter: refused, not ignored').to.deep.equal([400, 'invalid request: querystring must NOT have additional properties: "symbol"']);
       const first = await json(`${service.url}/v1/cycles`, { method: 'POST' });
       expect(first.status).to.equal(200);
       expect(first.body).to.include({ number: 1, trigger: 'request', symbols: 6, error: null });
@@ -24,6 +29,10 @@ describe('serve', function () {
       expect(second.body.number).to.equal(2);
       const cycles = await json(`${service.url}/v1/cycles`);
       expect(cycles.body.cycles.map((c: { number: number }) => c.number)).to.deep.equal([2, 1]);
+      for (const route of ['/v1/signals?limit=1000', '/']) {
+        const answer = await fetch(`${service.url}${route}`, { headers: { 'accept-encoding': 'gzip' } });
+        expect(answer.headers.get('content-encoding'), `${route} compressed`).to.equal('gzip');
+      }
       const signals = await json(`${service.url}/v1/signals?limit=1000`);
       // The same bars both times: the second cycle's signals are the first's, stored once.
       expect(signals.body.signals).to.have.length(first.body.signals);

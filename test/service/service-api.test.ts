@@ -79,7 +79,7 @@ describe('serve: the HTTP API', function () {
     it('answers 401 for every registered route in every spelling without the token, and the route itself with it (bearer in any case)', async () => {
       const documented = (await json(`${service.url}/docs/json`)).body.paths as Record<string, Record<string, unknown>>;
       const routes = Object.entries(documented)
-        .filter(([route]) => route !== '/readyz')
+        .filter(([route]) => !['/readyz', '/healthz', '/', '/metrics'].includes(route))
         .flatMap(([route, methods]) => Object.keys(methods).map((method) => [method.toUpperCase(), route.replace('{id}', 'nope')] as const));
       routes.push(['GET', '/metrics']);
       expect(routes.map(([method, route]) => `${method} ${route}`)).to.include.members(['GET /v1/signals', 'POST /v1/cycles', 'POST /v1/reload', 'GET /v1/stream', 'GET /v1/signals/nope', 'GET /metrics']);
@@ -189,7 +189,7 @@ describe('serve: the HTTP API', function () {
     it('publishes an OpenAPI document built from the route schemas', async () => {
       const document = (await json(`${service.url}/docs/json`)).body;
       expect(document.openapi).to.equal('3.1.0');
-      expect(Object.keys(document.paths)).to.include.members(['/v1/signals', '/v1/signals/{id}', '/v1/cycles', '/v1/sources', '/v1/runs', '/v1/stream', '/v1/reload', '/readyz']);
+      expect(Object.keys(document.paths)).to.include.members(['/v1/signals', '/v1/signals/{id}', '/v1/cycles', '/v1/sources', '/v1/runs', '/v1/stream', '/v1/reload', '/readyz', '/healthz', '/metrics', '/']);
       const parameters = (document.paths['/v1/signals'].get.parameters as { name: string }[]).map((p) => p.name);
       expect(parameters).to.include.members(['symbol', 'action', 'from', 'to', 'minConfidence', 'limit', 'cursor']);
     });
