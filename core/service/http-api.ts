@@ -17,6 +17,7 @@ import { chartJsSource } from '../util/chart-js-source';
 import { authorized, type ApiAccess } from './api-access';
 import * as schemas from './api-schemas';
 import type { LiveService } from './live-service';
+import { readiness } from './readiness';
 import type { PageCache } from './page-cache';
 import type { SignalStream } from './signal-stream';
 
@@ -112,25 +113,8 @@ export async function buildHttpApi(service: LiveService, parts: HttpApiParts): P
   app.get('/healthz', { ...open, schema: { description: 'Liveness: 200 while the process answers.' } }, async () => ({ ok: true }));
 
   app.get('/readyz', { ...open, schema: { response: { 200: schemas.readyAnswer, 503: schemas.readyAnswer } } }, async (_request, reply) => {
-    const shards = service.run.shards?.runner;
-    if (shards?.ready?.() === false) return reply.code(503).send({ ready: false, reason: `ARGO_ERR_QUEUE_UNAVAILABLE: the distributed queue at ${shards.where ?? shards.kind} is not reachable` });
-    if ((await shards?.liveWorkers?.()) === 0) return reply.code(503).send({ ready: false, reason: `ARGO_ERR_QUEUE_NO_WORKER: no worker listens on the distributed queue at ${shards!.where ?? shards!.kind}: cycles wait for one up to distributed.timeoutMs` });
-    if (service.sessionClosed() !== null) return { ready: true, reason: `the session is closed: ${service.sessionClosed()}` };
-    const degraded = service.run.reasoningCacheProblem;
-    const [last] = service.history();
-    const slotMs = service.slotMs;
-    const since = service.now() - (last === undefined ? service.startedAt : Date.parse(last.startedAt));
-    const reason =
-      last?.error != null
-        ? `the last cycle failed: ${last.error}`
-        : since > 2 * slotMs
-          ? `no cycle for ${Math.round(since / 1000)} s (two slots are ${Math.round((2 * slotMs) / 1000)} s)`
-          : null;
-    if (reason !== null) return reply.code(503).send({ ready: false, reason });
-    // A failing cache slows nothing (texts are written without it): ready, and saying so.
-    if (degraded !== null) return { ready: true, reason: `degraded: ${degraded}` };
-    // Ready to take cycles, though none ran yet: said, so a deploy check does not read an empty history as health.
-    return last === undefined ? { ready: true, reason: 'waiting for the first cycle (POST /v1/cycles runs one now)' } : { ready: true };
+    const answer = await readiness(service);
+    return reply.code(answer.ready ? 200 : 503).send(answer);
   });
 
   app.get('/v1/signals', { schema: { ...secured, querystring: schemas.signalsQuery, response: { 200: schemas.signalsPage, ...errors } } }, async (request, reply) => {

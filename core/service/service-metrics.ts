@@ -1,6 +1,7 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { CallCounts, StatsReport } from '../engine/cycle-stats';
 import type { LiveService } from './live-service';
+import { readiness } from './readiness';
 
 /** Seconds buckets for cycles and stages: a cached stage takes microseconds, a network cycle seconds. */
 const SECONDS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -141,6 +142,39 @@ export function serviceMetrics(service: LiveService): Registry {
       [{ outcome: 'ok' }, cycles - failures - (running ? 1 : 0)],
       [{ outcome: 'failed' }, failures],
     ];
+  });
+  new Gauge({
+    name: 'argo_ready',
+    help: '1 while /readyz answers 200, 0 while it answers 503 (its reason says why).',
+    registers: [registry],
+    async collect() {
+      this.set((await readiness(service)).ready ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'argo_last_cycle_timestamp_seconds',
+    help: 'When the latest cycle started (Unix seconds); the process start before any cycle.',
+    registers: [registry],
+    collect() {
+      const [last] = service.history();
+      this.set((last === undefined ? service.startedAt : Date.parse(last.startedAt)) / 1000);
+    },
+  });
+  new Gauge({
+    name: 'argo_schedule_slot_seconds',
+    help: 'The time between schedule slots (service.schedule).',
+    registers: [registry],
+    collect() {
+      this.set(service.slotMs / 1000);
+    },
+  });
+  new Gauge({
+    name: 'argo_session_open',
+    help: '1 while the trading session is open (cycles are expected), 0 while it is closed.',
+    registers: [registry],
+    collect() {
+      this.set(service.sessionClosed() === null ? 1 : 0);
+    },
   });
   totals(registry, 'argo_overruns_total', 'Schedule slots skipped because a cycle was still running.', [], () => [[{}, service.counters().overruns]]);
   totals(registry, 'argo_closed_slots_total', 'Schedule slots skipped because the trading session was closed.', [], () => [[{}, service.counters().closedSlots]]);

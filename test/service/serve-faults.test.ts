@@ -114,9 +114,11 @@ describe('serve: stops and crashes', function () {
       const ready = await json(`${service.url}/readyz`);
       expect([ready.status, ready.body.ready]).to.deep.equal([503, false]);
       expect(ready.body.reason).to.contain('the last cycle failed').and.contain('BOLT');
+      expect(await (await fetch(`${service.url}/metrics`)).text(), 'the gauge alerting reads').to.match(/^argo_ready 0$/m);
       rmdirSync(path.join(dir, 'BOLT.csv'));
       expect((await json(`${service.url}/v1/cycles`, { method: 'POST' })).body.error).to.equal(null);
       expect((await json(`${service.url}/readyz`)).body).to.deep.equal({ ready: true });
+      expect(await (await fetch(`${service.url}/metrics`)).text()).to.match(/^argo_ready 1$/m);
     } finally {
       service.child.kill('SIGTERM');
       await service.exited;
