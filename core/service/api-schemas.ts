@@ -65,6 +65,7 @@ export const cycleSchema = record({
   durationMs: { type: 'number' },
   trigger: { type: 'string', enum: ['schedule', 'request'] },
   symbols: { type: 'integer' },
+  barsAsOf: { type: ['string', 'null'] },
   signals: { type: 'integer' },
   repeated: { type: 'integer' },
   rejected: { type: 'integer' },
@@ -98,6 +99,7 @@ export const cyclesAnswer = record({
     running: { type: 'boolean' },
   }),
   session: record({ open: { type: 'boolean' }, reason: { type: ['string', 'null'] } }),
+  nextSlot: { type: ['string', 'null'] },
   cycles: { type: 'array', items: cycleSchema, description: 'The last cycles, newest first.' },
 });
 

@@ -11,6 +11,7 @@ export interface Schedule {
 /** Calls `slot` at every slot of `schedule` until stopped; what a slot does (or skips) is the caller's. */
 export class CycleScheduler {
   #stop: (() => void) | null = null;
+  #next: (() => Date | null) | null = null;
 
   constructor(
     private readonly schedule: Schedule,
@@ -27,16 +28,26 @@ export class CycleScheduler {
   start(): void {
     if (this.#stop !== null) return;
     if (this.schedule.cron === '') {
-      const timer = setInterval(this.slot, durationMs(this.schedule.every));
+      const every = durationMs(this.schedule.every);
+      const started = Date.now();
+      const timer = setInterval(this.slot, every);
       this.#stop = () => clearInterval(timer);
+      this.#next = () => new Date(started + Math.max(1, Math.ceil((Date.now() - started) / every)) * every);
     } else {
       const job = new Cron(this.schedule.cron, { timezone: this.schedule.timezone }, this.slot);
       this.#stop = () => job.stop();
+      this.#next = () => job.nextRun();
     }
+  }
+
+  /** When the next slot comes, or null while stopped. */
+  nextSlot(): Date | null {
+    return this.#next?.() ?? null;
   }
 
   stop(): void {
     this.#stop?.();
     this.#stop = null;
+    this.#next = null;
   }
 }

@@ -156,7 +156,7 @@ export async function buildHttpApi(service: LiveService, parts: HttpApiParts): P
   app.get('/v1/cycles', { schema: { ...secured, querystring: schemas.cyclesQuery, response: { 200: schemas.cyclesAnswer, ...errors } } }, async (request) => {
     const { limit } = request.query as { limit: number };
     const reason = service.sessionClosed();
-    return { counters: service.counters(), session: { open: reason === null, reason }, cycles: service.history().slice(0, limit) };
+    return { counters: service.counters(), session: { open: reason === null, reason }, nextSlot: service.nextSlot(), cycles: service.history().slice(0, limit) };
   });
 
   app.post('/v1/cycles', { schema: { ...secured, response: { 200: schemas.cycleSchema, 409: schemas.errorSchema, ...errors } } }, async () => service.cycleNow('request'));

@@ -16,6 +16,8 @@ export interface CycleRecord {
   /** What started it: a schedule slot or a request. */
   readonly trigger: 'schedule' | 'request';
   readonly symbols: number;
+  /** The newest bar date the cycle evaluated (null when it evaluated none): how fresh its data was. */
+  readonly barsAsOf: string | null;
   /** New signals: stored for the first time. */
   readonly signals: number;
   /** Signals given again on bars evaluated before (the storage already held them): `symbols = signals + repeated + rejected`. */
@@ -119,6 +121,11 @@ export class LiveService {
   }
 
   /** The time between schedule slots, in ms. */
+  /** When the next schedule slot comes (ISO), or null while the schedule is stopped. */
+  nextSlot(): string | null {
+    return this.#scheduler.nextSlot()?.toISOString() ?? null;
+  }
+
   get slotMs(): number {
     return this.#scheduler.slotMs;
   }
@@ -202,7 +209,8 @@ export class LiveService {
         this.#failures++;
         this.options.logger.error({ cycle: number, err: error }, 'cycle failed');
       }
-      record = { number, startedAt, durationMs, trigger, symbols: results.length, signals: produced - repeated, repeated, rejected: results.length - produced, error, stats: cycleStats };
+      const barsAsOf = results.reduce<string | null>((newest, r) => (newest === null || r.asOf > newest ? r.asOf : newest), null);
+      record = { number, startedAt, durationMs, trigger, symbols: results.length, barsAsOf, signals: produced - repeated, repeated, rejected: results.length - produced, error, stats: cycleStats };
       if (error === null) {
         const { symbols, signals, rejected } = record;
         this.options.logger.info({ cycle: number, trigger, symbols, signals, repeated, rejected, durationMs: Math.round(durationMs), skipped: cycleStats.symbolsWithoutBars.length }, 'cycle done');
@@ -212,7 +220,7 @@ export class LiveService {
       this.#failures++;
       const message = isArgoError(error) ? error.message : `unexpected failure: ${messageOf(error)}`;
       this.options.logger.error({ cycle: number, err: message }, 'cycle failed');
-      record = { number, startedAt, durationMs: performance.now() - started, trigger, symbols: 0, signals: 0, repeated: 0, rejected: 0, error: message, stats: null };
+      record = { number, startedAt, durationMs: performance.now() - started, trigger, symbols: 0, barsAsOf: null, signals: 0, repeated: 0, rejected: 0, error: message, stats: null };
     }
     this.#history.push(record);
     if (this.#history.length > this.options.historySize) this.#history.shift();

@@ -1,29 +1,47 @@
 import { expect } from 'chai';
 import { existsSync } from 'node:fs';
-import { chromium } from 'playwright-core';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { tempDir } from '../helpers';
-import { json, serve } from './serving';
+import { json, serve, type Serving } from './serving';
 
 const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((file) => existsSync(file));
+/** Where a run leaves the pages it saw, to look at (ARGO_SCREENSHOTS=DIR); nowhere by default. */
+const SHOTS = process.env.ARGO_SCREENSHOTS;
 
 describe('serve: the live dashboard', function () {
   this.timeout(120_000);
-
-  it('shows, in headless Chromium, a signal of a cycle triggered through the API as it streams in', async function () {
+  let browser: Browser;
+  before(async function () {
     if (CHROMIUM === undefined) {
       console.log('    (chromium not installed: skipped; .ci/run installs it)');
       this.skip();
     }
-    const service = await serve(tempDir(), ['service.schedule.every=1h', 'consensus.minConfidence=1', 'storage.plugin=memory']);
-    const browser = await chromium.launch({
+    browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     });
+  });
+  after(async () => browser?.close());
+
+  /** A page on `service` at `hash`, with the errors it throws collected. */
+  async function open(service: Serving, hash = ''): Promise<{ page: Page; failures: string[] }> {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const failures: string[] = [];
+    page.on('pageerror', (error) => failures.push(error.message));
+    await page.goto(`${service.url}/${hash}`);
+    return { page, failures };
+  }
+
+  async function stop(service: Serving): Promise<void> {
+    service.child.kill('SIGTERM');
+    await service.exited;
+  }
+
+  it('shows, in headless Chromium, a signal of a cycle triggered through the API as it streams in, with a ready strip and no sideways scroll', async () => {
+    const service = await serve(tempDir(), ['service.schedule.every=1h', 'consensus.minConfidence=1', 'storage.plugin=memory']);
     try {
-      const page = await browser.newPage();
-      const failures: string[] = [];
-      page.on('pageerror', (error) => failures.push(error.message));
-      await page.goto(service.url);
+      const { page, failures } = await open(service);
       await page.waitForSelector('body[data-stream="open"]');
       expect(await page.locator('#signals tr').count(), 'no signal before the first cycle').to.equal(0);
       const cycle = (await json(`${service.url}/v1/cycles`, { method: 'POST' })).body;
@@ -34,12 +52,55 @@ describe('serve: the live dashboard', function () {
       const shown = await page.$$eval('#signals tr', (rows) => rows.map((row) => (row as HTMLElement).dataset.id));
       expect([...shown].sort()).to.deep.equal(stored.map((s) => s.id).sort());
       expect(await page.locator('#sources tr').count()).to.equal(5);
-      expect(await page.locator('#status').textContent()).to.equal('live');
+      expect(await page.locator('h1').textContent()).to.equal('argo-signals stream live');
+      await page.waitForSelector('body[data-ready="true"]');
+      expect(await page.locator('#bars-as-of').textContent()).to.equal(cycle.barsAsOf);
+      expect(await page.locator('#failed-cycles').textContent()).to.equal('0');
+      expect(await page.locator('#next-slot').textContent()).to.match(/\d/);
+      // The reasoning texts are long: they wrap in their column, the page does not scroll sideways.
+      expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).to.equal(true);
+      if (SHOTS) await page.screenshot({ path: path.join(SHOTS, 'dashboard-live.png'), fullPage: true });
       expect(failures).to.deep.equal([]);
     } finally {
-      await browser.close();
-      service.child.kill('SIGTERM');
-      await service.exited;
+      await stop(service);
+    }
+  });
+
+  it('shows a service whose every cycle fails as not ready, with why, the failed cycles and the last error', async () => {
+    const dir = tempDir();
+    const service = await serve(dir, ['service.schedule.every=1h', 'storage.plugin=memory', 'data.plugin=csv-bars', `data.dir=${dir}`, 'symbols=NOPE']);
+    try {
+      for (let i = 0; i < 2; i++) expect((await json(`${service.url}/v1/cycles`, { method: 'POST' })).body.error).to.contain('ARGO_ERR_DATA_SYMBOL_MISSING');
+      const { page, failures } = await open(service);
+      await page.waitForSelector('body[data-ready="false"]');
+      expect(await page.locator('#verdict').textContent()).to.equal('NOT READY');
+      expect(await page.locator('#failed-cycles').textContent()).to.equal('2');
+      expect(await page.locator('#last-cycle').textContent()).to.match(/^#2 at .+ \(failed\)$/);
+      expect(await page.locator('#why').textContent()).to.contain('the last cycle failed: ARGO_ERR_DATA_SYMBOL_MISSING');
+      expect(await page.evaluate(() => (window as unknown as { Chart: { getChart(id: string): { data: { datasets: { pointBackgroundColor: string[] }[] } } } }).Chart.getChart('cycles')!.data.datasets[0].pointBackgroundColor)).to.deep.equal(['#b3261e', '#b3261e']);
+      if (SHOTS) await page.screenshot({ path: path.join(SHOTS, 'dashboard-failing.png'), fullPage: true });
+      expect(failures).to.deep.equal([]);
+    } finally {
+      await stop(service);
+    }
+  });
+
+  it('tells a visitor without the token to open /#token=…, instead of reconnecting forever', async () => {
+    const service = await serve(tempDir(), ['service.schedule.every=1h', 'storage.plugin=memory', 'service.auth.tokenEnv=ARGO_TEST_TOKEN'], { env: { ARGO_TEST_TOKEN: 'tok-dash-51c0e2' } });
+    try {
+      for (const [hash, says] of [
+        ['', 'this API needs its token: open /#token=<the API token>'],
+        ['#token=wrong', 'the token in the address is refused: open /#token=<the API token>'],
+      ]) {
+        const { page } = await open(service, hash);
+        await page.waitForSelector('body[data-stream="unauthorized"]');
+        expect(await page.locator('#status').textContent()).to.equal(says);
+        await page.close();
+      }
+      const { page } = await open(service, '#token=tok-dash-51c0e2');
+      await page.waitForSelector('body[data-stream="open"]');
+    } finally {
+      await stop(service);
     }
   });
 });
