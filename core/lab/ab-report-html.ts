@@ -1,5 +1,5 @@
 /**
- * The A/B report as one self-contained HTML file: a table of every arm and three charts
+ * The A/B report as one self-contained HTML file: a table of every arm and four charts
  * drawn by Chart.js, whose browser build is inlined so the file opens anywhere offline.
  */
 import { chartJsSource } from '../util/chart-js-source';
@@ -20,17 +20,24 @@ function differenceCell(arm: AbReport['arms'][number], metric: string, digits: n
   return `<td${significant}>${fixed(d.estimate, digits)} [${fixed(d.ci95[0], digits)}, ${fixed(d.ci95[1], digits)}] p<sub>Holm</sub>=${fixed(d.pHolm, 3)}</td>`;
 }
 
+/** An arm's settings when its name does not already say them (a sweep names each arm by its setting). */
+function settingsOf(arm: AbReport['arms'][number]): string | null {
+  const settings = arm.sets.join(', ');
+  return settings === '' || arm.sets.every((set) => arm.name.includes(set)) || settings.includes(arm.name) ? null : settings;
+}
+
 function table(report: AbReport): string {
+  const withSettings = report.arms.some((arm) => settingsOf(arm) !== null);
   const rows = report.arms.map(
-    (arm) => `<tr><th>${escapeHtml(arm.name)}</th><td>${escapeHtml(arm.sets.join(', '))}</td><td>${arm.sourceCalls.made}</td><td>${fixed(arm.sourceCalls.savedPercent, 1)}%</td>
+    (arm) => `<tr><th>${escapeHtml(arm.name)}</th>${withSettings ? `<td>${escapeHtml(settingsOf(arm) ?? '–')}</td>` : ''}<td>${arm.sourceCalls.made}</td><td>${fixed(arm.sourceCalls.savedPercent, 1)}%</td>
 <td>${fixed(arm.latencyMs.perCycle.p50, 1)} / ${fixed(arm.latencyMs.perCycle.p95, 1)}</td><td>${arm.signals}</td>
 <td>${fixed(arm.agreement.precision, 3)} / ${fixed(arm.agreement.recall, 3)} / ${fixed(arm.agreement.jaccard, 3)}</td>
 <td>${fixed(arm.outcomes.winRate * 100, 1)}%</td><td>${fixed(arm.outcomes.meanR, 3)}</td>
 ${differenceCell(arm, 'callsPerSymbol', 3)}${differenceCell(arm, 'meanR', 3)}</tr>`,
   );
-  return `<table><thead><tr><th>arm</th><th>settings</th><th>source calls</th><th>saved</th><th>virtual ms per cycle p50 / p95</th><th>signals</th>
+  return `<div class="scroll"><table><thead><tr><th>arm</th>${withSettings ? '<th>settings</th>' : ''}<th>source calls</th><th>saved</th><th>virtual ms per cycle p50 / p95</th><th>signals</th>
 <th>precision / recall / Jaccard vs ${escapeHtml(report.baseline)}</th><th>win rate</th><th>mean R</th><th>Δ calls per symbol [95% CI]</th><th>Δ mean R [95% CI]</th></tr></thead>
-<tbody>${rows.join('\n')}</tbody></table>`;
+<tbody>${rows.join('\n')}</tbody></table></div>`;
 }
 
 /** The report of `report` as a self-contained HTML page. */
@@ -40,8 +47,8 @@ export function renderAbReport(report: AbReport): string {
 <html lang="en"><head><meta charset="utf-8"><title>argo-signals A/B ${escapeHtml(report.from)} to ${escapeHtml(report.to)}</title>
 <style>
 body { font: 14px system-ui, sans-serif; margin: 2em; color: #222; }
-table { border-collapse: collapse; margin: 1em 0; } th, td { border: 1px solid #ccc; padding: 4px 8px; text-align: right; }
-th:first-child, td:nth-child(2) { text-align: left; } .significant { background: #fff3c4; }
+table { border-collapse: collapse; margin: 1em 0; } th, td { border: 1px solid #ccc; padding: 4px 8px; text-align: right; white-space: nowrap; }
+th:first-child, td:nth-child(2) { text-align: left; } .significant { background: #fff3c4; } .scroll { overflow-x: auto; }
 .charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(440px, 1fr)); gap: 2em; } .chart { position: relative; height: 380px; }
 </style></head>
 <body>
@@ -52,7 +59,8 @@ ${table(report)}
 <div class="charts">
 <figure><div class="chart"><canvas id="saved-vs-recall"></canvas></div><figcaption>Source calls saved against recall of the baseline's signals.</figcaption></figure>
 <figure><div class="chart"><canvas id="latency"></canvas></div><figcaption>Virtual latency per cycle and per symbol, p50 and p95 (ms).</figcaption></figure>
-<figure><div class="chart"><canvas id="outcomes"></canvas></div><figcaption>Outcomes: win rate and mean R-multiple of each arm's signals.</figcaption></figure>
+<figure><div class="chart"><canvas id="win-rate"></canvas></div><figcaption>Win rate of each arm's signals (%); the line is the baseline's.</figcaption></figure>
+<figure><div class="chart"><canvas id="mean-r"></canvas></div><figcaption>Mean R-multiple of each arm's signals: above zero they made money on average, below they lost.</figcaption></figure>
 </div>
 <script>${chartJsSource()}</script>
 <script>
@@ -62,8 +70,9 @@ const common = { animation: false, responsive: true, maintainAspectRatio: false 
 const charts = [
   new Chart(document.getElementById('saved-vs-recall'), {
     type: 'scatter',
-    data: { datasets: report.arms.map((a, i) => ({ label: a.name, data: [{ x: a.sourceCalls.savedPercent, y: a.agreement.recall }], pointRadius: 7, backgroundColor: \`hsl(\${(i * 67) % 360} 65% 50%)\` })) },
-    options: { ...common, scales: { x: { title: { display: true, text: 'source calls saved (%)' }, min: 0 }, y: { title: { display: true, text: 'recall vs baseline' }, min: 0, max: 1.05 } } },
+    // Not clipped: the baseline sits on the axes' corner (0% saved, recall 1).
+    data: { datasets: report.arms.map((a, i) => ({ label: a.name, data: [{ x: a.sourceCalls.savedPercent, y: a.agreement.recall }], pointRadius: 7, clip: false, backgroundColor: \`hsl(\${(i * 67) % 360} 65% 50%)\` })) },
+    options: { ...common, layout: { padding: 12 }, scales: { x: { title: { display: true, text: 'source calls saved (%)' }, min: 0 }, y: { title: { display: true, text: 'recall vs baseline' }, min: 0, max: 1.05 } } },
   }),
   new Chart(document.getElementById('latency'), {
     type: 'bar',
@@ -75,13 +84,19 @@ const charts = [
     ] },
     options: { ...common, scales: { y: { title: { display: true, text: 'virtual ms' } } } },
   }),
-  new Chart(document.getElementById('outcomes'), {
+  // One measure a chart, each on its own axis: two bars side by side on two axes read as one scale.
+  new Chart(document.getElementById('win-rate'), {
     type: 'bar',
     data: { labels: names, datasets: [
-      { label: 'win rate (%)', data: report.arms.map((a) => a.outcomes.winRate * 100), yAxisID: 'rate' },
-      { label: 'mean R', data: report.arms.map((a) => a.outcomes.meanR), yAxisID: 'r' },
+      { label: 'win rate (%)', data: report.arms.map((a) => a.outcomes.winRate * 100), backgroundColor: '#3b6fd4' },
+      { type: 'line', label: 'baseline', data: report.arms.map(() => report.arms.find((a) => a.name === report.baseline).outcomes.winRate * 100), borderColor: '#555', borderDash: [6, 4], pointRadius: 0 },
     ] },
-    options: { ...common, scales: { rate: { position: 'left', title: { display: true, text: 'win rate (%)' } }, r: { position: 'right', title: { display: true, text: 'mean R' } } } },
+    options: { ...common, scales: { y: { min: 0, max: 100, title: { display: true, text: 'win rate (%)' } } } },
+  }),
+  new Chart(document.getElementById('mean-r'), {
+    type: 'bar',
+    data: { labels: names, datasets: [{ label: 'mean R', data: report.arms.map((a) => a.outcomes.meanR), backgroundColor: report.arms.map((a) => (a.outcomes.meanR >= 0 ? '#137333' : '#b3261e')) }] },
+    options: { ...common, plugins: { legend: { display: false } }, scales: { y: { title: { display: true, text: 'mean R-multiple (0: break-even)' }, grid: { color: (c) => (c.tick.value === 0 ? '#333' : '#e5e5e5') } } } },
   }),
 ];
 // Lets a headless browser check that every chart drew something.
