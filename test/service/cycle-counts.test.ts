@@ -15,7 +15,7 @@ describe('serve: counting what a cycle stored', function () {
 
   it('counts a signal given again on unchanged bars as repeated, not as a new one, in cycles and metrics, also after a restart', async () => {
     const dir = tempDir();
-    const sets = ['service.schedule.every=1h', 'consensus.minConfidence=1'];
+    const sets = ['service.schedule.every=1h', 'consensus.minConfidence=1', 'log.level=info'];
     const first = await serve(dir, sets);
     let produced: number;
     try {
@@ -29,6 +29,11 @@ describe('serve: counting what a cycle stored', function () {
       const metrics = await (await fetch(`${first.url}/metrics`)).text();
       expect(total(metrics, 'argo_signals_total')).to.equal(produced);
       expect(total(metrics, 'argo_signals_repeated_total')).to.equal(produced);
+      const logged = first.stderr().split('\n').filter((line) => line.includes('"msg":"cycle done"')).map((line) => JSON.parse(line));
+      expect(logged.map((line) => [line.cycle, line.signals, line.repeated]), 'a line per cycle at info').to.deep.equal([
+        [1, produced, 0],
+        [2, 0, produced],
+      ]);
     } finally {
       first.child.kill('SIGTERM');
       await first.exited;
