@@ -70,7 +70,7 @@ export async function buildHttpApi(service: LiveService, parts: HttpApiParts): P
   // what the router itself refuses (a bad or too long URL) is answered coded, after the token check.
   const app = Fastify({
     logger: false,
-    maxParamLength: 200,
+    routerOptions: { maxParamLength: 200 },
     ajv: { customOptions: { removeAdditional: false } },
     frameworkErrors: (error, request, reply) => {
       if (!authorized(parts.access, request.headers.authorization)) return unauthorized(reply as FastifyReply);
