@@ -410,6 +410,27 @@ export async function main(argv: readonly string[], environment: CliEnvironment)
     println(flags.json ? JSON.stringify(runs, null, 2) : formatRuns(runs));
   });
 
+  withConfigFlags(
+    program
+      .command('evaluate')
+      .description('the signal-quality tear sheet of a replay: IC and Rank IC by horizon, reliability by confidence, coverage, flips, per source and for the consensus')
+      .option('--from <date>', 'first date, YYYY-MM-DD')
+      .option('--to <date>', 'last date, YYYY-MM-DD')
+      .option('--horizons <list>', 'forward-return horizons in bars', '1,5,10')
+      .option('--dataset <file>', 'also write every symbol-day\'s signed confidences and forward returns as JSON (docs/learning.md)')
+      .addOption(dataOption()),
+  ).action(async (flags: ConfigFlags & { from?: string; to?: string; horizons: string; dataset?: string; data?: string }) => {
+    const { from, to } = dateRange(flags);
+    if (from === undefined || to === undefined) throw new ArgoError('ARGO_ERR_USAGE', 'evaluate needs --from and --to');
+    const { evaluate, formatTearSheet, parseHorizons, writeDataset } = await import('./evaluate-command');
+    const horizons = parseHorizons(flags.horizons);
+    // Every source asked on every symbol-day, nothing persisted: the file's storage section is not used.
+    const input = { ...configInput(flags, { ...dataValues(flags), 'earlyExit.strategy': 'none', 'storage.plugin': 'memory' }), without: ['storage'] };
+    const { dataset, sheet } = await withRun(input, (run) => evaluate(run, from, to, horizons));
+    if (flags.dataset !== undefined) await writeDataset(path.resolve(flags.dataset), dataset);
+    println(flags.json ? JSON.stringify(sheet, null, 2) : formatTearSheet(sheet));
+  });
+
   type LabFlags = ConfigFlags & ShardFlags & { from?: string; to?: string; data?: string; baseline?: string; report?: string; cassette?: string };
   const labCommand = (command: Command) =>
     withConfigFlags(

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { Signal } from '../domain/domain';
+import type { ConsensusResult, Signal, WeightedOpinion } from '../domain/domain';
 import type { ReasoningUpdate } from '../plugin-system/plugin-contracts';
 
 /** What a run tells listeners (a service's event stream) as it happens. */
@@ -8,6 +8,16 @@ interface RunEventMap {
   stored: [Signal, boolean];
   /** A deferred reasoning text the storage acknowledged. */
   reasoning: [ReasoningUpdate];
+  /** A symbol-day every source was asked for (no early exit), with its consensus: what `evaluate` learns from. */
+  evaluated: [Evaluation];
+}
+
+/** One symbol-day's opinions and their consensus, whether or not it became a signal. */
+export interface Evaluation {
+  readonly symbol: string;
+  readonly asOf: string;
+  readonly opinions: readonly WeightedOpinion[];
+  readonly consensus: ConsensusResult;
 }
 
 /** The run's events. Listeners run inside the pipeline's callbacks: they must not throw. */
@@ -21,6 +31,11 @@ export class RunEvents {
 
   emit<E extends keyof RunEventMap>(event: E, ...args: RunEventMap[E]): void {
     this.#emitter.emit(event, ...args);
+  }
+
+  /** Whether anyone listens to `event` (a costly event is built only then). */
+  listens(event: keyof RunEventMap): boolean {
+    return this.#emitter.listenerCount(event) > 0;
   }
 
   /** Listens to `event`; returns what stops listening. */

@@ -7,6 +7,7 @@ import { inject, injectable } from 'tsyringe';
 import type { BarView } from '../domain/bar-view';
 import type { EngineConfig } from '../config/config-schema';
 import type { CycleStats, Stage } from './cycle-stats';
+import type { RunEvents } from './run-events';
 import { DIRECTIONS, type ConsensusResult, type Signal, type SourceOutcome, type WeightedOpinion } from '../domain/domain';
 import { ArgoError, messageOf } from '../errors/errors';
 import { InFlight } from '../util/in-flight';
@@ -89,6 +90,7 @@ export class SymbolPipeline {
     @inject(TOKENS.Writes) private readonly writes: WriteTracker,
     @inject(TOKENS.Logger) private readonly logger: Logger,
     @inject(TOKENS.Secrets) private readonly secrets: SecretRedactor,
+    @inject(TOKENS.Events) private readonly events: RunEvents,
   ) {
     this.#byName = new Map(sources.map((source) => [source.config.name, source]));
     this.#infos = sources.map(({ config: { name, weight, timeoutMs } }) => ({ name, weight, timeoutMs }));
@@ -289,6 +291,7 @@ export class SymbolPipeline {
     const consensus = timed(stats, 'consensus', started, await this.#combine(opinions, history));
     this.#checkBounds(bounds, outcomes, consensus, stats);
     this.#remember(symbol, opinions);
+    if (this.events.listens('evaluated')) this.events.emit('evaluated', { symbol, asOf, opinions, consensus });
     if (!this.#passes(opinions, consensus)) {
       if (opinions.length === 0) return reject(REJECTIONS.noOpinions, virtualMs);
       return reject(consensus.direction === 'NEUTRAL' ? REJECTIONS.neutral : REJECTIONS.belowMinConfidence, virtualMs);

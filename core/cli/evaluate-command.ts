@@ -1,0 +1,69 @@
+/**
+ * `argo-signals evaluate`: a replay with every source asked, each symbol-day's opinions kept
+ * with its forward returns (the dataset), and the tear sheet of that dataset.
+ */
+import { writeFile } from 'node:fs/promises';
+import type { Run } from '../engine/run';
+import { ArgoError } from '../errors/errors';
+import { writeError } from '../util/disk-full';
+import { DatasetBuilder, type Dataset } from '../learning/evaluation-dataset';
+import { tearSheet, type TearSheet } from '../learning/tear-sheet';
+
+/** The horizons of `--horizons` (bars), ascending and distinct. */
+export function parseHorizons(text: string): number[] {
+  const horizons = text.split(',').map((part) => Number(part.trim()));
+  if (horizons.length === 0 || horizons.some((h) => !Number.isInteger(h) || h < 1 || h > 250)) {
+    throw new ArgoError('ARGO_ERR_USAGE', `--horizons must be bar counts 1..250 separated by commas, was ${JSON.stringify(text)}`);
+  }
+  return [...new Set(horizons)].sort((a, b) => a - b);
+}
+
+/** Replays `from`..`to` on `run` (its early exit off), and answers the dataset and its tear sheet. */
+export async function evaluate(run: Run, from: string, to: string, horizons: readonly number[]): Promise<{ dataset: Dataset; sheet: TearSheet }> {
+  const builder = new DatasetBuilder(
+    run.config.values.sources.map((source) => source.name),
+    horizons,
+  );
+  const stop = run.events.on('evaluated', (evaluation) => builder.add(evaluation));
+  try {
+    await run.replay({ from, to });
+  } finally {
+    stop();
+  }
+  const dataset = builder.build((symbol) => run.seriesOf(symbol));
+  if (dataset.rows.length === 0) throw new ArgoError('ARGO_ERR_USAGE', `no symbol-day to evaluate from ${from} to ${to}: check the range and the data`);
+  return { dataset, sheet: tearSheet(dataset, { seed: run.config.values.seed }) };
+}
+
+/** Writes `dataset` as JSON to `file`, coded when it cannot (a full disk included). */
+export async function writeDataset(file: string, dataset: Dataset): Promise<void> {
+  await writeFile(file, JSON.stringify(dataset)).catch((error: unknown) => Promise.reject(writeError(file, '--dataset', error)));
+}
+
+const pct = (v: number) => (Number.isNaN(v) ? '–' : `${(v * 100).toFixed(1)}%`);
+const num = (v: number, digits = 3) => (Number.isNaN(v) ? '–' : v.toFixed(digits));
+
+/** The tear sheet as text: one line per predictor. */
+export function formatTearSheet(sheet: TearSheet): string {
+  const longest = sheet.horizons.length - 1;
+  const header = [
+    `${sheet.rows} symbol-days over ${sheet.dates} dates; horizons ${sheet.horizons.join(', ')} bars; event: direction (sign of the forward return)`,
+    `Rank IC intervals: moving-block bootstrap over dates, blocks of the horizon. Reliability at ${sheet.calibrationHorizon} bars, confidence read as a probability.`,
+    '',
+    ['predictor', ...sheet.horizons.map((h) => `rank IC ${h}`), `95% CI (${sheet.horizons[longest]})`, 'ICIR', 'hit rate', 'Brier', 'ECE', 'flips'].join('  '),
+  ];
+  const lines = sheet.predictors.map((p) => {
+    const last = p.ic[longest];
+    return [
+      p.name.padEnd(12),
+      ...p.ic.map((ic) => num(ic.meanRankIc, 4).padStart(9)),
+      `[${num(last.rankIcCi95[0], 4)}, ${num(last.rankIcCi95[1], 4)}]`,
+      num(last.rankIcir, 2),
+      pct(p.calibration.hitRate),
+      num(p.calibration.brier),
+      num(p.calibration.ece),
+      pct(p.flipRate),
+    ].join('  ');
+  });
+  return [...header, ...lines].join('\n');
+}

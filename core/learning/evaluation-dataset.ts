@@ -1,0 +1,70 @@
+/**
+ * Every symbol-day of a replay as data to learn from: each source's signed confidence (LONG +c,
+ * SHORT -c, NEUTRAL 0; null when the source gave none), the consensus's, and the forward
+ * return at each horizon with the date that resolved it (null while no bar decides it). Built
+ * once from a replay with every source asked (no early exit), so a fit never runs the sources.
+ */
+import type { Direction } from '../domain/domain';
+import type { PackedSeries } from '../domain/packed-series';
+import type { Evaluation } from '../engine/run-events';
+
+/** One symbol-day, its predictions and outcomes. */
+export interface DatasetRow {
+  readonly symbol: string;
+  readonly asOf: string;
+  /** By source name, in the dataset's `sources` order: signed confidence -100..100, or null. */
+  readonly sources: readonly (number | null)[];
+  readonly consensus: number;
+  /** By horizon, in the dataset's `horizons` order: close-to-close return, or null while unresolved. */
+  readonly returns: readonly (number | null)[];
+  /** The date of the bar that resolved each horizon, null while unresolved. */
+  readonly resolvedAt: readonly (string | null)[];
+}
+
+export interface Dataset {
+  readonly version: 1;
+  readonly sources: readonly string[];
+  readonly horizons: readonly number[];
+  readonly rows: readonly DatasetRow[];
+}
+
+const SIGN: Readonly<Record<Direction, number>> = { LONG: 1, SHORT: -1, NEUTRAL: 0 };
+
+/** `confidence` signed by `direction`. */
+export function signed(direction: Direction, confidence: number): number {
+  return SIGN[direction] * confidence;
+}
+
+/** Collects evaluations as they come, then resolves their outcomes from each symbol's full history. */
+export class DatasetBuilder {
+  readonly #evaluations: Evaluation[] = [];
+
+  constructor(
+    private readonly sources: readonly string[],
+    private readonly horizons: readonly number[],
+  ) {}
+
+  add(evaluation: Evaluation): void {
+    this.#evaluations.push(evaluation);
+  }
+
+  /** The dataset, outcomes read from `seriesOf` (a symbol's whole loaded history: bars after the replay's end resolve its last days). */
+  build(seriesOf: (symbol: string) => PackedSeries | undefined): Dataset {
+    const rows = this.#evaluations.map(({ symbol, asOf, opinions, consensus }): DatasetRow => {
+      const bySource = new Map(opinions.map((o) => [o.source, signed(o.opinion.direction, o.opinion.confidence)]));
+      const series = seriesOf(symbol);
+      const at = series?.indexAtOrBefore(asOf) ?? -1;
+      const close = at >= 0 ? series!.at(at).close : Number.NaN;
+      const ahead = this.horizons.map((h) => (series !== undefined && at >= 0 && at + h < series.length ? at + h : null));
+      return {
+        symbol,
+        asOf,
+        sources: this.sources.map((name) => bySource.get(name) ?? null),
+        consensus: signed(consensus.direction, consensus.confidence),
+        returns: ahead.map((i) => (i === null ? null : series!.at(i).close / close - 1)),
+        resolvedAt: ahead.map((i) => (i === null ? null : series!.date(i))),
+      };
+    });
+    return { version: 1, sources: [...this.sources], horizons: [...this.horizons], rows };
+  }
+}

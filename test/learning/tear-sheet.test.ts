@@ -1,0 +1,98 @@
+import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { PackedSeries } from '../../core/domain/packed-series';
+import { DatasetBuilder, type Dataset, type DatasetRow } from '../../core/learning/evaluation-dataset';
+import { blockBootstrap, calibrationOf, tearSheet } from '../../core/learning/tear-sheet';
+import { seededRandom } from '../../core/util/seeded-random';
+import { findRealData, runCliAsync, tempDir } from '../helpers';
+
+const row = (symbol: string, asOf: string, confidence: number, ret: number | null): DatasetRow => ({ symbol, asOf, sources: [confidence], consensus: confidence, returns: [ret], resolvedAt: [ret === null ? null : asOf] });
+const read = (r: DatasetRow) => r.sources[0];
+
+describe('learning: the tear sheet', () => {
+  it('reads a confidence as a probability: hit rates, Brier score, log loss and ECE of constructed outcomes', () => {
+    // 10 at 85% right 8 times, 10 at -25% (SHORT) right 5 times; a neutral and an unresolved row do not count.
+    const rows = [
+      ...Array.from({ length: 10 }, (_, i) => row(`L${i}`, '2020-01-02', 85, i < 8 ? 0.01 : -0.01)),
+      ...Array.from({ length: 10 }, (_, i) => row(`S${i}`, '2020-01-02', -25, i < 5 ? -0.02 : 0.02)),
+      row('N', '2020-01-02', 0, 0.05),
+      row('U', '2020-01-02', 60, null),
+    ];
+    const c = calibrationOf(rows, read, 0, 10);
+    expect(c.samples).to.equal(20);
+    expect(c.hitRate).to.equal(13 / 20);
+    const high = c.buckets[8];
+    expect([high.count, high.hitRate]).to.deep.equal([10, 0.8]);
+    expect(high.predicted).to.be.closeTo(0.85, 1e-12);
+    expect(high.meanReturn).to.be.closeTo((8 * 0.01 - 2 * 0.01) / 10, 1e-12);
+    const low = c.buckets[2];
+    expect([low.count, low.hitRate]).to.deep.equal([10, 0.5]);
+    expect(low.predicted).to.be.closeTo(0.25, 1e-12);
+    expect(c.ece).to.be.closeTo(0.5 * 0.05 + 0.5 * 0.25, 1e-12);
+    const brier = (8 * 0.15 ** 2 + 2 * 0.85 ** 2 + 5 * 0.75 ** 2 + 5 * 0.25 ** 2) / 20;
+    expect(c.brier).to.be.closeTo(brier, 1e-12);
+    expect(c.logLoss).to.be.closeTo(-(8 * Math.log(0.85) + 2 * Math.log(0.15) + 5 * Math.log(0.25) + 5 * Math.log(0.75)) / 20, 1e-12);
+    expect(c.coverage[5]).to.deep.equal({ threshold: 50, kept: 0.5, hitRate: 0.8 });
+  });
+
+  it('gives a perfect ranker a Rank IC of 1 with a tight interval, and a random one an interval around 0', () => {
+    const dates = Array.from({ length: 60 }, (_, d) => `2020-${String(1 + Math.floor(d / 28)).padStart(2, '0')}-${String(1 + (d % 28)).padStart(2, '0')}`);
+    const perfect: DatasetRow[] = dates.flatMap((date) => Array.from({ length: 8 }, (_, s) => row(`S${s}`, date, s * 10 - 35, (s - 3.5) / 100)));
+    const sheet = tearSheet({ version: 1, sources: ['only'], horizons: [1], rows: perfect }, { resamples: 200 });
+    const ic = sheet.predictors[0].ic[0];
+    expect(ic.dates).to.equal(60);
+    expect(ic.meanRankIc).to.be.closeTo(1, 1e-9);
+    expect(ic.rankIcCi95[0]).to.be.closeTo(1, 1e-9);
+    const [confidences, returns] = [seededRandom(7, 'confidence'), seededRandom(7, 'return')];
+    const random: DatasetRow[] = dates.flatMap((date) => Array.from({ length: 8 }, (_, s) => row(`S${s}`, date, (confidences() * 2 - 1) * 100, (returns() * 2 - 1) / 100)));
+    const [lo, hi] = tearSheet({ version: 1, sources: ['only'], horizons: [1], rows: random }, { resamples: 500 }).predictors[0].ic[0].rankIcCi95;
+    expect(lo).to.be.below(0);
+    expect(hi).to.be.above(0);
+  });
+
+  it('widens the interval for overlapping horizons: blocks keep the dependence a single-date bootstrap drops', () => {
+    // Each value repeated 10 times in a row, as overlapping 10-bar returns are.
+    const series = Array.from({ length: 400 }, (_, i) => Math.sin(Math.floor(i / 10) * 12.9898) * 0.1);
+    const width = ([lo, hi]: [number, number]) => hi - lo;
+    expect(width(blockBootstrap(series, 10, 1000, 1, 'x'))).to.be.greaterThan(1.8 * width(blockBootstrap(series, 1, 1000, 1, 'x')));
+  });
+
+  it('resolves forward returns from the bars after a date, and leaves the last dates unresolved', () => {
+    const bars = [100, 110, 99, 121].map((close, i) => ({ date: `2020-01-0${i + 1}`, open: close, high: close, low: close, close, volume: 1 }));
+    const series = PackedSeries.of({ symbol: 'A', bars, malformedRows: 0 });
+    const builder = new DatasetBuilder(['s'], [1, 2]);
+    for (const date of ['2020-01-02', '2020-01-03']) {
+      builder.add({ symbol: 'A', asOf: date, opinions: [{ source: 's', weight: 1, opinion: { direction: 'SHORT', confidence: 40 } }], consensus: { direction: 'SHORT', confidence: 40, contributions: { s: -40 } } });
+    }
+    const { rows } = builder.build(() => series);
+    expect(rows.map((r) => [r.sources[0], r.consensus, r.returns, r.resolvedAt])).to.deep.equal([
+      [-40, -40, [99 / 110 - 1, 121 / 110 - 1], ['2020-01-03', '2020-01-04']],
+      [-40, -40, [121 / 99 - 1, null], ['2020-01-04', null]],
+    ]);
+  });
+
+  const data = findRealData();
+  it('argo-signals evaluate on real data: a tear sheet per source and the consensus, and the dataset it was computed from', async function () {
+    if (data === undefined) this.skip();
+    this.timeout(120_000);
+    const dir = tempDir();
+    const result = await runCliAsync(['evaluate', '--data', data, '--from', '2016-01-01', '--to', '2016-12-31', '--symbols', 'AAPL,AMZN,BA,CAT,CHK,ABBV,ADBE,AIG,A,AAL', '--horizons', '10,1,5', '--dataset', 'set.json', '--json'], { cwd: dir });
+    expect(result.code, result.stderr).to.equal(0);
+    const sheet = JSON.parse(result.stdout) as ReturnType<typeof tearSheet>;
+    expect(sheet.horizons).to.deep.equal([1, 5, 10]);
+    expect(sheet.predictors.map((p) => p.name)).to.deep.equal(['trend', 'macd', 'momentum', 'volatility', 'volume', 'consensus']);
+    const dataset = JSON.parse(readFileSync(path.join(dir, 'set.json'), 'utf8')) as Dataset;
+    expect(dataset.rows.length).to.equal(sheet.rows);
+    expect(sheet.rows).to.be.within(2400, 2520);
+    for (const p of sheet.predictors) {
+      // A date counts when at least 5 symbols have an opinion and a resolved return.
+      for (const ic of p.ic) expect(ic.dates).to.be.within(sheet.dates - 15, sheet.dates);
+      expect(p.calibration.ece).to.be.within(0, 1);
+      expect(p.calibration.buckets.reduce((n, b) => n + b.count, 0)).to.equal(p.calibration.samples);
+    }
+    expect(sheet.sourceCorrelation.matrix[0][0]).to.be.closeTo(1, 1e-9);
+    const bad = await runCliAsync(['evaluate', '--from', '2024-01-01', '--to', '2024-02-01', '--horizons', '0,5'], { cwd: dir });
+    expect([bad.code, bad.stderr.trim()]).to.deep.equal([2, 'ARGO_ERR_USAGE: --horizons must be bar counts 1..250 separated by commas, was "0,5"']);
+  });
+});
