@@ -418,8 +418,9 @@ export async function main(argv: readonly string[], environment: CliEnvironment)
       .option('--to <date>', 'last date, YYYY-MM-DD')
       .option('--horizons <list>', 'forward-return horizons in bars', '1,5,10')
       .option('--dataset <file>', 'also write every symbol-day\'s signed confidences and forward returns as JSON (docs/learning.md)')
+      .option('--report <dir>', 'write tear-sheet.html (reliability diagrams, IC decay, coverage) and tear-sheet.json there')
       .addOption(dataOption()),
-  ).action(async (flags: ConfigFlags & { from?: string; to?: string; horizons: string; dataset?: string; data?: string }) => {
+  ).action(async (flags: ConfigFlags & { from?: string; to?: string; horizons: string; dataset?: string; report?: string; data?: string }) => {
     const { from, to } = dateRange(flags);
     if (from === undefined || to === undefined) throw new ArgoError('ARGO_ERR_USAGE', 'evaluate needs --from and --to');
     const { evaluate, formatTearSheet, parseHorizons, writeDataset } = await import('./evaluate-command');
@@ -428,6 +429,14 @@ export async function main(argv: readonly string[], environment: CliEnvironment)
     const input = { ...configInput(flags, { ...dataValues(flags), 'earlyExit.strategy': 'none', 'storage.plugin': 'memory' }), without: ['storage'] };
     const { dataset, sheet } = await withRun(input, (run) => evaluate(run, from, to, horizons));
     if (flags.dataset !== undefined) await writeDataset(path.resolve(flags.dataset), dataset);
+    if (flags.report !== undefined) {
+      const { renderTearSheet } = await import('../learning/tear-sheet-html');
+      const dir = path.resolve(flags.report);
+      await mkdir(dir, { recursive: true });
+      await writeFile(path.join(dir, 'tear-sheet.html'), renderTearSheet(sheet, from, to));
+      await writeFile(path.join(dir, 'tear-sheet.json'), `${JSON.stringify(sheet, null, 2)}\n`);
+      if (!flags.json) println(`report: ${path.join(dir, 'tear-sheet.html')}`);
+    }
     println(flags.json ? JSON.stringify(sheet, null, 2) : formatTearSheet(sheet));
   });
 

@@ -3,15 +3,8 @@
  * drawn by Chart.js, whose browser build is inlined so the file opens anywhere offline.
  */
 import { chartJsSource } from '../util/chart-js-source';
+import { INK_CHECK, escapeHtml, fixed } from '../util/report-page';
 import type { AbReport } from './ab-lab';
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
-function fixed(value: number, digits: number): string {
-  return Number.isFinite(value) ? value.toFixed(digits) : '–';
-}
 
 function differenceCell(arm: AbReport['arms'][number], metric: string, digits: number): string {
   const d = arm.differences[metric];
@@ -99,17 +92,7 @@ const charts = [
     options: { ...common, plugins: { legend: { display: false } }, scales: { y: { title: { display: true, text: 'mean R-multiple (0: break-even)' }, grid: { color: (c) => (c.tick.value === 0 ? '#333' : '#e5e5e5') } } } },
   }),
 ];
-// Lets a headless browser check that every chart drew something.
-const ink = charts.map((chart) => {
-  const { width, height } = chart.canvas;
-  const pixels = chart.ctx.getImageData(0, 0, width, height).data;
-  let painted = 0;
-  for (let i = 3; i < pixels.length; i += 4) if (pixels[i] !== 0) painted++;
-  return painted;
-});
-document.body.dataset.chartsRendered = String(ink.filter((n) => n > 0).length);
-document.body.dataset.chartInk = ink.join(',');
-</script>
+${INK_CHECK}</script>
 </body></html>
 `;
 }

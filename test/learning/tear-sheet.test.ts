@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { PackedSeries } from '../../core/domain/packed-series';
 import { DatasetBuilder, type Dataset, type DatasetRow } from '../../core/learning/evaluation-dataset';
@@ -7,6 +8,7 @@ import { blockBootstrap, calibrationOf, tearSheet } from '../../core/learning/te
 import { seededRandom } from '../../core/util/seeded-random';
 import { findRealData, runCliAsync, tempDir } from '../helpers';
 
+const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((file) => existsSync(file));
 const row = (symbol: string, asOf: string, confidence: number, ret: number | null): DatasetRow => ({ symbol, asOf, sources: [confidence], consensus: confidence, returns: [ret], resolvedAt: [ret === null ? null : asOf] });
 const read = (r: DatasetRow) => r.sources[0];
 
@@ -73,11 +75,11 @@ describe('learning: the tear sheet', () => {
   });
 
   const data = findRealData();
-  it('argo-signals evaluate on real data: a tear sheet per source and the consensus, and the dataset it was computed from', async function () {
+  it('argo-signals evaluate on real data: a tear sheet per source and the consensus, the dataset it was computed from, and a report whose charts draw in headless Chromium', async function () {
     if (data === undefined) this.skip();
     this.timeout(120_000);
     const dir = tempDir();
-    const result = await runCliAsync(['evaluate', '--data', data, '--from', '2016-01-01', '--to', '2016-12-31', '--symbols', 'AAPL,AMZN,BA,CAT,CHK,ABBV,ADBE,AIG,A,AAL', '--horizons', '10,1,5', '--dataset', 'set.json', '--json'], { cwd: dir });
+    const result = await runCliAsync(['evaluate', '--data', data, '--from', '2016-01-01', '--to', '2016-12-31', '--symbols', 'AAPL,AMZN,BA,CAT,CHK,ABBV,ADBE,AIG,A,AAL', '--horizons', '10,1,5', '--dataset', 'set.json', '--report', 'report', '--json'], { cwd: dir });
     expect(result.code, result.stderr).to.equal(0);
     const sheet = JSON.parse(result.stdout) as ReturnType<typeof tearSheet>;
     expect(sheet.horizons).to.deep.equal([1, 5, 10]);
@@ -92,6 +94,17 @@ describe('learning: the tear sheet', () => {
       expect(p.calibration.buckets.reduce((n, b) => n + b.count, 0)).to.equal(p.calibration.samples);
     }
     expect(sheet.sourceCorrelation.matrix[0][0]).to.be.closeTo(1, 1e-9);
+    if (CHROMIUM !== undefined) {
+      const browser = spawnSync(
+        CHROMIUM,
+        ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', `--user-data-dir=${tempDir()}`, '--dump-dom', `file://${path.join(dir, 'report', 'tear-sheet.html')}`],
+        { encoding: 'utf8', timeout: 60_000 },
+      );
+      expect(browser.stdout, browser.stderr).to.match(/data-charts-rendered="3"/);
+      for (const painted of /data-chart-ink="([\d,]+)"/.exec(browser.stdout)![1].split(',').map(Number)) expect(painted).to.be.greaterThan(1000);
+    } else {
+      console.log('    (chromium not installed: the report is not rendered; .ci/run installs it)');
+    }
     const bad = await runCliAsync(['evaluate', '--from', '2024-01-01', '--to', '2024-02-01', '--horizons', '0,5'], { cwd: dir });
     expect([bad.code, bad.stderr.trim()]).to.deep.equal([2, 'ARGO_ERR_USAGE: --horizons must be bar counts 1..250 separated by commas, was "0,5"']);
   });
