@@ -20,6 +20,12 @@ export function parseHorizons(text: string): number[] {
 
 /** Replays `from`..`to` on `run` (its early exit off), and answers the dataset and its tear sheet. */
 export async function evaluate(run: Run, from: string, to: string, horizons: readonly number[]): Promise<{ dataset: Dataset; sheet: TearSheet }> {
+  const dataset = await collectDataset(run, from, to, horizons);
+  return { dataset, sheet: tearSheet(dataset, { seed: run.config.values.seed }) };
+}
+
+/** Replays `from`..`to` on `run` (its early exit off), keeping every symbol-day's opinions with their outcomes. */
+export async function collectDataset(run: Run, from: string, to: string, horizons: readonly number[]): Promise<Dataset> {
   const builder = new DatasetBuilder(
     run.config.values.sources.map((source) => source.name),
     horizons,
@@ -32,7 +38,7 @@ export async function evaluate(run: Run, from: string, to: string, horizons: rea
   }
   const dataset = builder.build((symbol) => run.seriesOf(symbol));
   if (dataset.rows.length === 0) throw new ArgoError('ARGO_ERR_USAGE', `no symbol-day to evaluate from ${from} to ${to}: check the range and the data`);
-  return { dataset, sheet: tearSheet(dataset, { seed: run.config.values.seed }) };
+  return dataset;
 }
 
 /** Writes `dataset` as JSON to `file`, coded when it cannot (a full disk included). */

@@ -440,6 +440,31 @@ export async function main(argv: readonly string[], environment: CliEnvironment)
     println(flags.json ? JSON.stringify(sheet, null, 2) : formatTearSheet(sheet));
   });
 
+  withConfigFlags(
+    program
+      .command('calibrate')
+      .description('fit per-source calibration maps and a combiner on the outcomes resolved in a window; score it there and on a later test window')
+      .option('--from <date>', 'first date of the window fitted on, YYYY-MM-DD')
+      .option('--to <date>', 'last date: only outcomes resolved by then are used')
+      .option('--test-from <date>', 'first date of a test window after --to, scored out of sample')
+      .option('--test-to <date>', 'last date of the test window')
+      .option('--horizon <bars>', 'the forward-return horizon of the outcomes', '10')
+      .option('--out <file>', 'the calibration file', 'calibration.json')
+      .addOption(dataOption()),
+  ).action(async (flags: ConfigFlags & { from?: string; to?: string; testFrom?: string; testTo?: string; horizon: string; out: string; data?: string }) => {
+    const { from, to } = dateRange(flags);
+    if (from === undefined || to === undefined) throw new ArgoError('ARGO_ERR_USAGE', 'calibrate needs --from and --to');
+    const test = { from: flags.testFrom === undefined ? undefined : assertIsoDate(flags.testFrom, '--test-from'), to: flags.testTo === undefined ? undefined : assertIsoDate(flags.testTo, '--test-to') };
+    const { parseHorizons } = await import('./evaluate-command');
+    const { calibrate, formatCalibrate, writeCalibration } = await import('./calibrate-command');
+    const [horizon] = parseHorizons(flags.horizon);
+    const input = { ...configInput(flags, { ...dataValues(flags), 'earlyExit.strategy': 'none', 'storage.plugin': 'memory' }), without: ['storage'] };
+    const report = await withRun(input, (run) => calibrate(run, { from, to, testFrom: test.from, testTo: test.to, horizon }));
+    const out = path.resolve(flags.out);
+    await writeCalibration(out, report.file);
+    println(flags.json ? JSON.stringify({ out, ...report }, null, 2) : formatCalibrate(report, out));
+  });
+
   type LabFlags = ConfigFlags & ShardFlags & { from?: string; to?: string; data?: string; baseline?: string; report?: string; cassette?: string };
   const labCommand = (command: Command) =>
     withConfigFlags(
