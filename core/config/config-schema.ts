@@ -41,7 +41,7 @@ export interface EngineConfig {
   concurrency: number;
   data: { plugin: string; timeframe: Timeframe } & Record<string, unknown>;
   sources: SourceConfig[];
-  consensus: { plugin: string; minConfidence: number; cache: { enabled: boolean; maxEntries: number; ttlMs: number; bucket: number } } & Record<string, unknown>;
+  consensus: { plugin: string; minConfidence: number; calibration: string; minProbability: number; cache: { enabled: boolean; maxEntries: number; ttlMs: number; bucket: number } } & Record<string, unknown>;
   earlyExit: { strategy: string; shadowRate: number } & Record<string, unknown>;
   reasoning: {
     explainer: string;
@@ -305,6 +305,12 @@ export function engineSchema(): convict.Schema<any> {
     consensus: {
       plugin: { doc: 'Consensus plugin (built-in name or module).', format: String, default: 'weighted' },
       minConfidence: { doc: 'Consensus confidence (0..100) below which a symbol is rejected.', format: numberIn(0, 100), default: 75 },
+      calibration: {
+        doc: 'A calibration file written by `argo-signals calibrate` (relative to the config file): each signal then carries the probability that its direction is right. Empty: none.',
+        format: String,
+        default: '',
+      },
+      minProbability: { doc: 'With a calibration: the probability (0..1) below which a symbol is rejected. 0: no gate.', format: numberIn(0, 1), default: 0 },
       cache: {
         enabled: { doc: 'Cache consensus results (Keyv over lru-cache). Off: for the weighted consensus a lookup costs more than it saves.', format: Boolean, default: false },
         maxEntries: { doc: 'Results kept; the least recently used is evicted beyond it.', format: integerIn(1, 10_000_000), default: 1000 },

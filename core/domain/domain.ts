@@ -99,6 +99,13 @@ export interface Signal extends PriceLevels {
   readonly reasoningStatus: ReasoningStatus;
   readonly contributions: Readonly<Record<string, number>>;
   readonly sources: readonly SourceOutcome[];
+  /**
+   * With `consensus.calibration`: the probability (0..1) that `direction` is right, from a
+   * calibration fitted on outcomes (docs/learning.md), and that calibration's version. Absent
+   * without one; `confidence` keeps its meaning (the sources' agreement) either way.
+   */
+  readonly probability?: number;
+  readonly calibration?: string;
 }
 
 /** A symbol's full history as loaded by a market-data plugin, sorted by date, unique dates. */

@@ -23,6 +23,7 @@ import { InFlight } from '../util/in-flight';
 import { hashOf } from '../util/stable-hash';
 import { RunClock } from './run-clock';
 import { RunEvents } from './run-events';
+import { readCalibration } from '../learning/calibration-file';
 import { cassetteExplainer, cassetteMarketData, recordTexts, recordedMarketData, type Cassette, type TapeRecorder } from './run-tape';
 import { SourceBreaker } from './source-breaker';
 import type { RunSource } from './source-caller';
@@ -350,6 +351,11 @@ export class Run {
       child.register(TOKENS.Storage, { useValue: storage });
       child.register(TOKENS.Writes, { useValue: new WriteTracker(storage, stats, logger, events) });
       child.register(TOKENS.Events, { useValue: events });
+      const { calibration } = config.values.consensus;
+      // Boxed: tsyringe takes a null value for no registration.
+      child.register(TOKENS.Calibration, {
+        useValue: { file: calibration === '' ? null : readCalibration(path.resolve(config.baseDir, calibration), hashOf(config.values.sources), config.values.sources.map((s) => s.name)) },
+      });
       child.register(TOKENS.Reasoning, { useValue: reasoning });
       child.register(TOKENS.Deferred, { useValue: deferred });
       return new Run(id, config, child, stats, closers, clock, services);

@@ -8,6 +8,8 @@ import type { BarView } from '../domain/bar-view';
 import type { EngineConfig } from '../config/config-schema';
 import type { CycleStats, Stage } from './cycle-stats';
 import type { RunEvents } from './run-events';
+import { calibrationId, calibrationSentence, probabilityRight, type CalibrationFile } from '../learning/calibration';
+import { signed } from '../learning/evaluation-dataset';
 import { DIRECTIONS, type ConsensusResult, type Signal, type SourceOutcome, type WeightedOpinion } from '../domain/domain';
 import { ArgoError, messageOf } from '../errors/errors';
 import { InFlight } from '../util/in-flight';
@@ -43,6 +45,7 @@ export const REJECTIONS = {
   noOpinions: 'no-opinions',
   neutral: 'neutral',
   belowMinConfidence: 'below-min-confidence',
+  belowMinProbability: 'below-min-probability',
   consensusFailed: 'consensus-failed',
 } as const;
 
@@ -91,12 +94,27 @@ export class SymbolPipeline {
     @inject(TOKENS.Logger) private readonly logger: Logger,
     @inject(TOKENS.Secrets) private readonly secrets: SecretRedactor,
     @inject(TOKENS.Events) private readonly events: RunEvents,
+    @inject(TOKENS.Calibration) { file }: { readonly file: CalibrationFile | null },
   ) {
+    this.calibration = file;
     this.#byName = new Map(sources.map((source) => [source.config.name, source]));
     this.#infos = sources.map(({ config: { name, weight, timeoutMs } }) => ({ name, weight, timeoutMs }));
     this.#rank = new Map(sources.map((source, i) => [source.config.name, i]));
     this.#history = consensus.historyWindow ? new OpinionHistories(this.#infos.map((info) => info.name), consensus.historyWindow) : null;
   }
+
+  /** With a calibration: the probability that the consensus's direction is right, and what the reasoning says of it. */
+  #calibrated(opinions: readonly WeightedOpinion[], consensus: ConsensusResult): { probability: number; sentence: string; id: string } | null {
+    if (this.calibration === null || consensus.direction === 'NEUTRAL') return null;
+    const bySource = new Map(opinions.map((o) => [o.source, signed(o.opinion.direction, o.opinion.confidence)]));
+    const values = this.calibration.sources.map((s) => bySource.get(s.name) ?? null);
+    const probability = probabilityRight(this.calibration, values, consensus.direction);
+    this.#calibrationId ??= calibrationId(this.calibration);
+    return { probability, sentence: calibrationSentence(this.calibration, values, consensus.direction, probability), id: this.#calibrationId };
+  }
+
+  #calibrationId: string | undefined;
+  private readonly calibration: CalibrationFile | null;
 
   /** Waits for the shadow fetches started so far (they run off the critical path). */
   async settleShadows(): Promise<void> {
@@ -296,6 +314,8 @@ export class SymbolPipeline {
       if (opinions.length === 0) return reject(REJECTIONS.noOpinions, virtualMs);
       return reject(consensus.direction === 'NEUTRAL' ? REJECTIONS.neutral : REJECTIONS.belowMinConfidence, virtualMs);
     }
+    const calibrated = this.#calibrated(opinions, consensus);
+    if (calibrated !== null && calibrated.probability < this.config.consensus.minProbability) return reject(REJECTIONS.belowMinProbability, virtualMs);
 
     started = performance.now();
     const action = consensus.direction === 'LONG' ? 'BUY' : 'SELL';
@@ -318,10 +338,11 @@ export class SymbolPipeline {
       confidence: consensus.confidence,
       ...levels,
       regime,
-      reasoning: reasoning.text,
+      reasoning: calibrated === null ? reasoning.text : `${reasoning.text} ${calibrated.sentence}`,
       reasoningStatus: reasoning.status,
       contributions: consensus.contributions,
       sources,
+      ...(calibrated === null ? {} : { probability: calibrated.probability, calibration: calibrated.id }),
     };
     started = performance.now();
     const stored = this.writes.track(this.storage.save(signal), signal);

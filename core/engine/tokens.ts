@@ -24,4 +24,6 @@ export const TOKENS = {
   Writes: Symbol('argo.Writes'),
   /** The run's {@link RunEvents}. */
   Events: Symbol('argo.Events'),
+  /** `{ file }`: the {@link CalibrationFile} of `consensus.calibration`, or null. */
+  Calibration: Symbol('argo.Calibration'),
 } as const;

@@ -7,6 +7,7 @@
  */
 import { sampleCorrelation } from 'simple-statistics';
 import type { Direction } from '../domain/domain';
+import { hashOf } from '../util/stable-hash';
 import type { Dataset, DatasetRow } from './evaluation-dataset';
 import { applyIsotonic, fitIsotonic, type IsotonicMap } from './isotonic';
 import { fitLogistic, predictLogistic } from './logistic';
@@ -113,4 +114,22 @@ export function scoreCalibration(file: CalibrationFile, dataset: Dataset, from: 
   const trainUp = file.upRate;
   const baseRate = calibrationOf(rows, (r) => (r.consensus === 0 ? null : Math.sign(r.consensus) * 100 * (r.consensus > 0 ? trainUp : 1 - trainUp)), h, file.horizon);
   return { calibrated, raw, baseRateBrier: baseRate.brier };
+}
+
+/** The version a signal records: the file's kind, version and a hash of its fit. */
+export function calibrationId(file: CalibrationFile): string {
+  return `v${file.version}:${file.from}..${file.to}:${hashOf(file, 8)}`;
+}
+
+/** The sentence a signal's reasoning gets from its calibration: the probability, and what each source's level has meant. */
+export function calibrationSentence(file: CalibrationFile, values: readonly (number | null)[], direction: Direction, probability: number): string {
+  const pct = (p: number) => `${(p * 100).toFixed(0)}%`;
+  const parts = file.sources.flatMap((s, i) => {
+    const v = values[i];
+    if (v === null) return [];
+    const up = applyIsotonic(s.map, s.decreasing ? -v : v);
+    const says = v > 0 ? 'LONG' : v < 0 ? 'SHORT' : 'NEUTRAL';
+    return [`${s.name} says ${says} ${Math.abs(v).toFixed(0)}%, at that level the price rose ${pct(up)} of the time (weight ${file.combiner.weights[s.name].toFixed(2)})`];
+  });
+  return `Calibrated: ${direction} is right with probability ${pct(probability)}; ${parts.join('; ')}.`;
 }

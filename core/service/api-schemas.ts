@@ -6,9 +6,9 @@ import { SYMBOL_PATTERN } from '../domain/symbols';
 
 const DATE = '^\\d{4}-\\d{2}-\\d{2}$';
 
-/** An object whose every listed property is required (answers always carry them). */
-function record(properties: Record<string, unknown>, extra: Record<string, unknown> = {}) {
-  return { type: 'object', required: Object.keys(properties), properties, ...extra } as const;
+/** An object whose every listed property is required (answers always carry them), and the `optional` ones some carry. */
+function record(properties: Record<string, unknown>, extra: Record<string, unknown> = {}, optional: Record<string, unknown> = {}) {
+  return { type: 'object', required: Object.keys(properties), properties: { ...properties, ...optional }, ...extra } as const;
 }
 
 const counts = { type: 'object', additionalProperties: { type: 'number' } } as const;
@@ -35,6 +35,10 @@ export const signalSchema = record(
     sources: { type: 'array', items: anyObject },
   },
   { $id: 'Signal' },
+  {
+    probability: { type: 'number', description: 'With consensus.calibration (docs/learning.md): the probability (0..1) that the direction is right.' },
+    calibration: { type: 'string', description: 'The version of the calibration that gave `probability`.' },
+  },
 );
 
 export const signalsQuery = {

@@ -26,11 +26,13 @@ function migrations(schema: string): readonly string[] {
      CREATE INDEX signals_by_symbol ON ${schema}.signals (symbol, seq);
      CREATE INDEX signals_by_date ON ${schema}.signals (as_of, symbol);
      CREATE TABLE ${schema}.runs (id TEXT PRIMARY KEY, config_hash TEXT NOT NULL, started_at TEXT NOT NULL, finished_at TEXT NOT NULL, stats TEXT NOT NULL);`,
+    // Version 2: the calibrated probability of a signal and the calibration's version.
+    `ALTER TABLE ${schema}.signals ADD COLUMN probability DOUBLE PRECISION, ADD COLUMN calibration TEXT;`,
   ];
 }
 
 /** The version this code writes. */
-export const PG_SCHEMA_VERSION = 1;
+export const PG_SCHEMA_VERSION = 2;
 
 /**
  * Brings `schema` up to {@link PG_SCHEMA_VERSION} inside one transaction holding an advisory

@@ -37,6 +37,9 @@ export const MIGRATIONS: readonly string[] = [
   // Version 2: pages of one symbol in write order (GET /v1/signals?symbol=…&cursor=…): an index
   // on symbol alone is ordered by (symbol, rowid), a range scan for `symbol = ? AND rowid > ?`.
   `CREATE INDEX signals_by_symbol_seq ON signals (symbol);`,
+  // Version 3: the calibrated probability of a signal and the calibration's version (null before, or without one).
+  `ALTER TABLE signals ADD COLUMN probability REAL;
+   ALTER TABLE signals ADD COLUMN calibration TEXT;`,
 ];
 
 /** The schema version this code writes. */

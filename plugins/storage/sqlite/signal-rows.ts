@@ -18,10 +18,12 @@ export const SIGNAL_COLUMNS = [
   'contributions',
   'sources',
   'stored_at',
+  'probability',
+  'calibration',
 ] as const;
 
 /** A stored row of `signals`. */
-export type SignalRow = Record<(typeof SIGNAL_COLUMNS)[number], string | number>;
+export type SignalRow = Record<(typeof SIGNAL_COLUMNS)[number], string | number | null>;
 
 /** The values of one row, in {@link SIGNAL_COLUMNS} order. */
 export function signalValues(signal: Signal, runId: string, storedAt: string): unknown[] {
@@ -42,6 +44,8 @@ export function signalValues(signal: Signal, runId: string, storedAt: string): u
     JSON.stringify(signal.contributions),
     JSON.stringify(signal.sources),
     storedAt,
+    signal.probability ?? null,
+    signal.calibration ?? null,
   ];
 }
 
@@ -62,5 +66,7 @@ export function rowToSignal(row: SignalRow): Signal {
     reasoningStatus: row.reasoning_status as Signal['reasoningStatus'],
     contributions: JSON.parse(row.contributions as string),
     sources: JSON.parse(row.sources as string),
+    // A row written before calibration existed (or without one) has neither.
+    ...(row.probability === null || row.probability === undefined ? {} : { probability: row.probability as number, calibration: row.calibration as string }),
   };
 }

@@ -44,8 +44,8 @@ export interface WriteQueueOptions {
   readonly onCommit?: (batch: CommittedBatch) => void;
 }
 
-/** Rows per multi-row INSERT: 16 columns × 2,000 rows stays below SQLite's 32,766 bound parameters. */
-const ROWS_PER_STATEMENT = 2000;
+/** Rows per multi-row INSERT: 18 columns × 1,800 rows stays below SQLite's 32,766 bound parameters. */
+const ROWS_PER_STATEMENT = Math.min(1800, Math.floor(32_766 / SIGNAL_COLUMNS.length));
 /** Prepared INSERTs kept, by row count: a flush writes whatever count waits, and each statement holds its whole program. */
 const PREPARED_KEPT = 8;
 /** How long a write waits before it says that it waits (a commit takes milliseconds; past this, another connection holds the lock). */

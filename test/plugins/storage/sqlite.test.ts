@@ -250,7 +250,7 @@ describe('sqlite storage', () => {
     }
   });
 
-  it('migrates a version-1 database (before the symbol index) keeping its signals, and pages it by symbol', async () => {
+  it('migrates a version-1 database (before the symbol index and calibrated probabilities) keeping its signals, and pages it by symbol', async () => {
     const file = path.join(tempDir(), 'old.db');
     const old = await Connection.open(file, 'readwrite', 1000);
     // Version 1 as released: the tables and two indexes, user_version 1.
@@ -258,9 +258,12 @@ describe('sqlite storage', () => {
     await old.run(`INSERT INTO signals VALUES ('old', 'r', 'AAA', '2024-01-02', 'BUY', 'LONG', 80, 100, 96, 106, 'ranging', 'text', 'done', '{}', '[]', 'now')`);
     await old.close();
     const storage = await open(file);
-    await storage.save(makeSignal('new', 'AAA'));
+    await storage.save({ ...makeSignal('new', 'AAA'), probability: 0.61, calibration: 'cal-1' });
     await storage.flush?.();
-    expect((await storage.readSignalsAfter!(0, { symbol: 'AAA' })).map((s) => [s.seq, s.signal.id])).to.deep.equal([[1, 'old'], [2, 'new']]);
+    expect((await storage.readSignalsAfter!(0, { symbol: 'AAA' })).map((s) => [s.seq, s.signal.id, s.signal.probability, s.signal.calibration])).to.deep.equal([
+      [1, 'old', undefined, undefined],
+      [2, 'new', 0.61, 'cal-1'],
+    ]);
     await storage.close();
     const reader = await Connection.open(file, 'readonly', 1000);
     const indexes = await reader.all<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'index' AND name = 'signals_by_symbol_seq'");

@@ -1,0 +1,59 @@
+import { expect } from 'chai';
+import path from 'node:path';
+import type { Signal } from '../../core/domain/domain';
+import type { StatsReport } from '../../core/engine/cycle-stats';
+import { findRealData, runCliAsync, tempDir, writeJson } from '../helpers';
+
+const data = findRealData();
+const SYMBOLS = ['--symbols', 'AAPL,AMZN,BA,CAT,CHK,ABBV,ADBE,AIG,A,AAL'];
+
+describe('learning: calibrated probabilities in signals (consensus.calibration)', function () {
+  this.timeout(180_000);
+  let dir: string;
+  before(async function () {
+    if (data === undefined) this.skip();
+    dir = tempDir();
+    const fit = await runCliAsync(['calibrate', '--data', data, ...SYMBOLS, '--from', '2014-01-01', '--to', '2015-12-31', '--out', 'cal.json'], { cwd: dir });
+    expect(fit.code, fit.stderr).to.equal(0);
+  });
+
+  const replay = async (db: string, sets: string[]) => {
+    const args = ['replay', '--data', data!, ...SYMBOLS, '--from', '2016-01-15', '--to', '2016-12-31', '--set', `storage.path=${path.join(dir, db)}`, '--set', 'consensus.minConfidence=60', '--json', ...sets.flatMap((s) => ['--set', s])];
+    const result = await runCliAsync(args, { cwd: dir });
+    expect(result.code, result.stderr).to.equal(0);
+    const signals = JSON.parse((await runCliAsync(['signals', '--db', path.join(dir, db), '--json'], { cwd: dir })).stdout) as Signal[];
+    return { stats: JSON.parse(result.stdout) as StatsReport, signals };
+  };
+
+  it('gives each signal the probability that its direction is right, the calibration it came from and a sentence saying so; stored and read back', async () => {
+    const { signals } = await replay('plain.db', ['consensus.calibration=cal.json']);
+    expect(signals.length).to.be.greaterThan(100);
+    for (const s of signals) {
+      expect(s.probability).to.be.within(0, 1);
+      expect(s.calibration).to.match(/^v1:2014-01-01\.\.2015-12-31:[0-9a-f]{8}$/);
+      expect(s.reasoning).to.contain(`Calibrated: ${s.direction} is right with probability ${(s.probability! * 100).toFixed(0)}%`);
+    }
+    const without = await replay('none.db', []);
+    expect(without.signals.map((s) => s.id), 'the confidence gate and the ids do not change').to.deep.equal(signals.map((s) => s.id));
+    expect(without.signals.every((s) => s.probability === undefined)).to.equal(true);
+  });
+
+  it('gates on consensus.minProbability, counted, and the bound early exit stays lossless with it', async () => {
+    const all = await replay('all.db', ['consensus.calibration=cal.json']);
+    const gated = await replay('gated.db', ['consensus.calibration=cal.json', 'consensus.minProbability=0.45']);
+    expect(gated.signals.map((s) => s.id)).to.deep.equal(all.signals.filter((s) => s.probability! >= 0.45).map((s) => s.id));
+    expect(gated.stats.rejections['below-min-probability']).to.equal(all.signals.length - gated.signals.length);
+    const bound = await replay('bound.db', ['consensus.calibration=cal.json', 'consensus.minProbability=0.45', 'earlyExit.strategy=bound']);
+    expect(bound.signals.map((s) => [s.id, s.probability])).to.deep.equal(gated.signals.map((s) => [s.id, s.probability]));
+  });
+
+  it('refuses a file that is no calibration, or one fitted on other sources, naming consensus.calibration and the file (exit 2)', async () => {
+    writeJson(dir, 'junk.json', { hello: 1 });
+    const junk = await runCliAsync(['replay', '--from', '2024-01-01', '--to', '2024-02-01', '--set', 'storage.plugin=memory', '--set', 'consensus.calibration=junk.json'], { cwd: dir });
+    expect(junk.code).to.equal(2);
+    expect(junk.stderr).to.contain(`ARGO_ERR_CALIBRATION: consensus.calibration: ${path.join(dir, 'junk.json')} is not a calibration of version 1`);
+    const other = await runCliAsync(['replay', '--from', '2024-01-01', '--to', '2024-02-01', '--set', 'storage.plugin=memory', '--set', 'consensus.calibration=cal.json', '--set', 'sources=[{"name":"trend","plugin":"technical-trend","weight":1}]'], { cwd: dir });
+    expect(other.code).to.equal(2);
+    expect(other.stderr).to.contain('was fitted on other sources (trend, macd, momentum, volatility, volume) or other source settings than this config\'s (trend)');
+  });
+});
