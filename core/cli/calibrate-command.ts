@@ -11,6 +11,7 @@ import type { Calibration } from '../learning/tear-sheet';
 import { writeError } from '../util/disk-full';
 import { hashOf } from '../util/stable-hash';
 import { collectDataset } from './evaluate-command';
+import { pooled, walkForward, type WalkForwardWindow } from '../learning/walk-forward';
 
 export interface CalibrateRange {
   readonly from: string;
@@ -55,5 +56,42 @@ export function formatCalibrate(report: CalibrateReport, out: string): string {
     ...(outOfSample === null
       ? []
       : [line('test window, calibrated', outOfSample.calibrated), line('test window, raw confidence', outOfSample.raw), `${'test window, base rate'.padEnd(30)} Brier ${num(outOfSample.baseRateBrier)}`]),
+  ].join('\n');
+}
+
+export interface WalkForwardRange {
+  readonly from: string;
+  readonly to: string;
+  readonly horizon: number;
+  readonly trainDates: number;
+  readonly testDates: number;
+  readonly expanding: boolean;
+}
+
+export interface WalkForwardReport {
+  readonly windows: readonly WalkForwardWindow[];
+  readonly calibrated: ReturnType<typeof pooled>;
+  readonly raw: ReturnType<typeof pooled>;
+  /** Windows whose calibrated Brier score is above the base rate's (always predicting the training share of rises). */
+  readonly worseThanBaseRate: number;
+}
+
+/** One replay of `from`..`to`, then a calibration fitted before each test window and scored on it. */
+export async function walkForwardCalibration(run: Run, range: WalkForwardRange): Promise<WalkForwardReport> {
+  const dataset = await collectDataset(run, range.from, range.to, [range.horizon]);
+  const windows = walkForward(dataset, { ...range, sourcesHash: hashOf(run.config.values.sources) });
+  if (windows.length === 0) throw new ArgoError('ARGO_ERR_USAGE', `--train-dates ${range.trainDates} leaves no test window in ${range.from}..${range.to}: widen the range or shorten the training`);
+  return { windows, calibrated: pooled(windows, 'calibrated'), raw: pooled(windows, 'raw'), worseThanBaseRate: windows.filter((w) => w.calibrated.brier > w.baseRateBrier + 1e-12).length };
+}
+
+export function formatWalkForward(report: WalkForwardReport): string {
+  const rows = report.windows.map(
+    (w) => `${w.testFrom}..${w.testTo}  fitted ${String(w.fitted).padStart(7)}  test ${String(w.calibrated.samples).padStart(6)}  ECE ${num(w.calibrated.ece)} (raw ${num(w.raw.ece)})  Brier ${num(w.calibrated.brier)} (base rate ${num(w.baseRateBrier)})`,
+  );
+  return [
+    ...rows,
+    '',
+    `all test windows: ${report.calibrated.samples} symbol-days; calibrated ECE ${num(report.calibrated.ece)}, Brier ${num(report.calibrated.brier)}; raw confidence ECE ${num(report.raw.ece)}, Brier ${num(report.raw.brier)}`,
+    `windows whose calibrated Brier is above the base rate's: ${report.worseThanBaseRate} of ${report.windows.length}`,
   ].join('\n');
 }

@@ -465,6 +465,29 @@ export async function main(argv: readonly string[], environment: CliEnvironment)
     println(flags.json ? JSON.stringify({ out, ...report }, null, 2) : formatCalibrate(report, out));
   });
 
+  withConfigFlags(
+    program
+      .command('walk-forward')
+      .description('calibrate before each test window on the outcomes resolved before it, score it on the window; calibrated against raw confidence')
+      .option('--from <date>', 'first date, YYYY-MM-DD')
+      .option('--to <date>', 'last date, YYYY-MM-DD')
+      .option('--horizon <bars>', 'the forward-return horizon of the outcomes', '10')
+      .option('--train-dates <n>', 'trading dates a fit is trained on (the first test window starts after them)', '504')
+      .option('--test-dates <n>', 'trading dates in each test window', '63')
+      .option('--expanding', 'train on every date before each test window instead of a rolling window')
+      .addOption(dataOption()),
+  ).action(async (flags: ConfigFlags & { from?: string; to?: string; horizon: string; trainDates: string; testDates: string; expanding?: boolean; data?: string }) => {
+    const { from, to } = dateRange(flags);
+    if (from === undefined || to === undefined) throw new ArgoError('ARGO_ERR_USAGE', 'walk-forward needs --from and --to');
+    const { parseHorizons } = await import('./evaluate-command');
+    const { formatWalkForward, walkForwardCalibration } = await import('./calibrate-command');
+    const [horizon] = parseHorizons(flags.horizon);
+    const range = { from, to, horizon, trainDates: positiveInteger(flags.trainDates, '--train-dates', 100_000), testDates: positiveInteger(flags.testDates, '--test-dates', 100_000), expanding: Boolean(flags.expanding) };
+    const input = { ...configInput(flags, { ...dataValues(flags), 'earlyExit.strategy': 'none', 'storage.plugin': 'memory' }), without: ['storage'] };
+    const report = await withRun(input, (run) => walkForwardCalibration(run, range));
+    println(flags.json ? JSON.stringify(report, null, 2) : formatWalkForward(report));
+  });
+
   type LabFlags = ConfigFlags & ShardFlags & { from?: string; to?: string; data?: string; baseline?: string; report?: string; cassette?: string };
   const labCommand = (command: Command) =>
     withConfigFlags(
