@@ -274,14 +274,19 @@ export class DeferredReasoner {
    * cache when `lookedUp` says it was already asked.
    */
   enqueue(id: string, request: ExplainRequest, options: { stored?: Promise<unknown>; lookedUp?: boolean; later?: Promise<Reasoning> } = {}): void {
+    // The concurrency bounds the explainer calls; the store of each text waits outside it, so a
+    // batching storage's flush delay (SQLite: flushMs) does not hold a slot, and texts batch.
     const job = this.#limit(async () => {
       await options.stored;
-      const reasoning = await (options.later ?? this.service.reason(request, { lookedUp: options.lookedUp }));
-      const update = { id, reasoning: reasoning.text, status: reasoning.status };
-      await this.storage.updateReasoning!([update]);
-      this.stats.reasoningCompletedInBackground++;
-      this.events.emit('reasoning', update);
-    }).catch((error: unknown) => this.logger.error({ signal: id, err: messageOf(error) }, 'deferred reasoning not stored; it stays pending'));
+      return options.later ?? this.service.reason(request, { lookedUp: options.lookedUp });
+    })
+      .then(async (reasoning) => {
+        const update = { id, reasoning: reasoning.text, status: reasoning.status };
+        await this.storage.updateReasoning!([update]);
+        this.stats.reasoningCompletedInBackground++;
+        this.events.emit('reasoning', update);
+      })
+      .catch((error: unknown) => this.logger.error({ signal: id, err: messageOf(error) }, 'deferred reasoning not stored; it stays pending'));
     this.#pending.track(job);
   }
 
