@@ -7,7 +7,8 @@ import type { Run } from '../engine/run';
 import { ArgoError } from '../errors/errors';
 import { writeError } from '../util/disk-full';
 import { DatasetBuilder, type Dataset } from '../learning/evaluation-dataset';
-import { tearSheet, type TearSheet } from '../learning/tear-sheet';
+import { tearSheet, type Read, type TearSheet } from '../learning/tear-sheet';
+import { probabilityUp, type CalibrationFile } from '../learning/calibration';
 
 /** The horizons of `--horizons` (bars), ascending and distinct. */
 export function parseHorizons(text: string): number[] {
@@ -18,10 +19,30 @@ export function parseHorizons(text: string): number[] {
   return [...new Set(horizons)].sort((a, b) => a - b);
 }
 
-/** Replays `from`..`to` on `run` (its early exit off), and answers the dataset and its tear sheet. */
-export async function evaluate(run: Run, from: string, to: string, horizons: readonly number[]): Promise<{ dataset: Dataset; sheet: TearSheet }> {
+/**
+ * Replays `from`..`to` on `run` (its early exit off), and answers the dataset and its tear
+ * sheet; with `calibration`, its probability is scored too, as a predictor named `calibrated`.
+ */
+export async function evaluate(run: Run, from: string, to: string, horizons: readonly number[], calibration?: CalibrationFile): Promise<{ dataset: Dataset; sheet: TearSheet }> {
   const dataset = await collectDataset(run, from, to, horizons);
-  return { dataset, sheet: tearSheet(dataset, { seed: run.config.values.seed }) };
+  const order = calibration?.sources.map((s) => dataset.sources.indexOf(s.name));
+  // Signed by the likelier direction, its size the probability that direction is right (so the reliability table reads it as it is): ranks as P(rise) does.
+  const calibrated: Read = (row) => {
+    const up = probabilityUp(calibration!, order!.map((i) => (i < 0 ? null : row.sources[i])));
+    return up >= 0.5 ? 100 * up : -100 * (1 - up);
+  };
+  const extra = calibration === undefined ? undefined : (['calibrated', calibrated] as const);
+  return { dataset, sheet: tearSheet(dataset, { seed: run.config.values.seed, extra }) };
+}
+
+/** How a calibration weighs the sources, as the tear sheet says it: a contrarian map or a negative weight reads a source the other way round. */
+export function formatCalibrationWeights(calibration: CalibrationFile): string {
+  const parts = calibration.sources.map((s) => {
+    const weight = calibration.combiner.weights[s.name];
+    const reversed = s.decreasing !== weight < 0;
+    return `${s.name} ${weight.toFixed(2)}${reversed ? ' (read the other way round: its LONG points down)' : ''}`;
+  });
+  return `calibration ${calibration.from}..${calibration.to} (${calibration.horizon} bars) weighs: ${parts.join('; ')}`;
 }
 
 /** Replays `from`..`to` on `run` (its early exit off), keeping every symbol-day's opinions with their outcomes. */

@@ -28,6 +28,7 @@ import { Run, checkPlugins, openStorage } from '../engine/run';
 import { Cassette, TapeRecorder } from '../engine/run-tape';
 import type { SymbolResult } from '../engine/symbol-pipeline';
 import { readLeaf } from '../config/config-values';
+import { hashOf } from '../util/stable-hash';
 import { assertIsoDate, assertSymbol } from '../domain/symbols';
 import { storageFailure } from '../engine/write-tracker';
 import { formatAbReport, formatRunTable, formatRuns, formatSignals, formatStats } from './format';
@@ -419,15 +420,22 @@ export async function main(argv: readonly string[], environment: CliEnvironment)
       .option('--horizons <list>', 'forward-return horizons in bars', '1,5,10')
       .option('--dataset <file>', 'also write every symbol-day\'s signed confidences and forward returns as JSON (docs/learning.md)')
       .option('--report <dir>', 'write tear-sheet.html (reliability diagrams, IC decay, coverage) and tear-sheet.json there')
+      .option('--calibration <file>', 'also score this calibration\'s probability (as "calibrated") and say how it weighs the sources')
       .addOption(dataOption()),
-  ).action(async (flags: ConfigFlags & { from?: string; to?: string; horizons: string; dataset?: string; report?: string; data?: string }) => {
+  ).action(async (flags: ConfigFlags & { from?: string; to?: string; horizons: string; dataset?: string; report?: string; calibration?: string; data?: string }) => {
     const { from, to } = dateRange(flags);
     if (from === undefined || to === undefined) throw new ArgoError('ARGO_ERR_USAGE', 'evaluate needs --from and --to');
-    const { evaluate, formatTearSheet, parseHorizons, writeDataset } = await import('./evaluate-command');
+    const { evaluate, formatCalibrationWeights, formatTearSheet, parseHorizons, writeDataset } = await import('./evaluate-command');
     const horizons = parseHorizons(flags.horizons);
+    const calibrationFile = flags.calibration === undefined ? undefined : path.resolve(flags.calibration);
     // Every source asked on every symbol-day, nothing persisted: the file's storage section is not used.
     const input = { ...configInput(flags, { ...dataValues(flags), 'earlyExit.strategy': 'none', 'storage.plugin': 'memory' }), without: ['storage'] };
-    const { dataset, sheet } = await withRun(input, (run) => evaluate(run, from, to, horizons));
+    const { readCalibration } = await import('../learning/calibration-file');
+    let calibration: import('../learning/calibration').CalibrationFile | undefined;
+    const { dataset, sheet } = await withRun(input, (run) => {
+      calibration = calibrationFile === undefined ? undefined : readCalibration(calibrationFile, hashOf(run.config.values.sources), run.config.values.sources.map((s) => s.name), '--calibration');
+      return evaluate(run, from, to, horizons, calibration);
+    });
     if (flags.dataset !== undefined) await writeDataset(path.resolve(flags.dataset), dataset);
     if (flags.report !== undefined) {
       const { renderTearSheet } = await import('../learning/tear-sheet-html');
@@ -438,6 +446,7 @@ export async function main(argv: readonly string[], environment: CliEnvironment)
       if (!flags.json) println(`report: ${path.join(dir, 'tear-sheet.html')}`);
     }
     println(flags.json ? JSON.stringify(sheet, null, 2) : formatTearSheet(sheet));
+    if (calibration !== undefined && !flags.json) println(formatCalibrationWeights(calibration));
   });
 
   withConfigFlags(

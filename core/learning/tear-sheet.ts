@@ -74,7 +74,8 @@ export interface TearSheet {
   readonly sourceCorrelation: { readonly sources: readonly string[]; readonly matrix: readonly (readonly number[])[] };
 }
 
-type Read = (row: DatasetRow) => number | null;
+/** A predictor's signed confidence (-100..100) on a row, or null when it has none. */
+export type Read = (row: DatasetRow) => number | null;
 
 function finiteOr(value: number): number {
   return Number.isFinite(value) ? value : Number.NaN;
@@ -195,7 +196,7 @@ function flipRate(rows: readonly DatasetRow[], read: Read): number {
 }
 
 /** The tear sheet of `dataset` (its rows in date order). */
-export function tearSheet(dataset: Dataset, options: { resamples?: number; seed?: number } = {}): TearSheet {
+export function tearSheet(dataset: Dataset, options: { resamples?: number; seed?: number; extra?: readonly [string, Read] } = {}): TearSheet {
   const resamples = options.resamples ?? 500;
   const seed = options.seed ?? 1;
   const rows = [...dataset.rows].sort((a, b) => (a.asOf < b.asOf ? -1 : a.asOf > b.asOf ? 1 : a.symbol < b.symbol ? -1 : 1));
@@ -206,7 +207,11 @@ export function tearSheet(dataset: Dataset, options: { resamples?: number; seed?
     else list.push(row);
   }
   const longest = dataset.horizons.length - 1;
-  const readers: [string, Read][] = [...dataset.sources.map((name, i): [string, Read] => [name, (row) => row.sources[i]]), ['consensus', (row) => row.consensus]];
+  const readers: (readonly [string, Read])[] = [
+    ...dataset.sources.map((name, i): [string, Read] => [name, (row) => row.sources[i]]),
+    ['consensus', (row) => row.consensus],
+    ...(options.extra === undefined ? [] : [options.extra]),
+  ];
   const predictors = readers.map(([name, read]) => ({
     name,
     ic: dataset.horizons.map((horizon, h) => icStats(byDate, read, h, resamples, seed, `${name}:${horizon}`)),

@@ -47,6 +47,22 @@ describe('learning: calibrated probabilities in signals (consensus.calibration)'
     expect(bound.signals.map((s) => [s.id, s.probability])).to.deep.equal(gated.signals.map((s) => [s.id, s.probability]));
   });
 
+  it('evaluate --calibration scores the calibrated probability beside the sources and says how it weighs them', async () => {
+    const args = ['evaluate', '--data', data!, ...SYMBOLS, '--from', '2016-01-15', '--to', '2016-12-31', '--calibration', 'cal.json'];
+    const json = await runCliAsync([...args, '--json'], { cwd: dir });
+    expect(json.code, json.stderr).to.equal(0);
+    const sheet = JSON.parse(json.stdout) as { predictors: { name: string; calibration: { samples: number; ece: number } }[] };
+    expect(sheet.predictors.map((p) => p.name)).to.deep.equal(['trend', 'macd', 'momentum', 'volatility', 'volume', 'consensus', 'calibrated']);
+    const [calibrated] = sheet.predictors.slice(-1);
+    expect(calibrated.calibration.samples).to.be.greaterThan(1000);
+    expect(calibrated.calibration.ece).to.be.below(sheet.predictors.find((p) => p.name === 'consensus')!.calibration.ece);
+    const text = await runCliAsync(args, { cwd: dir });
+    expect(text.stdout).to.match(/^calibration 2014-01-01\.\.2015-12-31 \(10 bars\) weighs: trend -?\d+\.\d\d/m);
+    writeJson(dir, 'not-one.json', []);
+    const bad = await runCliAsync(['evaluate', '--from', '2024-01-01', '--to', '2024-02-01', '--calibration', 'not-one.json'], { cwd: dir });
+    expect([bad.code, bad.stderr.trim()]).to.deep.equal([2, `ARGO_ERR_CALIBRATION: --calibration: ${path.join(dir, 'not-one.json')} is not a calibration of version 1 (write one with argo-signals calibrate)`]);
+  });
+
   it('refuses a file that is no calibration, or one fitted on other sources, naming consensus.calibration and the file (exit 2)', async () => {
     writeJson(dir, 'junk.json', { hello: 1 });
     const junk = await runCliAsync(['replay', '--from', '2024-01-01', '--to', '2024-02-01', '--set', 'storage.plugin=memory', '--set', 'consensus.calibration=junk.json'], { cwd: dir });
