@@ -3,13 +3,12 @@
  * inside --from..--to, writes it, and scores it: on its own window, and out of sample on
  * --test-from..--test-to when given (dated after the window, so nothing tested was fitted on).
  */
-import { writeFile } from 'node:fs/promises';
 import type { Run } from '../engine/run';
 import { ArgoError } from '../errors/errors';
-import { fitCalibration, scoreCalibration, type CalibrationFile } from '../learning/calibration';
+import { fitCalibration, scoreCalibration, sourcesHash, type CalibrationFile } from '../learning/calibration';
 import type { Calibration } from '../learning/tear-sheet';
-import { writeError } from '../util/disk-full';
-import { hashOf } from '../util/stable-hash';
+import { writeOutput } from '../util/disk-full';
+import { fixed } from '../util/report-page';
 import { collectDataset } from './evaluate-command';
 import { pooled, walkForward, type WalkForwardWindow } from '../learning/walk-forward';
 
@@ -32,16 +31,16 @@ export async function calibrate(run: Run, range: CalibrateRange): Promise<Calibr
   if ((testFrom === undefined) !== (testTo === undefined)) throw new ArgoError('ARGO_ERR_USAGE', '--test-from and --test-to go together');
   if (testFrom !== undefined && testFrom <= to) throw new ArgoError('ARGO_ERR_USAGE', `--test-from (${testFrom}) must come after --to (${to}): a test window is never fitted on`);
   const dataset = await collectDataset(run, from, testTo ?? to, [horizon]);
-  const file = fitCalibration(dataset, { from, to, horizon, sourcesHash: hashOf(run.config.values.sources) });
+  const file = fitCalibration(dataset, { from, to, horizon, sourcesHash: sourcesHash(run.config.values.sources) });
   if (file.samples === 0) throw new ArgoError('ARGO_ERR_USAGE', `no outcome at ${horizon} bars resolved from ${from} to ${to}: widen the window`);
   return { file, inSample: scoreCalibration(file, dataset, from, to), outOfSample: testFrom === undefined ? null : scoreCalibration(file, dataset, testFrom, testTo!) };
 }
 
 export async function writeCalibration(path: string, file: CalibrationFile): Promise<void> {
-  await writeFile(path, `${JSON.stringify(file, null, 2)}\n`).catch((error: unknown) => Promise.reject(writeError(path, '--out', error)));
+  await writeOutput(path, `${JSON.stringify(file, null, 2)}\n`, '--out');
 }
 
-const num = (v: number, digits = 3) => (Number.isFinite(v) ? v.toFixed(digits) : '–');
+const num = (v: number, digits = 3) => fixed(v, digits);
 const line = (label: string, c: Calibration) => `${label.padEnd(30)} ${String(c.samples).padStart(7)}  hit ${num(c.hitRate * 100, 1)}%  Brier ${num(c.brier)}  ECE ${num(c.ece)}`;
 
 export function formatCalibrate(report: CalibrateReport, out: string): string {
@@ -79,7 +78,7 @@ export interface WalkForwardReport {
 /** One replay of `from`..`to`, then a calibration fitted before each test window and scored on it. */
 export async function walkForwardCalibration(run: Run, range: WalkForwardRange): Promise<WalkForwardReport> {
   const dataset = await collectDataset(run, range.from, range.to, [range.horizon]);
-  const windows = walkForward(dataset, { ...range, sourcesHash: hashOf(run.config.values.sources) });
+  const windows = walkForward(dataset, { ...range, sourcesHash: sourcesHash(run.config.values.sources) });
   if (windows.length === 0) throw new ArgoError('ARGO_ERR_USAGE', `--train-dates ${range.trainDates} leaves no test window in ${range.from}..${range.to}: widen the range or shorten the training`);
   return { windows, calibrated: pooled(windows, 'calibrated'), raw: pooled(windows, 'raw'), worseThanBaseRate: windows.filter((w) => w.calibrated.brier > w.baseRateBrier + 1e-12).length };
 }

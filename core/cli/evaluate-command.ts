@@ -2,13 +2,13 @@
  * `argo-signals evaluate`: a replay with every source asked, each symbol-day's opinions kept
  * with its forward returns (the dataset), and the tear sheet of that dataset.
  */
-import { writeFile } from 'node:fs/promises';
 import type { Run } from '../engine/run';
 import { ArgoError } from '../errors/errors';
-import { writeError } from '../util/disk-full';
+import { writeOutput } from '../util/disk-full';
+import { fixed } from '../util/report-page';
 import { DatasetBuilder, type Dataset } from '../learning/evaluation-dataset';
 import { tearSheet, type Read, type TearSheet } from '../learning/tear-sheet';
-import { probabilityUp, type CalibrationFile } from '../learning/calibration';
+import { inFileOrder, probabilityUp, type CalibrationFile } from '../learning/calibration';
 
 /** The horizons of `--horizons` (bars), ascending and distinct. */
 export function parseHorizons(text: string): number[] {
@@ -25,10 +25,9 @@ export function parseHorizons(text: string): number[] {
  */
 export async function evaluate(run: Run, from: string, to: string, horizons: readonly number[], calibration?: CalibrationFile): Promise<{ dataset: Dataset; sheet: TearSheet }> {
   const dataset = await collectDataset(run, from, to, horizons);
-  const order = calibration?.sources.map((s) => dataset.sources.indexOf(s.name));
   // Signed by the likelier direction, its size the probability that direction is right (so the reliability table reads it as it is): ranks as P(rise) does.
   const calibrated: Read = (row) => {
-    const up = probabilityUp(calibration!, order!.map((i) => (i < 0 ? null : row.sources[i])));
+    const up = probabilityUp(calibration!, inFileOrder(calibration!, dataset.sources, row.sources));
     return up >= 0.5 ? 100 * up : -100 * (1 - up);
   };
   const extra = calibration === undefined ? undefined : (['calibrated', calibrated] as const);
@@ -64,11 +63,11 @@ export async function collectDataset(run: Run, from: string, to: string, horizon
 
 /** Writes `dataset` as JSON to `file`, coded when it cannot (a full disk included). */
 export async function writeDataset(file: string, dataset: Dataset): Promise<void> {
-  await writeFile(file, JSON.stringify(dataset)).catch((error: unknown) => Promise.reject(writeError(file, '--dataset', error)));
+  await writeOutput(file, JSON.stringify(dataset), '--dataset');
 }
 
-const pct = (v: number) => (Number.isNaN(v) ? '–' : `${(v * 100).toFixed(1)}%`);
-const num = (v: number, digits = 3) => (Number.isNaN(v) ? '–' : v.toFixed(digits));
+const pct = (v: number) => (Number.isFinite(v) ? `${fixed(v * 100, 1)}%` : '–');
+const num = (v: number, digits = 3) => fixed(v, digits);
 
 /** The tear sheet as text: one line per predictor. */
 export function formatTearSheet(sheet: TearSheet): string {

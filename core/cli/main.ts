@@ -28,7 +28,6 @@ import { Run, checkPlugins, openStorage } from '../engine/run';
 import { Cassette, TapeRecorder } from '../engine/run-tape';
 import type { SymbolResult } from '../engine/symbol-pipeline';
 import { readLeaf } from '../config/config-values';
-import { hashOf } from '../util/stable-hash';
 import { assertIsoDate, assertSymbol } from '../domain/symbols';
 import { storageFailure } from '../engine/write-tracker';
 import { formatAbReport, formatRunTable, formatRuns, formatSignals, formatStats } from './format';
@@ -411,6 +410,26 @@ export async function main(argv: readonly string[], environment: CliEnvironment)
     println(flags.json ? JSON.stringify(runs, null, 2) : formatRuns(runs));
   });
 
+  /** The config of a command that learns from a replay: every source asked on every symbol-day, nothing persisted (the file's storage section left out). */
+  const learningInput = (flags: ConfigFlags & { data?: string }): ConfigInput => ({
+    ...configInput(flags, { ...dataValues(flags), 'earlyExit.strategy': 'none', 'storage.plugin': 'memory' }),
+    without: ['storage'],
+  });
+  /** --from and --to, which `command` needs. */
+  const requiredRange = (flags: { from?: string; to?: string }, command: string): { from: string; to: string } => {
+    const { from, to } = dateRange(flags);
+    if (from === undefined || to === undefined) throw new ArgoError('ARGO_ERR_USAGE', `${command} needs --from and --to`);
+    return { from, to };
+  };
+  /** A report as `name`.html and `name`.json in `dir` (created); says where unless the output is JSON. */
+  const writeReport = async (dir: string, name: string, html: string, value: unknown, json?: boolean): Promise<void> => {
+    const at = path.resolve(dir);
+    await mkdir(at, { recursive: true });
+    await writeFile(path.join(at, `${name}.html`), html);
+    await writeFile(path.join(at, `${name}.json`), `${JSON.stringify(value, null, 2)}\n`);
+    if (!json) println(`report: ${path.join(at, `${name}.html`)}`);
+  };
+
   withConfigFlags(
     program
       .command('evaluate')
@@ -423,27 +442,21 @@ export async function main(argv: readonly string[], environment: CliEnvironment)
       .option('--calibration <file>', 'also score this calibration\'s probability (as "calibrated") and say how it weighs the sources')
       .addOption(dataOption()),
   ).action(async (flags: ConfigFlags & { from?: string; to?: string; horizons: string; dataset?: string; report?: string; calibration?: string; data?: string }) => {
-    const { from, to } = dateRange(flags);
-    if (from === undefined || to === undefined) throw new ArgoError('ARGO_ERR_USAGE', 'evaluate needs --from and --to');
+    const { from, to } = requiredRange(flags, 'evaluate');
     const { evaluate, formatCalibrationWeights, formatTearSheet, parseHorizons, writeDataset } = await import('./evaluate-command');
     const horizons = parseHorizons(flags.horizons);
     const calibrationFile = flags.calibration === undefined ? undefined : path.resolve(flags.calibration);
-    // Every source asked on every symbol-day, nothing persisted: the file's storage section is not used.
-    const input = { ...configInput(flags, { ...dataValues(flags), 'earlyExit.strategy': 'none', 'storage.plugin': 'memory' }), without: ['storage'] };
+    const input = learningInput(flags);
     const { readCalibration } = await import('../learning/calibration-file');
     let calibration: import('../learning/calibration').CalibrationFile | undefined;
     const { dataset, sheet } = await withRun(input, (run) => {
-      calibration = calibrationFile === undefined ? undefined : readCalibration(calibrationFile, hashOf(run.config.values.sources), run.config.values.sources.map((s) => s.name), '--calibration');
+      calibration = calibrationFile === undefined ? undefined : readCalibration(calibrationFile, run.config.values.sources, '--calibration');
       return evaluate(run, from, to, horizons, calibration);
     });
     if (flags.dataset !== undefined) await writeDataset(path.resolve(flags.dataset), dataset);
     if (flags.report !== undefined) {
       const { renderTearSheet } = await import('../learning/tear-sheet-html');
-      const dir = path.resolve(flags.report);
-      await mkdir(dir, { recursive: true });
-      await writeFile(path.join(dir, 'tear-sheet.html'), renderTearSheet(sheet, from, to));
-      await writeFile(path.join(dir, 'tear-sheet.json'), `${JSON.stringify(sheet, null, 2)}\n`);
-      if (!flags.json) println(`report: ${path.join(dir, 'tear-sheet.html')}`);
+      await writeReport(flags.report, 'tear-sheet', renderTearSheet(sheet, from, to), sheet, flags.json);
     }
     println(flags.json ? JSON.stringify(sheet, null, 2) : formatTearSheet(sheet));
     if (calibration !== undefined && !flags.json) println(formatCalibrationWeights(calibration));
@@ -461,13 +474,12 @@ export async function main(argv: readonly string[], environment: CliEnvironment)
       .option('--out <file>', 'the calibration file', 'calibration.json')
       .addOption(dataOption()),
   ).action(async (flags: ConfigFlags & { from?: string; to?: string; testFrom?: string; testTo?: string; horizon: string; out: string; data?: string }) => {
-    const { from, to } = dateRange(flags);
-    if (from === undefined || to === undefined) throw new ArgoError('ARGO_ERR_USAGE', 'calibrate needs --from and --to');
+    const { from, to } = requiredRange(flags, 'calibrate');
     const test = { from: flags.testFrom === undefined ? undefined : assertIsoDate(flags.testFrom, '--test-from'), to: flags.testTo === undefined ? undefined : assertIsoDate(flags.testTo, '--test-to') };
     const { parseHorizons } = await import('./evaluate-command');
     const { calibrate, formatCalibrate, writeCalibration } = await import('./calibrate-command');
     const [horizon] = parseHorizons(flags.horizon);
-    const input = { ...configInput(flags, { ...dataValues(flags), 'earlyExit.strategy': 'none', 'storage.plugin': 'memory' }), without: ['storage'] };
+    const input = learningInput(flags);
     const report = await withRun(input, (run) => calibrate(run, { from, to, testFrom: test.from, testTo: test.to, horizon }));
     const out = path.resolve(flags.out);
     await writeCalibration(out, report.file);
@@ -486,13 +498,12 @@ export async function main(argv: readonly string[], environment: CliEnvironment)
       .option('--expanding', 'train on every date before each test window instead of a rolling window')
       .addOption(dataOption()),
   ).action(async (flags: ConfigFlags & { from?: string; to?: string; horizon: string; trainDates: string; testDates: string; expanding?: boolean; data?: string }) => {
-    const { from, to } = dateRange(flags);
-    if (from === undefined || to === undefined) throw new ArgoError('ARGO_ERR_USAGE', 'walk-forward needs --from and --to');
+    const { from, to } = requiredRange(flags, 'walk-forward');
     const { parseHorizons } = await import('./evaluate-command');
     const { formatWalkForward, walkForwardCalibration } = await import('./calibrate-command');
     const [horizon] = parseHorizons(flags.horizon);
     const range = { from, to, horizon, trainDates: positiveInteger(flags.trainDates, '--train-dates', 100_000), testDates: positiveInteger(flags.testDates, '--test-dates', 100_000), expanding: Boolean(flags.expanding) };
-    const input = { ...configInput(flags, { ...dataValues(flags), 'earlyExit.strategy': 'none', 'storage.plugin': 'memory' }), without: ['storage'] };
+    const input = learningInput(flags);
     const report = await withRun(input, (run) => walkForwardCalibration(run, range));
     println(flags.json ? JSON.stringify(report, null, 2) : formatWalkForward(report));
   });
@@ -536,11 +547,7 @@ export async function main(argv: readonly string[], environment: CliEnvironment)
     }).finally(() => shards?.runner.close());
     progress?.stop();
     if (flags.report !== undefined) {
-      const dir = path.resolve(flags.report);
-      await mkdir(dir, { recursive: true });
-      await writeFile(path.join(dir, 'ab-report.html'), renderAbReport(report));
-      await writeFile(path.join(dir, 'ab-report.json'), `${JSON.stringify(report, null, 2)}\n`);
-      if (!flags.json) println(`report: ${path.join(dir, 'ab-report.html')}`);
+      await writeReport(flags.report, 'ab-report', renderAbReport(report), report, flags.json);
     }
     println(flags.json ? JSON.stringify(report, null, 2) : formatAbReport(report));
   };

@@ -354,7 +354,7 @@ export class Run {
       const { calibration } = config.values.consensus;
       // Boxed: tsyringe takes a null value for no registration.
       child.register(TOKENS.Calibration, {
-        useValue: { file: calibration === '' ? null : readCalibration(path.resolve(config.baseDir, calibration), hashOf(config.values.sources), config.values.sources.map((s) => s.name)) },
+        useValue: { file: calibration === '' ? null : readCalibration(path.resolve(config.baseDir, calibration), config.values.sources) },
       });
       child.register(TOKENS.Reasoning, { useValue: reasoning });
       child.register(TOKENS.Deferred, { useValue: deferred });
@@ -500,17 +500,13 @@ export class Run {
         if (!isArgoError(error, 'ARGO_ERR_DATA_SYMBOL_MISSING')) throw error;
         // One unknown symbol fails only itself: skipped, listed in the statistics, said once a run.
         firstMissing ??= error;
-        this.stats.symbolsWithoutBars.add(symbol);
-        if (!this.#toldMissing.has(symbol)) logger.warn({ symbol, err: error.message }, 'symbol skipped: the market data has no bars for it');
-        this.#toldMissing.add(symbol);
+        this.#withoutBars(symbol, () => logger.warn({ symbol, err: error.message }, 'symbol skipped: the market data has no bars for it'));
         this.#series.delete(symbol);
         continue;
       }
       this.stats.malformedRows += loaded.malformedRows;
       if (loaded.bars.length === 0) {
-        this.stats.symbolsWithoutBars.add(symbol);
-        if (!this.#toldMissing.has(symbol)) logger.warn({ symbol, malformedRows: loaded.malformedRows }, 'symbol has no bars (an empty or header-only file, or only malformed rows); it is not evaluated');
-        this.#toldMissing.add(symbol);
+        this.#withoutBars(symbol, () => logger.warn({ symbol, malformedRows: loaded.malformedRows }, 'symbol has no bars (an empty or header-only file, or only malformed rows); it is not evaluated'));
       } else {
         this.#toldMissing.delete(symbol);
       }
@@ -659,6 +655,13 @@ export class Run {
 
   /** Symbols skipped for want of bars that were said so: warned once a run, not once a cycle. */
   readonly #toldMissing = new Set<string>();
+
+  /** Counts `symbol` among this load's symbols without bars, and says so (`warn`) the first time this run. */
+  #withoutBars(symbol: string, warn: () => void): void {
+    this.stats.symbolsWithoutBars.add(symbol);
+    if (!this.#toldMissing.has(symbol)) warn();
+    this.#toldMissing.add(symbol);
+  }
   #cyclesSharded = 0;
   readonly #shardFailures: ShardFailure[] = [];
 

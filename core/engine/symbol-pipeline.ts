@@ -96,7 +96,7 @@ export class SymbolPipeline {
     @inject(TOKENS.Events) private readonly events: RunEvents,
     @inject(TOKENS.Calibration) { file }: { readonly file: CalibrationFile | null },
   ) {
-    this.calibration = file;
+    this.#calibration = file === null ? null : { file, id: calibrationId(file) };
     this.#byName = new Map(sources.map((source) => [source.config.name, source]));
     this.#infos = sources.map(({ config: { name, weight, timeoutMs } }) => ({ name, weight, timeoutMs }));
     this.#rank = new Map(sources.map((source, i) => [source.config.name, i]));
@@ -105,16 +105,15 @@ export class SymbolPipeline {
 
   /** With a calibration: the probability that the consensus's direction is right, and what the reasoning says of it. */
   #calibrated(opinions: readonly WeightedOpinion[], consensus: ConsensusResult): { probability: number; sentence: string; id: string } | null {
-    if (this.calibration === null || consensus.direction === 'NEUTRAL') return null;
+    if (this.#calibration === null || consensus.direction === 'NEUTRAL') return null;
+    const { file, id } = this.#calibration;
     const bySource = new Map(opinions.map((o) => [o.source, signed(o.opinion.direction, o.opinion.confidence)]));
-    const values = this.calibration.sources.map((s) => bySource.get(s.name) ?? null);
-    const probability = probabilityRight(this.calibration, values, consensus.direction);
-    this.#calibrationId ??= calibrationId(this.calibration);
-    return { probability, sentence: calibrationSentence(this.calibration, values, consensus.direction, probability), id: this.#calibrationId };
+    const values = file.sources.map((s) => bySource.get(s.name) ?? null);
+    const probability = probabilityRight(file, values, consensus.direction);
+    return { probability, sentence: calibrationSentence(file, values, consensus.direction, probability), id };
   }
 
-  #calibrationId: string | undefined;
-  private readonly calibration: CalibrationFile | null;
+  readonly #calibration: { readonly file: CalibrationFile; readonly id: string } | null;
 
   /** Waits for the shadow fetches started so far (they run off the critical path). */
   async settleShadows(): Promise<void> {

@@ -51,6 +51,19 @@ function resolvedRows(dataset: Dataset, h: number, from: string, to: string): Da
   return dataset.rows.filter((r) => r.asOf >= from && r.returns[h] !== null && r.returns[h] !== 0 && r.resolvedAt[h]! <= to);
 }
 
+/** The hash a calibration records of the `sources` config it was fitted on, and is checked against. */
+export function sourcesHash(sources: readonly unknown[]): string {
+  return hashOf(sources);
+}
+
+/** `values` (in `names` order) in the order of `file`'s sources; null for a source `names` lacks. */
+export function inFileOrder(file: Pick<CalibrationFile, 'sources'>, names: readonly string[], values: readonly (number | null)[]): (number | null)[] {
+  return file.sources.map((s) => {
+    const at = names.indexOf(s.name);
+    return at < 0 ? null : values[at];
+  });
+}
+
 /** The combiner's features of `row`: each source's calibrated probability, centred (0 when it gave none). */
 function features(file: Pick<CalibrationFile, 'sources'>, values: readonly (number | null)[]): number[] {
   return file.sources.map((s, i) => (values[i] === null ? 0 : applyIsotonic(s.map, s.decreasing ? -values[i]! : values[i]!) - 0.5));
@@ -105,8 +118,7 @@ export function probabilityRight(file: CalibrationFile, values: readonly (number
 export function scoreCalibration(file: CalibrationFile, dataset: Dataset, from: string, to: string): { calibrated: Calibration; raw: Calibration; baseRateBrier: number } {
   const h = dataset.horizons.indexOf(file.horizon);
   const rows = dataset.rows.filter((r) => r.asOf >= from && r.asOf <= to);
-  const order = file.sources.map((s) => dataset.sources.indexOf(s.name));
-  const valuesOf = (r: DatasetRow) => order.map((i) => (i < 0 ? null : r.sources[i]));
+  const valuesOf = (r: DatasetRow) => inFileOrder(file, dataset.sources, r.sources);
   // The calibrated probability as a signed confidence in the consensus's direction, so the same reliability table reads it.
   const calibrated = calibrationOf(rows, (r) => (r.consensus === 0 ? null : Math.sign(r.consensus) * 100 * probabilityRight(file, valuesOf(r), r.consensus > 0 ? 'LONG' : 'SHORT')), h, file.horizon);
   const raw = calibrationOf(rows, (r) => r.consensus, h, file.horizon);

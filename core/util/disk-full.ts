@@ -1,3 +1,4 @@
+import { writeFile } from 'node:fs/promises';
 import { ArgoError, messageOf } from '../errors/errors';
 
 /**
@@ -13,4 +14,9 @@ export function isDiskFull(error: unknown): boolean {
 export function writeError(file: string, what: string, error: unknown): ArgoError {
   if (isDiskFull(error)) return new ArgoError('ARGO_ERR_STORAGE_FULL', `${file}: the disk is full (${messageOf(error)}); ${what} not written`, { cause: error });
   return new ArgoError('ARGO_ERR_STORAGE_WRITE', `${file}: ${what} not written: ${messageOf(error)}`, { cause: error });
+}
+
+/** Writes `text` to `file`; a failure is {@link writeError}'s coded error naming `what` (the flag that named the file). */
+export async function writeOutput(file: string, text: string, what: string): Promise<void> {
+  await writeFile(file, text).catch((error: unknown) => Promise.reject(writeError(file, what, error)));
 }

@@ -1,4 +1,4 @@
-/** What the self-contained HTML reports (A/B, tear sheet) share: escaping, number cells and the check that each chart drew. */
+/** What the self-contained HTML reports (A/B, tear sheet) share: escaping, number cells (the CLI's tables too) and the check that each chart drew. */
 
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
