@@ -9,7 +9,7 @@ import { fitCalibration, scoreCalibration, sourcesHash, type CalibrationFile } f
 import type { Calibration } from '../learning/tear-sheet';
 import { writeOutput } from '../util/disk-full';
 import { fixed } from '../util/report-page';
-import { collectDataset } from './evaluate-command';
+import { collectDataset } from '../learning/collect-dataset';
 import { pooled, walkForward, type WalkForwardWindow } from '../learning/walk-forward';
 
 export interface CalibrateRange {

@@ -6,7 +6,8 @@ import type { Run } from '../engine/run';
 import { ArgoError } from '../errors/errors';
 import { writeOutput } from '../util/disk-full';
 import { fixed } from '../util/report-page';
-import { DatasetBuilder, type Dataset } from '../learning/evaluation-dataset';
+import type { Dataset } from '../learning/evaluation-dataset';
+import { collectDataset } from '../learning/collect-dataset';
 import { tearSheet, type Read, type TearSheet } from '../learning/tear-sheet';
 import { inFileOrder, probabilityUp, type CalibrationFile } from '../learning/calibration';
 
@@ -42,23 +43,6 @@ export function formatCalibrationWeights(calibration: CalibrationFile): string {
     return `${s.name} ${weight.toFixed(2)}${reversed ? ' (read the other way round: its LONG points down)' : ''}`;
   });
   return `calibration ${calibration.from}..${calibration.to} (${calibration.horizon} bars) weighs: ${parts.join('; ')}`;
-}
-
-/** Replays `from`..`to` on `run` (its early exit off), keeping every symbol-day's opinions with their outcomes. */
-export async function collectDataset(run: Run, from: string, to: string, horizons: readonly number[]): Promise<Dataset> {
-  const builder = new DatasetBuilder(
-    run.config.values.sources.map((source) => source.name),
-    horizons,
-  );
-  const stop = run.events.on('evaluated', (evaluation) => builder.add(evaluation));
-  try {
-    await run.replay({ from, to });
-  } finally {
-    stop();
-  }
-  const dataset = builder.build((symbol) => run.seriesOf(symbol));
-  if (dataset.rows.length === 0) throw new ArgoError('ARGO_ERR_USAGE', `no symbol-day to evaluate from ${from} to ${to}: check the range and the data`);
-  return dataset;
 }
 
 /** Writes `dataset` as JSON to `file`, coded when it cannot (a full disk included). */

@@ -69,10 +69,13 @@ function num(value: number, digits: number): string {
   return Number.isFinite(value) ? value.toFixed(digits) : '-';
 }
 
+function difference(d: AbReport['arms'][number]['differences'][string] | undefined): string {
+  return d === undefined ? 'baseline' : `${num(d.estimate, 3)} [${num(d.ci95[0], 3)}, ${num(d.ci95[1], 3)}] p=${num(d.pHolm, 3)}`;
+}
+
 /** The A/B comparison as a table, one row an arm. */
 export function formatAbReport(report: AbReport): string {
   const rows = report.arms.map((arm) => {
-    const d = arm.differences.meanR;
     return [
       arm.name,
       String(arm.sourceCalls.made),
@@ -83,11 +86,20 @@ export function formatAbReport(report: AbReport): string {
       num(arm.agreement.recall, 3),
       `${num(arm.outcomes.winRate * 100, 1)}%`,
       num(arm.outcomes.meanR, 3),
-      d === undefined ? 'baseline' : `${num(d.estimate, 3)} [${num(d.ci95[0], 3)}, ${num(d.ci95[1], 3)}] p=${num(d.pHolm, 3)}`,
+      num(arm.quality.brier, 3),
+      num(arm.quality.ece, 3),
+      num(arm.quality.rankIc, 3),
+      difference(arm.differences.meanR),
+      difference(arm.differences.brier),
     ];
   });
   return [
     `${report.from} to ${report.to}: ${report.days} days, ${report.symbolDays} symbol-days per arm, baseline ${report.baseline}`,
-    table(['arm', 'calls', 'saved', 'cycle ms p50/p95', 'signals', 'precision', 'recall', 'win rate', 'mean R', 'Δ mean R [95% CI] p(Holm)'], rows),
+    table(['arm', 'calls', 'saved', 'cycle ms p50/p95', 'signals', 'precision', 'recall', 'win rate', 'mean R', 'Brier', 'ECE', 'rank IC', 'Δ mean R [95% CI] p(Holm)', 'Δ Brier [95% CI] p(Holm)'], rows),
+    ...report.arms.flatMap((arm) =>
+      arm.walkForward === undefined
+        ? []
+        : [`${arm.name}: walk-forward, ${arm.walkForward.length} test windows refitted (${arm.walkForward.filter((w) => w.calibration === null).length} kept the previous fit for want of outcomes)`],
+    ),
   ].join('\n');
 }

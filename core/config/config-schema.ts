@@ -62,6 +62,14 @@ export interface EngineConfig {
     autoSampleSize: number;
   };
   evaluation: { horizonDays: number; resamples: number };
+  learning: {
+    horizon: number;
+    minSamples: number;
+    walkForward: { enabled: boolean; trainDates: number; testDates: number; expanding: boolean };
+    refit: { cron: string; trainDates: number };
+    rolling: { outcomes: number };
+    drift: { maxEce: number };
+  };
   service: {
     host: string;
     port: number;
@@ -427,6 +435,26 @@ export function engineSchema(): convict.Schema<any> {
     evaluation: {
       horizonDays: { doc: 'Bars after a signal within which its target or stop must be hit (A/B outcome scoring).', format: integerIn(1, 250), default: 10 },
       resamples: { doc: 'Bootstrap resamples (by day) behind the 95% intervals of the A/B lab.', format: integerIn(100, 100000), default: 1000 },
+    },
+    learning: {
+      horizon: { doc: 'Bars of the close-to-close return that decides whether a direction was right (the `direction` event): walk-forward arms, live outcomes, refits, rolling metrics and the lab\'s Brier, ECE and Rank IC.', format: integerIn(1, 250), default: 10 },
+      minSamples: { doc: 'Fewest resolved outcomes a fit (a walk-forward window, a live refit) rests on; with fewer the calibration in use is kept.', format: integerIn(10, 10_000_000), default: 200 },
+      walkForward: {
+        enabled: { doc: '`ab`/`sweep` arm: refit the calibration before each test window on the outcomes resolved before it (docs/learning.md), applied to that window\'s signals.', format: Boolean, default: false },
+        trainDates: { doc: 'Walk-forward: trading dates a fit is trained on (rolling), or the least before the first test window (expanding).', format: integerIn(1, 100_000), default: 504 },
+        testDates: { doc: 'Walk-forward: trading dates each fit is applied to before the next refit.', format: integerIn(1, 100_000), default: 63 },
+        expanding: { doc: 'Walk-forward: train on every date before each test window instead of the last `trainDates`.', format: Boolean, default: false },
+      },
+      refit: {
+        cron: { doc: '`serve`: a cron pattern (in `service.schedule.timezone`) on which the calibration is refitted from the stored signals\' resolved outcomes and swapped in before the next cycle; empty: never.', format: 'cron-pattern', default: '' },
+        trainDates: { doc: '`serve` refit: outcomes of signals from the last this many trading dates are fitted on.', format: integerIn(1, 100_000), default: 504 },
+      },
+      rolling: {
+        outcomes: { doc: '`serve`: the latest resolved outcomes behind the rolling hit rate, Brier score and ECE (/metrics, the dashboard).', format: integerIn(10, 1_000_000), default: 500 },
+      },
+      drift: {
+        maxEce: { doc: '`serve`: a drift warning (logged, `argo_learning_drift`, the dashboard) when the rolling ECE of the signals\' probability (or confidence, without a calibration) exceeds this. 1: never.', format: numberIn(0, 1), default: 0.1 },
+      },
     },
     log: {
       level: { doc: 'Log level of the JSON log on stderr.', format: [...LOG_LEVELS], default: 'warn' },

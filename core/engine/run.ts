@@ -24,6 +24,7 @@ import { hashOf } from '../util/stable-hash';
 import { RunClock } from './run-clock';
 import { RunEvents } from './run-events';
 import { readCalibration } from '../learning/calibration-file';
+import { CalibrationSlot } from '../learning/calibration-slot';
 import { cassetteExplainer, cassetteMarketData, recordTexts, recordedMarketData, type Cassette, type TapeRecorder } from './run-tape';
 import { SourceBreaker } from './source-breaker';
 import type { RunSource } from './source-caller';
@@ -50,6 +51,8 @@ export interface ReplayOptions {
   readonly keepResults?: boolean;
   /** Called after each cycle with its date and the number of cycles in the replay (progress bars). */
   readonly onCycle?: (date: string, total: number) => void;
+  /** Called before each cycle with its date: a calibration staged then is the cycle's (walk-forward arms). */
+  readonly beforeCycle?: (date: string) => void;
 }
 
 /** The outcome of a cycle or a replay: per-symbol results (a replay's only with `keepResults`) and the statistics. */
@@ -352,9 +355,8 @@ export class Run {
       child.register(TOKENS.Writes, { useValue: new WriteTracker(storage, stats, logger, events) });
       child.register(TOKENS.Events, { useValue: events });
       const { calibration } = config.values.consensus;
-      // Boxed: tsyringe takes a null value for no registration.
       child.register(TOKENS.Calibration, {
-        useValue: { file: calibration === '' ? null : readCalibration(path.resolve(config.baseDir, calibration), config.values.sources) },
+        useValue: new CalibrationSlot(calibration === '' ? null : readCalibration(path.resolve(config.baseDir, calibration), config.values.sources)),
       });
       child.register(TOKENS.Reasoning, { useValue: reasoning });
       child.register(TOKENS.Deferred, { useValue: deferred });
@@ -574,6 +576,7 @@ export class Run {
   async cycle(): Promise<RunReport> {
     await this.resumeReasoning();
     await this.container.resolve<WriteTracker>(TOKENS.Writes).saveHeld();
+    this.#takeCalibration();
     if (this.services.shards !== undefined) return this.#shardedCycle(this.services.shards);
     const series = await this.#loadSeries();
     const items = series.filter((s) => s.length > 0).map((s) => ({ symbol: s.symbol, bars: BarView.upTo(s, s.length - 1) }));
@@ -605,6 +608,7 @@ export class Run {
   ): Promise<boolean> {
     await new Promise((resolve) => setImmediate(resolve));
     if (this.#stopRequested || this.stats.storageStoppedBy !== null) return false;
+    this.#takeCalibration();
     const items = itemsOf();
     for (const result of await runner.run(items, this.stats, this.config.values.storage.maxPending)) {
       if (options.keepResults === true) results.push(result);
@@ -612,6 +616,20 @@ export class Run {
     }
     this.#recordCycle(items);
     return true;
+  }
+
+  /** The calibration the run's signals get their probability from; a calibration staged on it is taken up as the next cycle starts. */
+  get calibration(): CalibrationSlot {
+    return this.container.resolve<CalibrationSlot>(TOKENS.Calibration);
+  }
+
+  #takeCalibration(): void {
+    if (this.calibration.takeStaged()) this.logger.info({ calibration: this.calibration.current!.id }, 'a new calibration applies from this cycle on');
+  }
+
+  /** The trading dates of the loaded history (after `loadHistory`, a replay or a cycle), ascending. */
+  tradingDates(): string[] {
+    return [...this.#dates.keys()].sort();
   }
 
   /** Tells the recording, if any, which symbols and dates a cycle evaluated. */
@@ -752,6 +770,7 @@ export class Run {
     const results: SymbolResult[] = [];
     const writes = this.container.resolve<WriteTracker>(TOKENS.Writes);
     for (const date of dates) {
+      options.beforeCycle?.(date);
       const evaluated = await this.#replayCycle(runner, options, results, () => {
         const items: CycleItem[] = [];
         series.forEach((s, i) => {

@@ -8,7 +8,8 @@ import type { BarView } from '../domain/bar-view';
 import type { EngineConfig } from '../config/config-schema';
 import type { CycleStats, Stage } from './cycle-stats';
 import type { RunEvents } from './run-events';
-import { calibrationId, calibrationSentence, probabilityRight, type CalibrationFile } from '../learning/calibration';
+import { calibrationSentence, probabilityRight } from '../learning/calibration';
+import type { CalibrationSlot } from '../learning/calibration-slot';
 import { signed } from '../learning/evaluation-dataset';
 import { DIRECTIONS, type ConsensusResult, type Signal, type SourceOutcome, type WeightedOpinion } from '../domain/domain';
 import { ArgoError, messageOf } from '../errors/errors';
@@ -94,9 +95,8 @@ export class SymbolPipeline {
     @inject(TOKENS.Logger) private readonly logger: Logger,
     @inject(TOKENS.Secrets) private readonly secrets: SecretRedactor,
     @inject(TOKENS.Events) private readonly events: RunEvents,
-    @inject(TOKENS.Calibration) { file }: { readonly file: CalibrationFile | null },
+    @inject(TOKENS.Calibration) private readonly calibration: CalibrationSlot,
   ) {
-    this.#calibration = file === null ? null : { file, id: calibrationId(file) };
     this.#byName = new Map(sources.map((source) => [source.config.name, source]));
     this.#infos = sources.map(({ config: { name, weight, timeoutMs } }) => ({ name, weight, timeoutMs }));
     this.#rank = new Map(sources.map((source, i) => [source.config.name, i]));
@@ -105,15 +105,14 @@ export class SymbolPipeline {
 
   /** With a calibration: the probability that the consensus's direction is right, and what the reasoning says of it. */
   #calibrated(opinions: readonly WeightedOpinion[], consensus: ConsensusResult): { probability: number; sentence: string; id: string } | null {
-    if (this.#calibration === null || consensus.direction === 'NEUTRAL') return null;
-    const { file, id } = this.#calibration;
+    const active = this.calibration.current;
+    if (active === null || consensus.direction === 'NEUTRAL') return null;
+    const { file, id } = active;
     const bySource = new Map(opinions.map((o) => [o.source, signed(o.opinion.direction, o.opinion.confidence)]));
     const values = file.sources.map((s) => bySource.get(s.name) ?? null);
     const probability = probabilityRight(file, values, consensus.direction);
     return { probability, sentence: calibrationSentence(file, values, consensus.direction, probability), id };
   }
-
-  readonly #calibration: { readonly file: CalibrationFile; readonly id: string } | null;
 
   /** Waits for the shadow fetches started so far (they run off the critical path). */
   async settleShadows(): Promise<void> {

@@ -24,6 +24,6 @@ export const TOKENS = {
   Writes: Symbol('argo.Writes'),
   /** The run's {@link RunEvents}. */
   Events: Symbol('argo.Events'),
-  /** `{ file }`: the {@link CalibrationFile} of `consensus.calibration`, or null. */
+  /** The run's {@link CalibrationSlot}: `consensus.calibration`'s file at first, swapped between cycles by a refit. */
   Calibration: Symbol('argo.Calibration'),
 } as const;

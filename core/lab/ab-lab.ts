@@ -17,6 +17,9 @@ import { Run } from '../engine/run';
 import type { Cassette } from '../engine/run-tape';
 import type { SymbolResult } from '../engine/symbol-pipeline';
 import type { ShardPlan } from '../scale/shard';
+import { forwardReturns, signed } from '../learning/evaluation-dataset';
+import { dateIc, meanOf } from '../learning/tear-sheet';
+import { planWalkForward, type DatasetCache, type WalkForwardFit } from './walk-forward-arm';
 
 /** One arm: a name and the `key=value` settings it adds to the base configuration. */
 export interface ArmSpec {
@@ -47,6 +50,9 @@ export interface AbOptions {
   readonly shards?: ShardPlan;
 }
 
+/** Buckets of the reliability of the signals' probabilities: 10 of equal width. */
+const BUCKETS = 10;
+
 /** Per-day totals of one arm: what the bootstrap resamples. */
 interface DayRow {
   readonly symbols: number;
@@ -56,10 +62,34 @@ interface DayRow {
   readonly wins: number;
   readonly sumR: number;
   readonly sumReturn: number;
+  /** Signals whose direction was judged by the `learning.horizon` return, and their squared probability errors. */
+  readonly judged: number;
+  readonly squaredError: number;
+  /** By probability bucket: the signals' summed probabilities, and how many were right. */
+  readonly buckets: readonly { readonly p: number; readonly right: number }[];
+  /** The Rank IC of the day's signals against their returns (NaN with too few). */
+  readonly rankIc: number;
 }
 
+type Total = { [K in keyof DayRow]: DayRow[K] extends number ? K : never }[keyof DayRow];
+
 const ratio = (num: number, den: number) => (den === 0 ? Number.NaN : num / den);
-const sum = (rows: readonly DayRow[], key: keyof DayRow) => rows.reduce((total, row) => total + row[key], 0);
+const sum = (rows: readonly DayRow[], key: Total) => rows.reduce((total, row) => total + row[key], 0);
+
+/** Expected calibration error of the signals of `rows`: bucket by bucket, the gap between probability and hit rate weighted by the bucket's share, that is the sum of |right - p| over all signals judged. */
+function expectedCalibrationError(rows: readonly DayRow[]): number {
+  let gap = 0;
+  for (let b = 0; b < BUCKETS; b++) {
+    let p = 0;
+    let right = 0;
+    for (const row of rows) {
+      p += row.buckets[b].p;
+      right += row.buckets[b].right;
+    }
+    gap += Math.abs(right - p);
+  }
+  return ratio(gap, sum(rows, 'judged'));
+}
 
 /** The metrics compared with the baseline, each a statistic of per-day rows. */
 const METRICS: Readonly<Record<string, (rows: readonly DayRow[]) => number>> = {
@@ -67,7 +97,43 @@ const METRICS: Readonly<Record<string, (rows: readonly DayRow[]) => number>> = {
   signalsPerDay: (rows) => ratio(sum(rows, 'signals'), rows.length),
   winRate: (rows) => ratio(sum(rows, 'wins'), sum(rows, 'scored')),
   meanR: (rows) => ratio(sum(rows, 'sumR'), sum(rows, 'scored')),
+  brier: (rows) => ratio(sum(rows, 'squaredError'), sum(rows, 'judged')),
+  ece: expectedCalibrationError,
+  rankIc: (rows) => meanOf(rows.map((row) => row.rankIc)),
 };
+
+/**
+ * What a signal says of its direction, as a probability that it is right: its calibrated
+ * `probability`, or its confidence read as one. Signed for ranking: by P(rise) when calibrated,
+ * by the signed confidence otherwise (as the tear sheet ranks them).
+ */
+function prediction(signal: Signal): { right: number; rank: number } {
+  if (signal.probability === undefined) return { right: signal.confidence / 100, rank: signed(signal.direction, signal.confidence) };
+  return { right: signal.probability, rank: signal.direction === 'LONG' ? signal.probability : 1 - signal.probability };
+}
+
+/** A day's calibration totals of `signals` against their `learning.horizon` return. */
+function judge(signals: readonly Signal[], returnOf: (signal: Signal) => number | null): Pick<DayRow, 'judged' | 'squaredError' | 'buckets' | 'rankIc'> {
+  const buckets = Array.from({ length: BUCKETS }, () => ({ p: 0, right: 0 }));
+  const ranks: number[] = [];
+  const returns: number[] = [];
+  let judged = 0;
+  let squaredError = 0;
+  for (const signal of signals) {
+    const forward = returnOf(signal);
+    if (forward === null || forward === 0) continue;
+    const { right: p, rank } = prediction(signal);
+    const right = Math.sign(forward) === (signal.direction === 'LONG' ? 1 : -1) ? 1 : 0;
+    judged++;
+    squaredError += (p - right) ** 2;
+    const bucket = buckets[Math.min(BUCKETS - 1, Math.floor(p * BUCKETS))];
+    bucket.p += p;
+    bucket.right += right;
+    ranks.push(rank);
+    returns.push(forward);
+  }
+  return { judged, squaredError, buckets, rankIc: dateIc(ranks, returns, true) };
+}
 
 /** A compared metric: the difference from the baseline with its interval, raw and Holm-adjusted p. */
 export interface MetricDifference extends BootstrapDifference {
@@ -85,6 +151,14 @@ export interface ArmReport {
   readonly signals: number;
   readonly agreement: { precision: number; recall: number; jaccard: number };
   readonly outcomes: { scored: number; wins: number; losses: number; expired: number; winRate: number; meanR: number; meanReturn: number };
+  /**
+   * How well the signals' probabilities (their confidence read as one without a calibration)
+   * foretold their direction at `learning.horizon` bars: Brier score, expected calibration
+   * error (10 buckets), and the mean Rank IC of the days with at least 5 signals.
+   */
+  readonly quality: { judged: number; brier: number; ece: number; rankIc: number };
+  /** A walk-forward arm's test windows and the calibration each was given. */
+  readonly walkForward?: readonly WalkForwardFit[];
   readonly shadow: StatsReport['shadow'];
   readonly rejections: Record<string, number>;
   /** Differences from the baseline (empty for the baseline itself). */
@@ -115,14 +189,23 @@ interface ArmRun {
   readonly symbolDays: number;
   readonly seed: number;
   readonly resamples: number;
+  readonly walkForward?: readonly WalkForwardFit[];
 }
 
-async function runArm(options: AbOptions, spec: ArmSpec): Promise<ArmRun> {
+async function runArm(options: AbOptions, spec: ArmSpec, datasets: DatasetCache): Promise<ArmRun> {
   // Arms keep their signals in memory unless an arm names a storage: the lab compares, it does not persist. The
   // file's storage section (a live config's SQLite path) is then left out, as the memory storage has no such keys.
   const sets = [...(options.base.sets ?? []), ...spec.sets];
   const ownStorage = sets.some((set) => set.startsWith('storage.'));
-  const config = loadConfig(options.registry, { ...options.base, ...(ownStorage ? {} : { without: ['storage'] }), sets: ['storage.plugin=memory', ...sets] });
+  const input = { ...options.base, ...(ownStorage ? {} : { without: ['storage'] }), sets: ['storage.plugin=memory', ...sets] };
+  const config = loadConfig(options.registry, input);
+  let walkForward: Awaited<ReturnType<typeof planWalkForward>> | undefined;
+  if (config.values.learning.walkForward.enabled) {
+    if (options.cassette !== undefined || options.shards !== undefined) {
+      throw new ArgoError('ARGO_ERR_USAGE', `arm ${spec.name}: learning.walkForward replays the arm in this process; it works with neither --cassette nor --processes/--threads/--distributed`);
+    }
+    walkForward = await planWalkForward(options.registry, input, config, { from: options.from, to: options.to }, options.logger, datasets);
+  }
   const run = await Run.create(config, options.logger, options.cassette === undefined ? { shards: options.shards } : { cassette: options.cassette });
   const byDay = new Map<string, { symbols: number; calls: number; ms: number[]; signals: Signal[] }>();
   const symbolMs: number[] = [];
@@ -140,7 +223,16 @@ async function runArm(options: AbOptions, spec: ArmSpec): Promise<ArmRun> {
   try {
     report =
       options.cassette === undefined
-        ? await run.replay({ from: options.from, to: options.to, onResult, onCycle: (date, total) => options.onCycle?.(spec.name, date, total) })
+        ? await run.replay({
+            from: options.from,
+            to: options.to,
+            onResult,
+            onCycle: (date, total) => options.onCycle?.(spec.name, date, total),
+            beforeCycle: (date) => {
+              const fit = walkForward?.byTestFrom.get(date);
+              if (fit !== undefined) run.calibration.stage(fit);
+            },
+          })
         : await run.replayCassette(options.cassette, { onResult });
     // A sharded arm's bars were loaded by its workers; scoring needs them here.
     if (options.shards !== undefined) await run.loadHistory();
@@ -149,6 +241,7 @@ async function runArm(options: AbOptions, spec: ArmSpec): Promise<ArmRun> {
   }
   const wallMs = performance.now() - started;
   const horizon = config.values.evaluation.horizonDays;
+  const returnOf = (signal: Signal) => forwardReturns(run.seriesOf(signal.symbol), signal.asOf, [config.values.learning.horizon]).returns[0];
   const signals: Signal[] = [];
   const outcomes: ReturnType<typeof scoreSignal>[] = [];
   const days = new Map<string, DayRow>();
@@ -168,7 +261,7 @@ async function runArm(options: AbOptions, spec: ArmSpec): Promise<ArmRun> {
       sumR += outcome.rMultiple;
       sumReturn += outcome.return;
     }
-    days.set(date, { symbols: day.symbols, calls: day.calls, signals: day.signals.length, scored, wins, sumR, sumReturn });
+    days.set(date, { symbols: day.symbols, calls: day.calls, signals: day.signals.length, scored, wins, sumR, sumReturn, ...judge(day.signals, returnOf) });
     cycleMs.push(virtualCycleMs(day.ms, config.values.concurrency));
   }
   return {
@@ -184,6 +277,7 @@ async function runArm(options: AbOptions, spec: ArmSpec): Promise<ArmRun> {
     symbolDays: report.stats.symbolsEvaluated,
     seed: config.values.seed,
     resamples: config.values.evaluation.resamples,
+    walkForward: walkForward?.fits,
   };
 }
 
@@ -200,6 +294,7 @@ function agreement(arm: readonly Signal[], baseline: readonly Signal[]): ArmRepo
 function describe(run: ArmRun, baseline: ArmRun): Omit<ArmReport, 'differences'> {
   const { made, skipped, failed, unrecorded } = run.stats.sourceCalls;
   const scored = run.outcomes.filter((o) => o.kind !== 'open');
+  const rows = [...run.days.values()];
   const count = (kind: string) => scored.filter((o) => o.kind === kind).length;
   return {
     name: run.spec.name,
@@ -222,8 +317,10 @@ function describe(run: ArmRun, baseline: ArmRun): Omit<ArmReport, 'differences'>
       meanR: ratio(scored.reduce((t, o) => t + o.rMultiple, 0), scored.length),
       meanReturn: ratio(scored.reduce((t, o) => t + o.return, 0), scored.length),
     },
+    quality: { judged: sum(rows, 'judged'), brier: METRICS.brier(rows), ece: METRICS.ece(rows), rankIc: METRICS.rankIc(rows) },
     shadow: run.stats.shadow,
     rejections: run.stats.rejections,
+    ...(run.walkForward === undefined ? {} : { walkForward: run.walkForward }),
   };
 }
 
@@ -236,8 +333,9 @@ export async function runAbTest(options: AbOptions): Promise<AbReport> {
   if (!names.includes(baselineName)) throw new ArgoError('ARGO_ERR_USAGE', `--baseline ${baselineName} is not an arm (${names.join(', ')})`);
 
   const runs: ArmRun[] = [];
-  if (options.shards !== undefined) runs.push(...(await Promise.all(options.arms.map((arm) => runArm(options, arm)))));
-  else for (const arm of options.arms) runs.push(await runArm(options, arm));
+  const datasets: DatasetCache = new Map();
+  if (options.shards !== undefined) runs.push(...(await Promise.all(options.arms.map((arm) => runArm(options, arm, datasets)))));
+  else for (const arm of options.arms) runs.push(await runArm(options, arm, datasets));
   const baseline = runs[names.indexOf(baselineName)];
   const dates = [...baseline.days.keys()];
   const rowsOf = (run: ArmRun) => dates.map((date) => run.days.get(date)!);

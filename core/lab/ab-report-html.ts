@@ -26,11 +26,25 @@ function table(report: AbReport): string {
 <td>${fixed(arm.latencyMs.perCycle.p50, 1)} / ${fixed(arm.latencyMs.perCycle.p95, 1)}</td><td>${arm.signals}</td>
 <td>${fixed(arm.agreement.precision, 3)} / ${fixed(arm.agreement.recall, 3)} / ${fixed(arm.agreement.jaccard, 3)}</td>
 <td>${fixed(arm.outcomes.winRate * 100, 1)}%</td><td>${fixed(arm.outcomes.meanR, 3)}</td>
-${differenceCell(arm, 'callsPerSymbol', 3)}${differenceCell(arm, 'meanR', 3)}</tr>`,
+<td>${fixed(arm.quality.brier, 3)}</td><td>${fixed(arm.quality.ece, 3)}</td><td>${fixed(arm.quality.rankIc, 3)}</td>
+${differenceCell(arm, 'callsPerSymbol', 3)}${differenceCell(arm, 'meanR', 3)}${differenceCell(arm, 'brier', 3)}${differenceCell(arm, 'ece', 3)}${differenceCell(arm, 'rankIc', 3)}</tr>`,
   );
   return `<div class="scroll"><table><thead><tr><th>arm</th>${withSettings ? '<th>settings</th>' : ''}<th>source calls</th><th>saved</th><th>virtual ms per cycle p50 / p95</th><th>signals</th>
-<th>precision / recall / Jaccard vs ${escapeHtml(report.baseline)}</th><th>win rate</th><th>mean R</th><th>Δ calls per symbol [95% CI]</th><th>Δ mean R [95% CI]</th></tr></thead>
+<th>precision / recall / Jaccard vs ${escapeHtml(report.baseline)}</th><th>win rate</th><th>mean R</th><th>Brier</th><th>ECE</th><th>rank IC</th><th>Δ calls per symbol [95% CI]</th><th>Δ mean R [95% CI]</th><th>Δ Brier [95% CI]</th><th>Δ ECE [95% CI]</th><th>Δ rank IC [95% CI]</th></tr></thead>
 <tbody>${rows.join('\n')}</tbody></table></div>`;
+}
+
+/** The test windows of the walk-forward arms and the calibration each was given. */
+function walkForwardTable(report: AbReport): string {
+  const arms = report.arms.filter((arm) => arm.walkForward !== undefined);
+  if (arms.length === 0) return '';
+  const rows = arms.flatMap((arm) =>
+    arm.walkForward!.map(
+      (w) => `<tr><th>${escapeHtml(arm.name)}</th><td>${escapeHtml(w.trainFrom)}</td><td>${escapeHtml(w.testFrom)}</td><td>${escapeHtml(w.testTo)}</td><td>${w.fitted}</td><td>${escapeHtml(w.calibration ?? 'previous fit kept (too few outcomes)')}</td></tr>`,
+    ),
+  );
+  return `<h2>Walk-forward refits</h2><p>Each test window's calibration was fitted on the outcomes dated from its training start and resolved before the window began.</p>
+<div class="scroll"><table><thead><tr><th>arm</th><th>trained from</th><th>test from</th><th>test to</th><th>outcomes fitted</th><th>calibration</th></tr></thead><tbody>${rows.join('\n')}</tbody></table></div>`;
 }
 
 /** The report of `report` as a self-contained HTML page. */
@@ -54,7 +68,9 @@ ${table(report)}
 <figure><div class="chart"><canvas id="latency"></canvas></div><figcaption>Virtual latency per cycle and per symbol, p50 and p95 (ms).</figcaption></figure>
 <figure><div class="chart"><canvas id="win-rate"></canvas></div><figcaption>Win rate of each arm's signals (%); the line is the baseline's.</figcaption></figure>
 <figure><div class="chart"><canvas id="mean-r"></canvas></div><figcaption>Mean R-multiple of each arm's signals: above zero they made money on average, below they lost.</figcaption></figure>
+<figure><div class="chart"><canvas id="ece"></canvas></div><figcaption>Expected calibration error of each arm's signals: how far their probability (a calibrated one, or the confidence read as one) is from how often they were right. 0 is perfect.</figcaption></figure>
 </div>
+${walkForwardTable(report)}
 <script>${chartJsSource()}</script>
 <script>
 const report = ${data};
@@ -90,6 +106,11 @@ const charts = [
     type: 'bar',
     data: { labels: names, datasets: [{ label: 'mean R', data: report.arms.map((a) => a.outcomes.meanR), backgroundColor: report.arms.map((a) => (a.outcomes.meanR >= 0 ? '#137333' : '#b3261e')) }] },
     options: { ...common, plugins: { legend: { display: false } }, scales: { y: { title: { display: true, text: 'mean R-multiple (0: break-even)' }, grid: { color: (c) => (c.tick.value === 0 ? '#333' : '#e5e5e5') } } } },
+  }),
+  new Chart(document.getElementById('ece'), {
+    type: 'bar',
+    data: { labels: names, datasets: [{ label: 'ECE', data: report.arms.map((a) => a.quality.ece), backgroundColor: '#8a5cd1' }] },
+    options: { ...common, plugins: { legend: { display: false } }, scales: { y: { min: 0, title: { display: true, text: 'expected calibration error' } } } },
   }),
 ];
 ${INK_CHECK}</script>

@@ -35,6 +35,16 @@ export function signed(direction: Direction, confidence: number): number {
   return SIGN[direction] * confidence;
 }
 
+/** The close-to-close return from `asOf`'s bar to each horizon, and the date of the bar that resolved it; null while no bar decides it. */
+export function forwardReturns(series: PackedSeries | undefined, asOf: string, horizons: readonly number[]): Pick<DatasetRow, 'returns' | 'resolvedAt'> {
+  const at = series?.indexAtOrBefore(asOf) ?? -1;
+  const ahead = horizons.map((h) => (series !== undefined && at >= 0 && at + h < series.length ? at + h : null));
+  return {
+    returns: ahead.map((i) => (i === null ? null : series!.at(i).close / series!.at(at).close - 1)),
+    resolvedAt: ahead.map((i) => (i === null ? null : series!.date(i))),
+  };
+}
+
 /** Collects evaluations as they come, then resolves their outcomes from each symbol's full history. */
 export class DatasetBuilder {
   readonly #evaluations: Evaluation[] = [];
@@ -52,17 +62,12 @@ export class DatasetBuilder {
   build(seriesOf: (symbol: string) => PackedSeries | undefined): Dataset {
     const rows = this.#evaluations.map(({ symbol, asOf, opinions, consensus }): DatasetRow => {
       const bySource = new Map(opinions.map((o) => [o.source, signed(o.opinion.direction, o.opinion.confidence)]));
-      const series = seriesOf(symbol);
-      const at = series?.indexAtOrBefore(asOf) ?? -1;
-      const close = at >= 0 ? series!.at(at).close : Number.NaN;
-      const ahead = this.horizons.map((h) => (series !== undefined && at >= 0 && at + h < series.length ? at + h : null));
       return {
         symbol,
         asOf,
         sources: this.sources.map((name) => bySource.get(name) ?? null),
         consensus: signed(consensus.direction, consensus.confidence),
-        returns: ahead.map((i) => (i === null ? null : series!.at(i).close / close - 1)),
-        resolvedAt: ahead.map((i) => (i === null ? null : series!.date(i))),
+        ...forwardReturns(seriesOf(symbol), asOf, this.horizons),
       };
     });
     return { version: 1, sources: [...this.sources], horizons: [...this.horizons], rows };

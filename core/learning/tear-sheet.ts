@@ -81,6 +81,11 @@ function finiteOr(value: number): number {
   return Number.isFinite(value) ? value : Number.NaN;
 }
 
+/** The IC (or Rank IC) of one date's predictions `xs` and returns `ys`: NaN when either is constant or the date has too few symbols. */
+export function dateIc(xs: readonly number[], ys: readonly number[], rank: boolean): number {
+  return xs.length < MIN_SYMBOLS_PER_DATE ? Number.NaN : correlation(xs, ys, rank);
+}
+
 /** Correlation of two columns, NaN when either is constant or too short. */
 function correlation(xs: readonly number[], ys: readonly number[], rank: boolean): number {
   if (xs.length < 3) return Number.NaN;
@@ -92,7 +97,7 @@ function correlation(xs: readonly number[], ys: readonly number[], rank: boolean
 }
 
 /** Mean of the defined values of `values`, NaN when none. */
-function meanOf(values: readonly number[]): number {
+export function meanOf(values: readonly number[]): number {
   const defined = values.filter((v) => !Number.isNaN(v));
   return defined.length === 0 ? Number.NaN : mean(defined);
 }
@@ -111,8 +116,8 @@ function icStats(byDate: ReadonlyMap<string, DatasetRow[]>, read: Read, h: numbe
       ys.push(y);
     }
     if (xs.length < MIN_SYMBOLS_PER_DATE) continue;
-    ics.push(correlation(xs, ys, false));
-    rankIcs.push(correlation(xs, ys, true));
+    ics.push(dateIc(xs, ys, false));
+    rankIcs.push(dateIc(xs, ys, true));
   }
   const ranks = rankIcs.filter((v) => !Number.isNaN(v));
   const std = ranks.length > 1 ? standardDeviation(ranks) : Number.NaN;

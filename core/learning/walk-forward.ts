@@ -6,7 +6,7 @@
  * horizon. So each window's figures are the same whether the data ends with it or years later.
  */
 import type { Calibration } from './tear-sheet';
-import { fitCalibration, scoreCalibration } from './calibration';
+import { fitCalibration, scoreCalibration, type CalibrationFile } from './calibration';
 import type { Dataset } from './evaluation-dataset';
 
 export interface WalkForwardOptions {
@@ -36,19 +36,39 @@ function dayBefore(date: string): string {
   return new Date(Date.parse(`${date.slice(0, 10)}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
 }
 
+/** A test window and the first date its fit trains on. */
+export interface WalkForwardSplit {
+  readonly trainFrom: string;
+  readonly testFrom: string;
+  readonly testTo: string;
+}
+
+/** Test windows of `testDates` of `dates` (ascending) from `dates[first]` on, each with where its training starts. */
+export function walkForwardSplits(dates: readonly string[], first: number, options: Pick<WalkForwardOptions, 'trainDates' | 'testDates' | 'expanding'>): WalkForwardSplit[] {
+  const splits: WalkForwardSplit[] = [];
+  for (let start = first; start < dates.length; start += options.testDates) {
+    splits.push({
+      trainFrom: options.expanding ? dates[0] : dates[Math.max(0, start - options.trainDates)],
+      testFrom: dates[start],
+      testTo: dates[Math.min(dates.length, start + options.testDates) - 1],
+    });
+  }
+  return splits;
+}
+
+/** The calibration of `split`: fitted on the outcomes dated from its `trainFrom` and resolved before its test window starts. */
+export function fitBefore(dataset: Dataset, split: WalkForwardSplit, options: Pick<WalkForwardOptions, 'horizon' | 'sourcesHash'>): CalibrationFile {
+  return fitCalibration(dataset, { from: split.trainFrom, to: dayBefore(split.testFrom), horizon: options.horizon, sourcesHash: options.sourcesHash, now: () => new Date(0) });
+}
+
 export function walkForward(dataset: Dataset, options: WalkForwardOptions): WalkForwardWindow[] {
   const dates = [...new Set(dataset.rows.map((r) => r.asOf))].sort();
-  const windows: WalkForwardWindow[] = [];
-  for (let start = options.trainDates; start < dates.length; start += options.testDates) {
-    const testFrom = dates[start];
-    const testTo = dates[Math.min(dates.length, start + options.testDates) - 1];
-    const trainFrom = options.expanding ? dates[0] : dates[start - options.trainDates];
-    const file = fitCalibration(dataset, { from: trainFrom, to: dayBefore(testFrom), horizon: options.horizon, sourcesHash: options.sourcesHash, now: () => new Date(0) });
-    if (file.samples === 0) continue;
-    const scored = scoreCalibration(file, dataset, testFrom, testTo);
-    windows.push({ trainFrom, testFrom, testTo, fitted: file.samples, combiner: { intercept: file.combiner.intercept, weights: file.combiner.weights }, ...scored });
-  }
-  return windows;
+  return walkForwardSplits(dates, options.trainDates, options).flatMap((split) => {
+    const file = fitBefore(dataset, split, options);
+    if (file.samples === 0) return [];
+    const scored = scoreCalibration(file, dataset, split.testFrom, split.testTo);
+    return [{ ...split, fitted: file.samples, combiner: { intercept: file.combiner.intercept, weights: file.combiner.weights }, ...scored }];
+  });
 }
 
 /** Reliability over every test window together: their buckets pooled, and the ECE and Brier of the whole. */

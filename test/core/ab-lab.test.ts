@@ -76,7 +76,7 @@ describe('A/B lab', function () {
     }
   });
 
-  it('writes an HTML report whose four charts render in headless Chromium, without a settings column that repeats the arm names', function () {
+  it('writes an HTML report whose five charts render in headless Chromium, without a settings column that repeats the arm names', function () {
     if (CHROMIUM === undefined) {
       console.log('    (chromium not installed: skipped; .ci/run installs it)');
       this.skip();
@@ -102,9 +102,9 @@ describe('A/B lab', function () {
       ],
       { encoding: 'utf8', timeout: 60000 },
     );
-    expect(browser.stdout, browser.stderr).to.match(/data-charts-rendered="4"/);
+    expect(browser.stdout, browser.stderr).to.match(/data-charts-rendered="5"/);
     const ink = /data-chart-ink="([\d,]+)"/.exec(browser.stdout)![1].split(',').map(Number);
-    expect(ink).to.have.length(4);
+    expect(ink).to.have.length(5);
     expect(browser.stdout, 'a sweep names each arm by its setting: no column repeating it').to.not.contain('<th>settings</th>');
     for (const painted of ink) expect(painted).to.be.greaterThan(1000);
   });
