@@ -12,6 +12,8 @@ import { PluginRegistry } from '../core/plugin-system/plugin-registry';
 import { createLogger } from '../core/util/logger';
 import { sampleSignal } from '../core/testing/sample-data';
 import { builtinPlugins } from '../plugins';
+import type { Bar } from '../core/domain/domain';
+import { syntheticBars } from '../plugins/market-data/synthetic-bars';
 export { findRealData } from '../bench/real-data';
 
 /** The repository root (tests run from dist/test). */
@@ -145,4 +147,17 @@ export function runCliAsUser(args: readonly string[], cwd: string) {
 export function shardTotals(stats: StatsReport) {
   const { cycles, symbolsEvaluated, signals, rejections, sourceCalls, caches, storage, malformedRows, shadow, reasoning, contract, symbolsWithoutBars } = stats;
   return { cycles, symbolsEvaluated, signals, rejections, sourceCalls, caches, storage, malformedRows, shadow, reasoning, contract, symbolsWithoutBars };
+}
+
+/** Writes bar CSVs in `dir`: each symbol's seeded synthetic bars on `dates`, up to `end` (the same bars whatever the end: the data as it stood then). */
+export function writeSyntheticCsvs(dir: string, symbols: readonly string[], dates: readonly string[], end: string): string {
+  symbols.forEach((symbol, i) => {
+    const bars = syntheticBars(symbol, 40 + i, dates).filter((bar) => bar.date <= end);
+    writeFileSync(path.join(dir, `${symbol}.csv`), csvOf(bars));
+  });
+  return dir;
+}
+
+function csvOf(bars: readonly Bar[]): string {
+  return ['date,open,high,low,close,volume', ...bars.map((b) => `${b.date},${b.open},${b.high},${b.low},${b.close},${b.volume}`)].join('\n');
 }

@@ -108,6 +108,32 @@ export interface Signal extends PriceLevels {
   readonly calibration?: string;
 }
 
+/**
+ * What became of a stored signal once the bars that decide it exist (docs/learning.md): the
+ * close-to-close return `horizon` bars on and whether its direction had that sign, the first
+ * touch of target or stop within `evaluation.horizonDays`, and what it predicted.
+ */
+export interface ResolvedOutcome {
+  readonly signalId: string;
+  readonly symbol: string;
+  readonly asOf: string;
+  readonly direction: Direction;
+  readonly horizon: number;
+  readonly forwardReturn: number;
+  /** The `direction` event: the forward return had the direction's sign. */
+  readonly right: boolean;
+  /** The `first-touch` event: target before stop (`win`), stop first (`loss`), neither (`expired`). */
+  readonly firstTouch: 'win' | 'loss' | 'expired';
+  readonly rMultiple: number;
+  readonly confidence: number;
+  readonly probability: number | null;
+  readonly calibration: string | null;
+  /** Each source's signed confidence (LONG +c, SHORT -c, NEUTRAL 0); a source that gave none is absent. */
+  readonly sources: Readonly<Record<string, number>>;
+  /** The date of the bar that resolved it. */
+  readonly resolvedAt: string;
+}
+
 /** A symbol's full history as loaded by a market-data plugin, sorted by date, unique dates. */
 export interface BarSeries {
   readonly symbol: string;

@@ -25,6 +25,7 @@ import { RunClock } from './run-clock';
 import { RunEvents } from './run-events';
 import { readCalibration } from '../learning/calibration-file';
 import { CalibrationSlot } from '../learning/calibration-slot';
+import { CALIBRATED_SENTENCE } from '../learning/calibration';
 import { cassetteExplainer, cassetteMarketData, recordTexts, recordedMarketData, type Cassette, type TapeRecorder } from './run-tape';
 import { SourceBreaker } from './source-breaker';
 import type { RunSource } from './source-caller';
@@ -218,7 +219,11 @@ async function resumePending(storage: PluginInstances['storage'], deferred: Defe
   const pending = await storage.querySignals({ reasoningStatus: 'pending' });
   if (pending.length === 0) return;
   const weights = new Map(config.values.sources.map((s) => [s.name, s.weight]));
-  for (const signal of pending) deferred.enqueue(signal.id, requestOfSignal(signal, weights));
+  for (const signal of pending) {
+    // The calibration's sentence was stored with the pending text; the completed text keeps it (the calibration in use now may be another).
+    const at = signal.reasoning.indexOf(CALIBRATED_SENTENCE);
+    deferred.enqueue(signal.id, requestOfSignal(signal, weights), { suffix: at < 0 ? undefined : signal.reasoning.slice(at) });
+  }
   logger.info({ signals: pending.length }, 'completing reasoning left pending by an earlier run');
 }
 

@@ -347,7 +347,7 @@ export class SymbolPipeline {
     stats.time('storage', performance.now() - started);
     if (reasoning.status === 'pending') {
       stats.reasoningDeferred++;
-      this.deferred.enqueue(signal.id, request, { stored, lookedUp: true, later });
+      this.deferred.enqueue(signal.id, request, { stored, lookedUp: true, later, suffix: calibrated?.sentence });
     }
     stats.signals++;
     return { symbol, asOf, signal, rejection: null, virtualMs, stored, calls: outcomes.length };

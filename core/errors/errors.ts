@@ -107,6 +107,10 @@ export const ERROR_CODES = {
     exitCode: 1,
     description: 'A shard (symbols of a run evaluated by a worker thread, a child process or a queue worker) failed after its attempts, or its worker died; names the shard and the cause.',
   },
+  ARGO_ERR_OUTCOMES_UNAVAILABLE: {
+    exitCode: 2,
+    description: '`serve`: GET /v1/outcomes or a refit on a storage that keeps no outcomes (jsonl, or a plugin without saveOutcomes); HTTP 501. Use sqlite, postgres or memory.',
+  },
   ARGO_ERR_CALIBRATION: {
     exitCode: 2,
     description: 'consensus.calibration names a file that cannot be read, is no calibration, or was fitted on other sources than the config has.',

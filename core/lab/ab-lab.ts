@@ -11,7 +11,7 @@ import type { StatsReport } from '../engine/cycle-stats';
 import type { Signal } from '../domain/domain';
 import { ArgoError } from '../errors/errors';
 import type { Logger } from '../util/logger';
-import { scoreSignal } from './outcome-scoring';
+import { scoreSignal } from '../learning/outcome-scoring';
 import type { PluginRegistry } from '../plugin-system/plugin-registry';
 import { Run } from '../engine/run';
 import type { Cassette } from '../engine/run-tape';

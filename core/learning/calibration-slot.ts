@@ -23,6 +23,11 @@ export class CalibrationSlot {
     return this.#current;
   }
 
+  /** True while a staged calibration waits for the next cycle. */
+  get hasStaged(): boolean {
+    return this.#staged !== null;
+  }
+
   /** Makes `file` the calibration from the next cycle on; answers its id. */
   stage(file: CalibrationFile): string {
     this.#staged = { file, id: calibrationId(file) };

@@ -133,6 +133,9 @@ export function calibrationId(file: CalibrationFile): string {
   return `v${file.version}:${file.from}..${file.to}:${hashOf(file, 8)}`;
 }
 
+/** How the calibration's sentence in a reasoning text begins: a text completed later keeps what follows it. */
+export const CALIBRATED_SENTENCE = 'Calibrated: ';
+
 /** The sentence a signal's reasoning gets from its calibration: the probability, and what each source's level has meant. */
 export function calibrationSentence(file: CalibrationFile, values: readonly (number | null)[], direction: Direction, probability: number): string {
   const pct = (p: number) => `${(p * 100).toFixed(0)}%`;
@@ -143,5 +146,5 @@ export function calibrationSentence(file: CalibrationFile, values: readonly (num
     const says = v > 0 ? 'LONG' : v < 0 ? 'SHORT' : 'NEUTRAL';
     return [`${s.name} says ${says} ${Math.abs(v).toFixed(0)}%, at that level the price rose ${pct(up)} of the time (weight ${file.combiner.weights[s.name].toFixed(2)})`];
   });
-  return `Calibrated: ${direction} is right with probability ${pct(probability)}; ${parts.join('; ')}.`;
+  return `${CALIBRATED_SENTENCE}${direction} is right with probability ${pct(probability)}; ${parts.join('; ')}.`;
 }

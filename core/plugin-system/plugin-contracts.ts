@@ -13,6 +13,7 @@ import type {
   PriceLevels,
   ReasoningStatus,
   Regime,
+  ResolvedOutcome,
   Signal,
   SourceOutcome,
   WeightedOpinion,
@@ -163,6 +164,16 @@ export interface SignalQuery {
   readonly limit?: number;
 }
 
+/** A query on stored outcomes: newest signal date first. */
+export interface OutcomeQuery {
+  readonly symbol?: string;
+  /** Signal dates, YYYY-MM-DD inclusive. */
+  readonly from?: string;
+  readonly to?: string;
+  readonly horizon?: number;
+  readonly limit?: number;
+}
+
 /** A stored signal with its place in the storage's write order. */
 export interface StoredSignal {
   /** Ascending in the order signals were first stored, from 1; never reused. */
@@ -218,6 +229,15 @@ export interface Storage {
   deadLetters?(): number;
   /** Runs, newest first. */
   queryRuns(): Promise<RunRecord[]>;
+  /**
+   * Optional, for outcomes (`serve` resolves them, docs/learning.md): stores resolved outcomes,
+   * idempotent on (signal id, horizon), through the same durable path as signals.
+   */
+  saveOutcomes?(outcomes: readonly ResolvedOutcome[]): Promise<void>;
+  /** Stored outcomes matching `query`, newest signal date first (then symbol). */
+  queryOutcomes?(query: OutcomeQuery): Promise<ResolvedOutcome[]>;
+  /** Stored signals dated `from`..`to` with no outcome at `horizon` yet, newest first, at most `limit`. */
+  signalsAwaitingOutcome?(horizon: number, from: string, to: string, limit: number): Promise<Signal[]>;
   /** Writes everything pending and releases resources; later calls are no-ops. */
   close(): Promise<void>;
 }

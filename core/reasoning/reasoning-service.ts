@@ -271,9 +271,10 @@ export class DeferredReasoner {
   /**
    * Writes the reasoning of stored signal `id` in the background, once `stored`. `later`: the
    * text already on its way (a wait that ran out), otherwise the service is asked, skipping the
-   * cache when `lookedUp` says it was already asked.
+   * cache when `lookedUp` says it was already asked. `suffix`: what the pipeline appends to
+   * every text of this signal (the calibration's sentence), appended to the written one too.
    */
-  enqueue(id: string, request: ExplainRequest, options: { stored?: Promise<unknown>; lookedUp?: boolean; later?: Promise<Reasoning> } = {}): void {
+  enqueue(id: string, request: ExplainRequest, options: { stored?: Promise<unknown>; lookedUp?: boolean; later?: Promise<Reasoning>; suffix?: string } = {}): void {
     // The concurrency bounds the explainer calls; the store of each text waits outside it, so a
     // batching storage's flush delay (SQLite: flushMs) does not hold a slot, and texts batch.
     const job = this.#limit(async () => {
@@ -281,7 +282,7 @@ export class DeferredReasoner {
       return options.later ?? this.service.reason(request, { lookedUp: options.lookedUp });
     })
       .then(async (reasoning) => {
-        const update = { id, reasoning: reasoning.text, status: reasoning.status };
+        const update = { id, reasoning: options.suffix === undefined ? reasoning.text : `${reasoning.text} ${options.suffix}`, status: reasoning.status };
         await this.storage.updateReasoning!([update]);
         this.stats.reasoningCompletedInBackground++;
         this.events.emit('reasoning', update);

@@ -139,3 +139,55 @@ export const reloadAnswer = record({
 });
 
 export const readyAnswer = { type: 'object', properties: { ready: { type: 'boolean' }, reason: { type: 'string' } }, required: ['ready'] } as const;
+
+export const outcomesQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    symbol: { type: 'string', pattern: SYMBOL_PATTERN.source },
+    from: { type: 'string', pattern: DATE },
+    to: { type: 'string', pattern: DATE },
+    limit: { type: 'integer', minimum: 1, maximum: 10_000, default: 100 },
+  },
+} as const;
+
+export const outcomeSchema = record({
+  signalId: { type: 'string' },
+  symbol: { type: 'string' },
+  asOf: { type: 'string' },
+  direction: { type: 'string', enum: ['LONG', 'SHORT', 'NEUTRAL'] },
+  horizon: { type: 'integer', description: 'Bars of the forward return (learning.horizon).' },
+  forwardReturn: { type: 'number' },
+  right: { type: 'boolean', description: 'The direction event: the forward return had the direction\'s sign.' },
+  firstTouch: { type: 'string', enum: ['win', 'loss', 'expired'], description: 'Target before stop, stop first, or neither within evaluation.horizonDays.' },
+  rMultiple: { type: 'number' },
+  confidence: { type: 'number' },
+  probability: nullableNumber,
+  calibration: { type: ['string', 'null'] },
+  sources: counts,
+  resolvedAt: { type: 'string', description: 'The date of the bar that resolved it.' },
+});
+
+export const outcomesAnswer = record({ outcomes: { type: 'array', items: outcomeSchema, description: 'Newest signal date first.' } });
+
+const predictorQuality = record({ name: { type: 'string' }, samples: { type: 'integer' }, hitRate: nullableNumber, brier: nullableNumber, ece: nullableNumber });
+
+export const refitSchema = record({
+  at: { type: 'string' },
+  result: { type: 'string', enum: ['staged', 'too-few', 'failed'] },
+  samples: { type: 'integer' },
+  calibration: { type: ['string', 'null'] },
+  error: { type: ['string', 'null'] },
+});
+
+export const learningAnswer = record({
+  unavailable: { type: ['string', 'null'] },
+  horizon: { type: 'integer' },
+  resolved: { type: 'integer' },
+  lastPass: { type: ['string', 'null'] },
+  lastError: { type: ['string', 'null'] },
+  rolling: record({ outcomes: { type: 'integer' }, from: { type: ['string', 'null'] }, to: { type: ['string', 'null'] }, predictors: { type: 'array', items: predictorQuality } }),
+  drift: record({ ece: nullableNumber, maxEce: { type: 'number' }, drifting: { type: 'boolean' }, since: { type: ['string', 'null'] } }),
+  calibration: record({ active: { type: ['string', 'null'] }, staged: { type: 'boolean' } }),
+  refit: record({ cron: { type: 'string' }, next: { type: ['string', 'null'] }, last: { anyOf: [refitSchema, { type: 'null' }] }, counts }),
+});

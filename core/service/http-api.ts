@@ -16,6 +16,7 @@ import type { Storage } from '../plugin-system/plugin-contracts';
 import { chartJsSource } from '../util/chart-js-source';
 import { authorized, type ApiAccess } from './api-access';
 import * as schemas from './api-schemas';
+import type { LiveLearning } from './live-learning';
 import type { LiveService } from './live-service';
 import { readiness } from './readiness';
 import type { PageCache } from './page-cache';
@@ -51,6 +52,8 @@ export interface HttpApiParts {
   readonly metrics: Registry;
   /** Serialized signal pages, dropped whenever signals are stored (see {@link PageCache}). */
   readonly pages: PageCache;
+  /** Outcomes, rolling figures and refits (GET /v1/outcomes, /v1/learning, POST /v1/learning/refit). */
+  readonly learning: LiveLearning;
   /** Reloads the config file (POST /v1/reload, SIGHUP). */
   readonly reload: () => Promise<{ changed: boolean; configHash: string; consensusCacheInvalidated: boolean }>;
 }
@@ -164,6 +167,22 @@ export async function buildHttpApi(service: LiveService, parts: HttpApiParts): P
   app.get('/v1/shards', { schema: { ...secured, response: { 200: schemas.shardsAnswer, ...errors } } }, async () => {
     const runner = service.run.shards?.runner;
     return { runner: runner?.kind ?? null, ready: runner?.ready?.() ?? true, workers: (await runner?.liveWorkers?.()) ?? null, counts: service.run.stats.report().shards, failures: [...service.run.shardFailures] };
+  });
+
+  app.get('/v1/outcomes', { schema: { ...secured, querystring: schemas.outcomesQuery, response: { 200: schemas.outcomesAnswer, 501: schemas.errorSchema, ...errors } } }, async (request, reply) => {
+    const storage = service.run.storage;
+    const unavailable = parts.learning.state().unavailable;
+    if (unavailable !== null || storage.queryOutcomes === undefined) return reply.code(501).send(errorBody('ARGO_ERR_OUTCOMES_UNAVAILABLE', unavailable ?? 'no outcomes'));
+    const { symbol, from, to, limit } = request.query as { symbol?: string; from?: string; to?: string; limit: number };
+    if (from !== undefined) assertIsoDate(from, 'from');
+    if (to !== undefined) assertIsoDate(to, 'to');
+    return { outcomes: await storage.queryOutcomes({ symbol, from, to, limit, horizon: service.run.config.values.learning.horizon }) };
+  });
+  app.get('/v1/learning', { schema: { ...secured, response: { 200: schemas.learningAnswer, ...errors } } }, async () => parts.learning.state());
+  app.post('/v1/learning/refit', { schema: { ...secured, response: { 200: schemas.refitSchema, 501: schemas.errorSchema, ...errors } } }, async (_request, reply) => {
+    const unavailable = parts.learning.state().unavailable;
+    if (unavailable !== null) return reply.code(501).send(errorBody('ARGO_ERR_OUTCOMES_UNAVAILABLE', unavailable));
+    return parts.learning.refitNow();
   });
 
   app.post('/v1/reload', { schema: { ...secured, response: { 200: schemas.reloadAnswer, 409: schemas.errorSchema, ...errors } } }, async () => parts.reload());

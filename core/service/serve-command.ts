@@ -3,6 +3,8 @@ import { Run } from '../engine/run';
 import { ArgoError, isArgoError, messageOf } from '../errors/errors';
 import { apiAccess } from './api-access';
 import { buildHttpApi } from './http-api';
+import { learningMetrics } from './learning-metrics';
+import { LiveLearning } from './live-learning';
 import { LiveService } from './live-service';
 import { PageCache } from './page-cache';
 import { serviceMetrics } from './service-metrics';
@@ -50,6 +52,9 @@ export async function serve(first: Run, env: ServeEnvironment): Promise<Run> {
   const access = apiAccess(settings, first.config.env);
   if (access.token !== null) first.config.secrets.add(access.token);
   assertPaging(first);
+  if (first.config.values.learning.refit.cron !== '' && first.shards !== undefined) {
+    throw new ArgoError('ARGO_ERR_CONFIG_INVALID', 'learning.refit.cron: a refit is applied by this process\'s run; a sharded serve (--processes, --threads, --distributed) evaluates in workers that would not take it up: refit with argo-signals calibrate and consensus.calibration instead');
+  }
   const logger = first.logger;
   const service = new LiveService(first, { schedule: settings.schedule, session: new TradingSession(settings.session), historySize: settings.cycleHistory, logger });
   const storageNow = () => service.run.storage as Parameters<typeof SignalStream.open>[0];
@@ -98,7 +103,10 @@ export async function serve(first: Run, env: ServeEnvironment): Promise<Run> {
       logger.error({ err: isArgoError(error) ? error.message : messageOf(error) }, 'SIGHUP: the config was not reloaded; the running one stays'),
     );
 
-  const api = await buildHttpApi(service, { access, stream, pages, metrics: serviceMetrics(service), reload });
+  const learning = new LiveLearning(service, logger);
+  const metrics = serviceMetrics(service);
+  learningMetrics(metrics, learning);
+  const api = await buildHttpApi(service, { access, stream, pages, metrics, learning, reload });
   const address = await api.listen({ host: settings.host, port: settings.port }).catch(async (error: NodeJS.ErrnoException) => {
     if (error.code !== 'EADDRINUSE' && error.code !== 'EACCES' && error.code !== 'EADDRNOTAVAIL') throw error;
     stream.close();
@@ -108,11 +116,15 @@ export async function serve(first: Run, env: ServeEnvironment): Promise<Run> {
   logger.info({ address }, 'listening');
   env.println(`listening on ${address}`);
   process.on('SIGHUP', hangUp);
+  learning.start();
+  // The rolling figures of outcomes stored before this process, at once.
+  void learning.resolveNow();
   service.start();
   try {
     await first.whenStopRequested();
   } finally {
     process.off('SIGHUP', hangUp);
+    await learning.stop();
     const finished = await service.stop(settings.shutdownMs);
     if (!finished) logger.warn({ shutdownMs: settings.shutdownMs }, 'the cycle in progress did not finish within service.shutdownMs; what it acknowledged is stored');
     stream.close();

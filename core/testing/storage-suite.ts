@@ -27,7 +27,8 @@ export interface StorageSuiteOptions extends Omit<TestContextOptions, 'options' 
  * read-only sees it, and with `specifier` a process killed while writing loses no
  * acknowledged signal); queries filter by symbol, dates and status and limit in date then
  * symbol order, also by id, action and minimum confidence; `readSignalsAfter` pages in write
- * order without gaps or repeats; `updateReasoning` changes the text and status; runs are recorded.
+ * order without gaps or repeats; `updateReasoning` changes the text and status; runs are recorded;
+ * outcomes, where the storage keeps them, are stored once per signal and horizon and queried.
  */
 export function storageSuite(api: TestApi, definition: PluginDefinition<'storage'>, suite: StorageSuiteOptions = {}): void {
   const optionsIn = suite.options ?? (() => ({}));
@@ -158,6 +159,38 @@ export function storageSuite(api: TestApi, definition: PluginDefinition<'storage
       const [stored] = await storage.querySignals({});
       assert.deepEqual([stored.reasoning, stored.reasoningStatus], ['the written text', 'done']);
       await storage.close();
+    });
+
+    api.it('stores outcomes once per signal and horizon, lists them newest first, and says which signals still await one, when it can', async () => {
+      const dir = freshDir();
+      const storage = await open(dir);
+      if (storage.saveOutcomes === undefined) return storage.close();
+      assert.ok(storage.queryOutcomes !== undefined && storage.signalsAwaitingOutcome !== undefined, 'saveOutcomes comes with queryOutcomes and signalsAwaitingOutcome');
+      await storage.save(sampleSignal('a', { asOf: '2024-01-02' }));
+      await storage.save(sampleSignal('b', { asOf: '2024-01-03', symbol: 'MSFT' }));
+      await storage.save(sampleSignal('c', { asOf: '2024-01-04' }));
+      await storage.flush?.();
+      const outcome = (id: string, asOf: string, symbol = 'AAPL', forwardReturn = 0.02) => ({
+        signalId: id, symbol, asOf, direction: 'LONG' as const, horizon: 10, forwardReturn, right: forwardReturn > 0, firstTouch: 'expired' as const,
+        rMultiple: 0.4, confidence: 80, probability: 0.55, calibration: 'v1:x', sources: { momentum: 80, rsi: -20 }, resolvedAt: '2024-01-16',
+      });
+      await storage.saveOutcomes([outcome('a', '2024-01-02'), outcome('b', '2024-01-03', 'MSFT')]);
+      // Idempotent: an outcome resolved again (after a restart) keeps the first.
+      await storage.saveOutcomes([outcome('a', '2024-01-02', 'AAPL', -0.5)]);
+      await storage.flush?.();
+      assert.deepEqual((await storage.queryOutcomes({})).map((o) => [o.signalId, o.forwardReturn]), [['b', 0.02], ['a', 0.02]]);
+      assert.deepEqual(await storage.queryOutcomes({ symbol: 'MSFT' }), [outcome('b', '2024-01-03', 'MSFT')]);
+      assert.deepEqual((await storage.queryOutcomes({ from: '2024-01-03', limit: 5 })).map((o) => o.signalId), ['b']);
+      assert.deepEqual((await storage.queryOutcomes({ limit: 1 })).map((o) => o.signalId), ['b']);
+      assert.deepEqual(await storage.queryOutcomes({ horizon: 5 }), []);
+      assert.deepEqual((await storage.signalsAwaitingOutcome(10, '2024-01-01', '2024-01-31', 10)).map((s) => s.id), ['c']);
+      assert.deepEqual((await storage.signalsAwaitingOutcome(5, '2024-01-01', '2024-01-03', 10)).map((s) => s.id), ['b', 'a']);
+      assert.deepEqual((await storage.signalsAwaitingOutcome(5, '2024-01-01', '2024-01-31', 1)).map((s) => s.id), ['c']);
+      await storage.close();
+      if (suite.durable === false) return;
+      const again = await open(dir, true);
+      assert.equal((await again.queryOutcomes!({})).length, 2, 'outcomes are durable and readable by a query-only storage');
+      await again.close();
     });
 
     if (suite.specifier !== undefined) {

@@ -1,17 +1,19 @@
-import type { Signal } from '../../core/domain/domain';
+import type { ResolvedOutcome, Signal } from '../../core/domain/domain';
 import { PLUGIN_API_VERSION, defineStoragePlugin } from '../../core/plugin-system/define-plugin';
 import type { RunRecord } from '../../core/plugin-system/plugin-contracts';
-import { filterSignals, signalsAfter } from './signal-filter';
+import { awaitingOutcome, filterOutcomes, filterSignals, signalsAfter } from './signal-filter';
 
 /** Keeps signals and runs in memory for the life of the run: tests, demos, A/B arms. */
 export default defineStoragePlugin({
   name: 'memory',
   version: '1.0.0',
   apiVersion: `^${PLUGIN_API_VERSION}`,
-  description: 'Signals and runs in memory, gone when the process ends.',
+  description: 'Signals, outcomes and runs in memory, gone when the process ends.',
   create() {
     const signals = new Map<string, Signal>();
     const runs: RunRecord[] = [];
+    const outcomes = new Map<string, ResolvedOutcome>();
+    const outcomeKey = (id: string, horizon: number) => `${horizon}:${id}`;
     return {
       async save(signal) {
         // Idempotent by id as the file storages are: the first signal stored under an id stays.
@@ -34,6 +36,15 @@ export default defineStoragePlugin({
       },
       async lastSignalSeq() {
         return signals.size;
+      },
+      async saveOutcomes(resolved) {
+        for (const outcome of resolved) if (!outcomes.has(outcomeKey(outcome.signalId, outcome.horizon))) outcomes.set(outcomeKey(outcome.signalId, outcome.horizon), outcome);
+      },
+      async queryOutcomes(query) {
+        return filterOutcomes(outcomes.values(), query);
+      },
+      async signalsAwaitingOutcome(horizon, from, to, limit) {
+        return awaitingOutcome(signals.values(), (id) => outcomes.has(outcomeKey(id, horizon)), from, to, limit);
       },
       async queryRuns() {
         return [...runs].reverse();

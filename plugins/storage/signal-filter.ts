@@ -1,6 +1,6 @@
-import type { Signal } from '../../core/domain/domain';
+import type { ResolvedOutcome, Signal } from '../../core/domain/domain';
 import { dayOf } from '../../core/domain/timeframe';
-import type { SignalQuery, StoredSignal } from '../../core/plugin-system/plugin-contracts';
+import type { OutcomeQuery, SignalQuery, StoredSignal } from '../../core/plugin-system/plugin-contracts';
 
 /** True when `signal` passes every filter of `query` (its limit aside). */
 function matches(s: Signal, query: SignalQuery): boolean {
@@ -32,4 +32,29 @@ export function signalsAfter(inStoredOrder: Iterable<Signal>, afterSeq: number, 
     if (query.limit !== undefined && page.length >= query.limit) break;
   }
   return page;
+}
+
+/** Newest signal date first, then symbol: the order of `queryOutcomes` and `signalsAwaitingOutcome`. */
+const newestFirst = (a: { asOf: string; symbol: string }, b: { asOf: string; symbol: string }) => b.asOf.localeCompare(a.asOf) || a.symbol.localeCompare(b.symbol);
+
+/** Applies an {@link OutcomeQuery} to outcomes held in memory. */
+export function filterOutcomes(outcomes: Iterable<ResolvedOutcome>, query: OutcomeQuery): ResolvedOutcome[] {
+  const matching = [...outcomes]
+    .filter(
+      (o) =>
+        (query.symbol === undefined || o.symbol === query.symbol) &&
+        (query.horizon === undefined || o.horizon === query.horizon) &&
+        (query.from === undefined || dayOf(o.asOf) >= query.from) &&
+        (query.to === undefined || dayOf(o.asOf) <= query.to),
+    )
+    .sort(newestFirst);
+  return query.limit === undefined ? matching : matching.slice(0, query.limit);
+}
+
+/** `signalsAwaitingOutcome` over signals and outcomes held in memory. */
+export function awaitingOutcome(signals: Iterable<Signal>, resolved: (id: string) => boolean, from: string, to: string, limit: number): Signal[] {
+  return [...signals]
+    .filter((s) => dayOf(s.asOf) >= from && dayOf(s.asOf) <= to && !resolved(s.id))
+    .sort(newestFirst)
+    .slice(0, limit);
 }

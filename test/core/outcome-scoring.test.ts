@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { Bar, BarSeries } from '../../core/domain/domain';
-import { scoreSignal } from '../../core/lab/outcome-scoring';
+import { scoreSignal } from '../../core/learning/outcome-scoring';
 import { makeSignal } from '../helpers';
 
 function series(bars: [number, number, number][]): BarSeries {

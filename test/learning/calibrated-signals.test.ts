@@ -38,6 +38,16 @@ describe('learning: calibrated probabilities in signals (consensus.calibration)'
     expect(without.signals.every((s) => s.probability === undefined)).to.equal(true);
   });
 
+  it('keeps the calibration sentence in a deferred text completed later', async () => {
+    const { signals } = await replay('deferred.db', ['consensus.calibration=cal.json', 'reasoning.mode=deferred']);
+    expect(signals.length).to.be.greaterThan(100);
+    for (const s of signals) {
+      expect(s.reasoningStatus, s.id).to.equal('done');
+      expect(s.reasoning.split('Calibrated: ').length, s.reasoning).to.equal(2);
+      expect(s.reasoning).to.contain(`Calibrated: ${s.direction} is right with probability ${(s.probability! * 100).toFixed(0)}%`);
+    }
+  });
+
   it('gates on consensus.minProbability, counted, and the bound early exit stays lossless with it', async () => {
     const all = await replay('all.db', ['consensus.calibration=cal.json']);
     const gated = await replay('gated.db', ['consensus.calibration=cal.json', 'consensus.minProbability=0.45']);

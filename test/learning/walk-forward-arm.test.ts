@@ -1,9 +1,7 @@
 import { expect } from 'chai';
-import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { weekdaysEndingAt } from '../../core/domain/weekdays';
-import { syntheticBars } from '../../plugins/market-data/synthetic-bars';
-import { comparable, runCliAsync, tempDir } from '../helpers';
+import { comparable, runCliAsync, tempDir, writeSyntheticCsvs } from '../helpers';
 import type { Signal } from '../../core/domain/domain';
 
 const SYMBOLS = ['AAA', 'BBB', 'CCC', 'DDD', 'EEE', 'FFF', 'GGG', 'HHH'];
@@ -11,13 +9,7 @@ const DATES = weekdaysEndingAt('2021-12-31', 780);
 
 /** Bar CSVs of every symbol up to `end` in a fresh folder: the same bars, the data ending sooner or later. */
 function dataUpTo(end: string): string {
-  const dir = tempDir();
-  SYMBOLS.forEach((symbol, i) => {
-    const bars = syntheticBars(symbol, 40 + i, DATES).filter((bar) => bar.date <= end);
-    const lines = bars.map((b) => `${b.date},${b.open},${b.high},${b.low},${b.close},${b.volume}`);
-    writeFileSync(path.join(dir, `${symbol}.csv`), ['date,open,high,low,close,volume', ...lines].join('\n'));
-  });
-  return dir;
+  return writeSyntheticCsvs(tempDir(), SYMBOLS, DATES, end);
 }
 
 const WALK_FORWARD = 'learning.walkForward.enabled=true,learning.walkForward.trainDates=150,learning.walkForward.testDates=60,learning.minSamples=100,consensus.minConfidence=0';

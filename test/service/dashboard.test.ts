@@ -2,7 +2,9 @@ import { expect } from 'chai';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { tempDir } from '../helpers';
+import { weekdaysEndingAt } from '../../core/domain/weekdays';
+import { runCliAsync, tempDir, writeSyntheticCsvs } from '../helpers';
+import { eventually } from '../servers';
 import { json, serve, type Serving } from './serving';
 
 const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((file) => existsSync(file));
@@ -60,6 +62,32 @@ describe('serve: the live dashboard', function () {
       // The reasoning texts are long: they wrap in their column, the page does not scroll sideways.
       expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).to.equal(true);
       if (SHOTS) await page.screenshot({ path: path.join(SHOTS, 'dashboard-live.png'), fullPage: true });
+      expect(failures).to.deep.equal([]);
+    } finally {
+      await stop(service);
+    }
+  });
+
+  it('shows the outcomes card: the rolling figures per predictor, the calibration, the refit and a drift warning', async () => {
+    const symbols = ['AAA', 'BBB', 'CCC', 'DDD'];
+    const dir = tempDir();
+    const sets = [`data.dir=${writeSyntheticCsvs(tempDir(), symbols, weekdaysEndingAt('2020-12-31', 500), '2020-07-31')}`, 'data.plugin=csv-bars', `symbols=${symbols.join(',')}`, 'consensus.minConfidence=0', `storage.path=${path.join(dir, 'db.sqlite')}`];
+    const replay = await runCliAsync(['replay', '--from', '2020-01-01', '--to', '2020-06-30', ...sets.flatMap((set) => ['--set', set])]);
+    expect(replay.code, replay.stderr).to.equal(0);
+    const service = await serve(dir, [...sets, 'service.schedule.every=1h', 'learning.minSamples=50', 'learning.drift.maxEce=0.01']);
+    try {
+      await json(`${service.url}/v1/cycles`, { method: 'POST' });
+      await eventually('outcomes resolved', async () => (await json(`${service.url}/v1/learning`)).body.rolling.outcomes > 0);
+      expect((await json(`${service.url}/v1/learning/refit`, { method: 'POST' })).body.result).to.equal('staged');
+      const { page, failures } = await open(service);
+      await page.waitForSelector('body[data-learning="drift"]');
+      expect(await page.locator('#predictors tr').count()).to.equal(6);
+      expect(await page.locator('#predictors tr:first-child td:first-child').textContent()).to.equal('signals');
+      expect(await page.locator('#learning-drift').textContent()).to.match(/^DRIFT: ECE 0\.\d{3} > 0\.01$/);
+      expect(await page.locator('#learning-refit').textContent()).to.match(/^staged at .+, \d+ outcomes$/);
+      expect(await page.locator('#learning-calibration').textContent()).to.contain('a refit waits for the next cycle');
+      expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).to.equal(true);
+      if (SHOTS) await page.screenshot({ path: path.join(SHOTS, 'dashboard-learning.png'), fullPage: true });
       expect(failures).to.deep.equal([]);
     } finally {
       await stop(service);

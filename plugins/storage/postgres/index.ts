@@ -1,10 +1,10 @@
 import type { Pool as PgPool, PoolClient } from 'pg';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Signal } from '../../../core/domain/domain';
+import type { ResolvedOutcome, Signal } from '../../../core/domain/domain';
 import { urlWithoutPassword } from '../../../core/util/url-without-password';
 import { ArgoError, isArgoError, messageOf } from '../../../core/errors/errors';
 import { PLUGIN_API_VERSION, defineStoragePlugin } from '../../../core/plugin-system/define-plugin';
-import type { CommittedBatch, ReasoningUpdate, RunRecord, SignalQuery, StoredSignal } from '../../../core/plugin-system/plugin-contracts';
+import type { CommittedBatch, OutcomeQuery, ReasoningUpdate, RunRecord, SignalQuery, StoredSignal } from '../../../core/plugin-system/plugin-contracts';
 import { SIGNAL_COLUMNS, rowToSignal, signalValues, type SignalRow } from '../sqlite/signal-rows';
 import { copySignalRows } from './copy-rows';
 import { migratePg } from './pg-schema';
@@ -23,7 +23,8 @@ interface PostgresOptions {
 type Job =
   | { kind: 'signal'; signal: Signal; resolve: () => void; reject: (error: unknown) => void }
   | { kind: 'update'; update: ReasoningUpdate; resolve: () => void; reject: (error: unknown) => void }
-  | { kind: 'run'; run: RunRecord; resolve: () => void; reject: (error: unknown) => void };
+  | { kind: 'run'; run: RunRecord; resolve: () => void; reject: (error: unknown) => void }
+  | { kind: 'outcome'; outcome: ResolvedOutcome; resolve: () => void; reject: (error: unknown) => void };
 
 /** The WHERE of `query` (and a sequence bound), with its parameters from `$start`. */
 function whereOf(query: SignalQuery, afterSeq?: number): { where: string; params: unknown[] } {
@@ -43,6 +44,23 @@ function whereOf(query: SignalQuery, afterSeq?: number): { where: string; params
   if (query.to !== undefined) add('as_of <= ?', `${query.to}\uffff`);
   if (query.reasoningStatus !== undefined) add('reasoning_status = ?', query.reasoningStatus);
   return { where: parts.length === 0 ? '' : `WHERE ${parts.join(' AND ')}`, params };
+}
+
+/** The outcomes of `query`, newest signal date first. */
+function outcomesSql(schema: string, query: OutcomeQuery): { sql: string; params: unknown[] } {
+  const parts: string[] = [];
+  const params: unknown[] = [];
+  const add = (sql: string, value: unknown) => {
+    params.push(value);
+    parts.push(sql.replace('?', `$${params.length}`));
+  };
+  if (query.symbol !== undefined) add('symbol = ?', query.symbol);
+  if (query.horizon !== undefined) add('horizon = ?', query.horizon);
+  if (query.from !== undefined) add('as_of >= ?', query.from);
+  if (query.to !== undefined) add('as_of <= ?', `${query.to}\uffff`);
+  const where = parts.length === 0 ? '' : `WHERE ${parts.join(' AND ')}`;
+  const limit = query.limit === undefined ? '' : ` LIMIT ${Math.floor(query.limit)}`;
+  return { sql: `SELECT outcome FROM ${schema}.outcomes ${where} ORDER BY as_of DESC, symbol${limit}`, params };
 }
 
 /**
@@ -115,6 +133,10 @@ export default defineStoragePlugin<PostgresOptions>({
         }
         for (const job of batch) {
           if (job.kind === 'update') await c.query(`UPDATE ${schema}.signals SET reasoning = $1, reasoning_status = $2 WHERE id = $3`, [job.update.reasoning, job.update.status, job.update.id]);
+          if (job.kind === 'outcome') {
+            const { signalId, horizon, symbol, asOf } = job.outcome;
+            await c.query(`INSERT INTO ${schema}.outcomes VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`, [signalId, horizon, symbol, asOf, JSON.stringify(job.outcome)]);
+          }
           if (job.kind === 'run') {
             const { id, configHash, startedAt, finishedAt, stats } = job.run;
             await c.query(`INSERT INTO ${schema}.runs VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING`, [id, configHash, startedAt, finishedAt, JSON.stringify(stats)]);
@@ -202,6 +224,18 @@ export default defineStoragePlugin<PostgresOptions>({
       async lastSignalSeq() {
         const [row] = await read<{ seq: string | null }>(`SELECT max(seq) AS seq FROM ${schema}.signals`, []);
         return Number(row?.seq ?? 0);
+      },
+      saveOutcomes: readOnly ? refuse : async (outcomes) => {
+        await Promise.all(outcomes.map((outcome) => job('outcome', { outcome })));
+      },
+      async queryOutcomes(query) {
+        const { sql, params } = outcomesSql(schema, query);
+        return (await read<{ outcome: string }>(sql, params)).map((row) => JSON.parse(row.outcome) as ResolvedOutcome);
+      },
+      async signalsAwaitingOutcome(horizon, from, to, limit) {
+        const sql = `SELECT * FROM ${schema}.signals s WHERE as_of >= $1 AND as_of <= $2 AND NOT EXISTS (SELECT 1 FROM ${schema}.outcomes o WHERE o.signal_id = s.id AND o.horizon = $3)
+                     ORDER BY as_of DESC, symbol LIMIT ${Math.floor(limit)}`;
+        return (await read<SignalRow>(sql, [from, `${to}\uffff`, horizon])).map(rowToSignal);
       },
       async queryRuns() {
         const rows = await read<{ id: string; config_hash: string; started_at: string; finished_at: string; stats: string }>(`SELECT * FROM ${schema}.runs ORDER BY started_at DESC`, []);

@@ -1,5 +1,6 @@
 import type { PoolClient } from 'pg';
 import { ArgoError } from '../../../core/errors/errors';
+import { outcomesTableSql } from '../outcomes-table';
 
 /** Migrations, one per version, in `schema`: migration i takes the schema from version i to i + 1. */
 function migrations(schema: string): readonly string[] {
@@ -28,11 +29,13 @@ function migrations(schema: string): readonly string[] {
      CREATE TABLE ${schema}.runs (id TEXT PRIMARY KEY, config_hash TEXT NOT NULL, started_at TEXT NOT NULL, finished_at TEXT NOT NULL, stats TEXT NOT NULL);`,
     // Version 2: the calibrated probability of a signal and the calibration's version.
     `ALTER TABLE ${schema}.signals ADD COLUMN probability DOUBLE PRECISION, ADD COLUMN calibration TEXT;`,
+    // Version 3: the resolved outcomes of signals (docs/learning.md).
+    outcomesTableSql(`${schema}.outcomes`),
   ];
 }
 
 /** The version this code writes. */
-export const PG_SCHEMA_VERSION = 2;
+export const PG_SCHEMA_VERSION = 3;
 
 /**
  * Brings `schema` up to {@link PG_SCHEMA_VERSION} inside one transaction holding an advisory

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ArgoError, isArgoError, messageOf } from '../../../core/errors/errors';
 import { PLUGIN_API_VERSION, defineStoragePlugin } from '../../../core/plugin-system/define-plugin';
-import type { CommittedBatch, RunRecord, SignalQuery, Storage } from '../../../core/plugin-system/plugin-contracts';
+import type { CommittedBatch, OutcomeQuery, RunRecord, SignalQuery, Storage } from '../../../core/plugin-system/plugin-contracts';
+import type { ResolvedOutcome } from '../../../core/domain/domain';
 import { queryOnlyStorage } from '../../../core/plugin-system/query-only-storage';
 import { isDiskFull } from '../../../core/util/disk-full';
 import { Checkpointer } from './checkpointer';
@@ -141,8 +142,25 @@ function signalsSql(query: SignalQuery, afterSeq?: number): { sql: string; param
   return { sql: `SELECT rowid AS seq, * FROM signals ${filter} ORDER BY ${order} ${limit}`, params };
 }
 
+/** The outcomes of `query`, newest signal date first. */
+function outcomesSql(query: OutcomeQuery): { sql: string; params: unknown[] } {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (query.symbol !== undefined) where.push('symbol = ?') && params.push(query.symbol);
+  if (query.horizon !== undefined) where.push('horizon = ?') && params.push(query.horizon);
+  if (query.from !== undefined) where.push('as_of >= ?') && params.push(query.from);
+  if (query.to !== undefined) where.push('as_of <= ?') && params.push(`${query.to}\uffff`);
+  const filter = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
+  if (query.limit !== undefined) params.push(query.limit);
+  return { sql: `SELECT outcome FROM outcomes ${filter} ORDER BY as_of DESC, symbol ${query.limit === undefined ? '' : 'LIMIT ?'}`, params };
+}
+
 /** The query side of the storage: a bounded pool of connections opened in `mode`. */
-function openQueries(file: string, options: SqliteOptions, mode: 'readonly' | 'immutable'): Pick<Storage, 'querySignals' | 'readSignalsAfter' | 'lastSignalSeq' | 'queryRuns' | 'close'> {
+function openQueries(
+  file: string,
+  options: SqliteOptions,
+  mode: 'readonly' | 'immutable',
+): Pick<Storage, 'querySignals' | 'readSignalsAfter' | 'lastSignalSeq' | 'queryRuns' | 'queryOutcomes' | 'signalsAwaitingOutcome' | 'close'> {
   const readers = genericPool.createPool(
     { create: () => Connection.open(file, mode, options.busyTimeoutMs), destroy: (connection) => connection.close() },
     { max: options.pool.readers, min: 0, idleTimeoutMillis: options.pool.idleMs, evictionRunIntervalMillis: Math.max(1000, options.pool.idleMs) },
@@ -162,6 +180,17 @@ function openQueries(file: string, options: SqliteOptions, mode: 'readonly' | 'i
     async lastSignalSeq() {
       const [{ seq }] = await readers.use((reader) => reader.all<{ seq: number | null }>('SELECT max(rowid) AS seq FROM signals'));
       return seq ?? 0;
+    },
+    async queryOutcomes(query) {
+      const { sql, params } = outcomesSql(query);
+      const rows = await readers.use((reader) => reader.all<{ outcome: string }>(sql, params));
+      return rows.map((row) => JSON.parse(row.outcome) as ResolvedOutcome);
+    },
+    async signalsAwaitingOutcome(horizon, from, to, limit) {
+      const sql = `SELECT * FROM signals s WHERE as_of >= ? AND as_of <= ? AND NOT EXISTS (SELECT 1 FROM outcomes o WHERE o.signal_id = s.id AND o.horizon = ?)
+                   ORDER BY as_of DESC, symbol LIMIT ?`;
+      const rows = await readers.use((reader) => reader.all<SignalRow>(sql, [from, `${to}\uffff`, horizon, limit]));
+      return rows.map(rowToSignal);
     },
     async queryRuns() {
       const rows = await readers.use((reader) =>
@@ -233,6 +262,9 @@ export default defineStoragePlugin<SqliteOptions>({
       },
       save: (signal) => queue.enqueue({ kind: 'signal', signal }),
       saveRun: (run) => queue.enqueue({ kind: 'run', run }),
+      saveOutcomes: async (outcomes) => {
+        await Promise.all(outcomes.map((outcome) => queue.enqueue({ kind: 'outcome', outcome })));
+      },
       updateReasoning: async (updates) => {
         await Promise.all(updates.map((update) => queue.enqueue({ kind: 'update', update })));
       },

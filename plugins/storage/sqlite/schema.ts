@@ -1,5 +1,6 @@
 import { ArgoError } from '../../../core/errors/errors';
 import type { Connection } from './connection';
+import { outcomesTableSql } from '../outcomes-table';
 
 /**
  * Forward migrations, one per schema version: migration i takes the database from version
@@ -40,6 +41,8 @@ export const MIGRATIONS: readonly string[] = [
   // Version 3: the calibrated probability of a signal and the calibration's version (null before, or without one).
   `ALTER TABLE signals ADD COLUMN probability REAL;
    ALTER TABLE signals ADD COLUMN calibration TEXT;`,
+  // Version 4: the resolved outcomes of signals (docs/learning.md).
+  outcomesTableSql('outcomes'),
 ];
 
 /** The schema version this code writes. */

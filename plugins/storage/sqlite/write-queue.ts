@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { LRUCache } from 'lru-cache';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Signal } from '../../../core/domain/domain';
+import type { ResolvedOutcome, Signal } from '../../../core/domain/domain';
 import { ArgoError, messageOf } from '../../../core/errors/errors';
 import type { CommittedBatch, ReasoningUpdate, RunRecord } from '../../../core/plugin-system/plugin-contracts';
 import { isDiskFull } from '../../../core/util/disk-full';
@@ -14,8 +14,8 @@ import { isBusy, type Connection, type Prepared } from './connection';
 import { writeLockHolders } from './lock-holder';
 import { SIGNAL_COLUMNS, signalValues } from './signal-rows';
 
-/** A write as handed to {@link WriteQueue.enqueue}: a new signal, a reasoning update, or a run record. */
-export type JobSpec = { kind: 'signal'; signal: Signal } | { kind: 'update'; update: ReasoningUpdate } | { kind: 'run'; run: RunRecord };
+/** A write as handed to {@link WriteQueue.enqueue}: a new signal, a reasoning update, a run record, or a resolved outcome. */
+export type JobSpec = { kind: 'signal'; signal: Signal } | { kind: 'update'; update: ReasoningUpdate } | { kind: 'run'; run: RunRecord } | { kind: 'outcome'; outcome: ResolvedOutcome };
 
 /**
  * A write waiting for its batch. The spec is held, not spread into the job: spreading the
@@ -262,7 +262,7 @@ export class WriteQueue {
     }
   }
 
-  /** The statement for a reasoning update or a run record; signals are written by {@link WriteQueue.#insertAll}. */
+  /** The statement for a reasoning update, a run record or an outcome; signals are written by {@link WriteQueue.#insertAll}. */
   #otherWrite({ spec }: Job): Promise<unknown> {
     if (spec.kind === 'update') {
       return this.writer.run('UPDATE signals SET reasoning = ?, reasoning_status = ? WHERE id = ?', [spec.update.reasoning, spec.update.status, spec.update.id]);
@@ -274,6 +274,10 @@ export class WriteQueue {
          ON CONFLICT(id) DO UPDATE SET finished_at = excluded.finished_at, stats = excluded.stats`,
         [id, configHash, startedAt, finishedAt, JSON.stringify(stats)],
       );
+    }
+    if (spec.kind === 'outcome') {
+      const { signalId, horizon, symbol, asOf } = spec.outcome;
+      return this.writer.run('INSERT INTO outcomes (signal_id, horizon, symbol, as_of, outcome) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING', [signalId, horizon, symbol, asOf, JSON.stringify(spec.outcome)]);
     }
     return Promise.resolve();
   }

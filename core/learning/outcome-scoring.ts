@@ -1,6 +1,6 @@
 /**
  * How good a signal turned out: follow the bars after its date and see whether the target
- * or the stop came first. Used by the A/B lab on replays, never by the pipeline itself.
+ * or the stop came first. Used by the A/B lab on replays and by the live outcome resolver, never by the pipeline itself.
  */
 import type { BarSeries } from '../domain/domain';
 import { PackedSeries } from '../domain/packed-series';
