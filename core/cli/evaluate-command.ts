@@ -8,7 +8,7 @@ import { writeOutput } from '../util/disk-full';
 import { fixed } from '../util/report-page';
 import type { Dataset } from '../learning/evaluation-dataset';
 import { collectDataset } from '../learning/collect-dataset';
-import { tearSheet, type Read, type TearSheet } from '../learning/tear-sheet';
+import { EVENT_TEXT, tearSheet, type Read, type TearSheet } from '../learning/tear-sheet';
 import { inFileOrder, probabilityUp, type CalibrationFile } from '../learning/calibration';
 
 /** The horizons of `--horizons` (bars), ascending and distinct. */
@@ -57,7 +57,7 @@ const num = (v: number, digits = 3) => fixed(v, digits);
 export function formatTearSheet(sheet: TearSheet): string {
   const longest = sheet.horizons.length - 1;
   const header = [
-    `${sheet.rows} symbol-days over ${sheet.dates} dates; horizons ${sheet.horizons.join(', ')} bars; event: direction (sign of the forward return)`,
+    `${sheet.rows} symbol-days over ${sheet.dates} dates; horizons ${sheet.horizons.join(', ')} bars; event: ${EVENT_TEXT[sheet.event]}`,
     `Rank IC intervals: moving-block bootstrap over dates, blocks of the horizon. Reliability at ${sheet.calibrationHorizon} bars, confidence read as a probability.`,
     '',
     ['predictor', ...sheet.horizons.map((h) => `rank IC ${h}`), `95% CI (${sheet.horizons[longest]})`, 'ICIR', 'hit rate', 'Brier', 'ECE', 'flips'].join('  '),

@@ -456,7 +456,7 @@ export async function main(argv: readonly string[], environment: CliEnvironment)
     if (flags.dataset !== undefined) await writeDataset(path.resolve(flags.dataset), dataset);
     if (flags.report !== undefined) {
       const { renderTearSheet } = await import('../learning/tear-sheet-html');
-      await writeReport(flags.report, 'tear-sheet', renderTearSheet(sheet, from, to), sheet, flags.json);
+      await writeReport(flags.report, 'tear-sheet', renderTearSheet(sheet, from, to, calibration === undefined ? undefined : formatCalibrationWeights(calibration)), sheet, flags.json);
     }
     println(flags.json ? JSON.stringify(sheet, null, 2) : formatTearSheet(sheet));
     if (calibration !== undefined && !flags.json) println(formatCalibrationWeights(calibration));

@@ -63,6 +63,7 @@ export interface EngineConfig {
   };
   evaluation: { horizonDays: number; resamples: number };
   learning: {
+    event: 'direction' | 'first-touch';
     horizon: number;
     minSamples: number;
     walkForward: { enabled: boolean; trainDates: number; testDates: number; expanding: boolean };
@@ -437,7 +438,12 @@ export function engineSchema(): convict.Schema<any> {
       resamples: { doc: 'Bootstrap resamples (by day) behind the 95% intervals of the A/B lab.', format: integerIn(100, 100000), default: 1000 },
     },
     learning: {
-      horizon: { doc: 'Bars of the close-to-close return that decides whether a direction was right (the `direction` event): walk-forward arms, live outcomes, refits, rolling metrics and the lab\'s Brier, ECE and Rank IC.', format: integerIn(1, 250), default: 10 },
+      event: {
+        doc: 'What makes a direction right: `direction`, the close-to-close return over `learning.horizon` bars has its sign; `first-touch`, a trade in the consensus\'s direction (its levels) reaches its target before its stop within `learning.horizon` bars (expiries left out). For evaluate, calibrate, walk-forward, walk-forward arms, live outcomes and refits.',
+        format: ['direction', 'first-touch'],
+        default: 'direction',
+      },
+      horizon: { doc: 'Bars of the outcome (`learning.event`): of the close-to-close return, or that a trade is followed. Walk-forward arms, live outcomes, refits, rolling metrics and the lab\'s Brier, ECE and Rank IC.', format: integerIn(1, 250), default: 10 },
       minSamples: { doc: 'Fewest resolved outcomes a fit (a walk-forward window, a live refit) rests on; with fewer the calibration in use is kept.', format: integerIn(10, 10_000_000), default: 200 },
       walkForward: {
         enabled: { doc: '`ab`/`sweep` arm: refit the calibration before each test window on the outcomes resolved before it (docs/learning.md), applied to that window\'s signals.', format: Boolean, default: false },

@@ -122,9 +122,11 @@ export interface ResolvedOutcome {
   readonly forwardReturn: number;
   /** The `direction` event: the forward return had the direction's sign. */
   readonly right: boolean;
-  /** The `first-touch` event: target before stop (`win`), stop first (`loss`), neither (`expired`). */
+  /** The signal's own trade within `horizon` bars: target before stop (`win`), stop first (`loss`), neither (`expired`); and its R-multiple. */
   readonly firstTouch: 'win' | 'loss' | 'expired';
   readonly rMultiple: number;
+  /** The `first-touch` event: the upper level of a long trade came first (true), the lower (false), neither (null). */
+  readonly upFirst: boolean | null;
   readonly confidence: number;
   readonly probability: number | null;
   readonly calibration: string | null;

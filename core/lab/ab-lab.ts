@@ -17,7 +17,7 @@ import { Run } from '../engine/run';
 import type { Cassette } from '../engine/run-tape';
 import type { SymbolResult } from '../engine/symbol-pipeline';
 import type { ShardPlan } from '../scale/shard';
-import { forwardReturns, signed } from '../learning/evaluation-dataset';
+import { firstTouches, forwardReturns, signed } from '../learning/evaluation-dataset';
 import { dateIc, meanOf } from '../learning/tear-sheet';
 import { planWalkForward, type DatasetCache, type WalkForwardFit } from './walk-forward-arm';
 
@@ -112,7 +112,7 @@ function prediction(signal: Signal): { right: number; rank: number } {
   return { right: signal.probability, rank: signal.direction === 'LONG' ? signal.probability : 1 - signal.probability };
 }
 
-/** A day's calibration totals of `signals` against their `learning.horizon` return. */
+/** A day's calibration totals of `signals` against what decided them (`returnOf`, signed as a move up). */
 function judge(signals: readonly Signal[], returnOf: (signal: Signal) => number | null): Pick<DayRow, 'judged' | 'squaredError' | 'buckets' | 'rankIc'> {
   const buckets = Array.from({ length: BUCKETS }, () => ({ p: 0, right: 0 }));
   const ranks: number[] = [];
@@ -241,7 +241,13 @@ async function runArm(options: AbOptions, spec: ArmSpec, datasets: DatasetCache)
   }
   const wallMs = performance.now() - started;
   const horizon = config.values.evaluation.horizonDays;
-  const returnOf = (signal: Signal) => forwardReturns(run.seriesOf(signal.symbol), signal.asOf, [config.values.learning.horizon]).returns[0];
+  const { event, horizon: learningHorizon } = config.values.learning;
+  // What decided a signal under learning.event, as a move up: its forward return, or which level came first (+1, -1, null).
+  const returnOf = (signal: Signal) => {
+    const series = run.seriesOf(signal.symbol);
+    const decide = event === 'direction' ? forwardReturns(series, signal.asOf, [learningHorizon]) : firstTouches(series, signal.asOf, config.values.levels, [learningHorizon]);
+    return decide.returns[0];
+  };
   const signals: Signal[] = [];
   const outcomes: ReturnType<typeof scoreSignal>[] = [];
   const days = new Map<string, DayRow>();

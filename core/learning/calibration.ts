@@ -8,7 +8,7 @@
 import { sampleCorrelation } from 'simple-statistics';
 import type { Direction } from '../domain/domain';
 import { hashOf } from '../util/stable-hash';
-import type { Dataset, DatasetRow } from './evaluation-dataset';
+import type { Dataset, DatasetRow, LearningEvent } from './evaluation-dataset';
 import { applyIsotonic, fitIsotonic, type IsotonicMap } from './isotonic';
 import { fitLogistic, predictLogistic } from './logistic';
 import { calibrationOf, type Calibration } from './tear-sheet';
@@ -23,7 +23,7 @@ export interface CalibrationFile {
   readonly from: string;
   readonly to: string;
   readonly horizon: number;
-  readonly event: 'direction';
+  readonly event: LearningEvent;
   readonly samples: number;
   /** The share of fitted rows whose forward return was positive (the base rate a skill-less model predicts). */
   readonly upRate: number;
@@ -92,7 +92,7 @@ export function fitCalibration(dataset: Dataset, options: FitOptions): Calibrati
     from: options.from,
     to: options.to,
     horizon: options.horizon,
-    event: 'direction',
+    event: dataset.event,
     samples: rows.length,
     upRate: up.reduce<number>((n, o) => n + o, 0) / Math.max(1, up.length),
     sourcesHash: options.sourcesHash,
@@ -133,6 +133,9 @@ export function calibrationId(file: CalibrationFile): string {
   return `v${file.version}:${file.from}..${file.to}:${hashOf(file, 8)}`;
 }
 
+/** What "up" was, by event, as the reasoning says it. */
+const UP: Readonly<Record<LearningEvent, string>> = { direction: 'the price rose', 'first-touch': 'the price reached the upper level first' };
+
 /** How the calibration's sentence in a reasoning text begins: a text completed later keeps what follows it. */
 export const CALIBRATED_SENTENCE = 'Calibrated: ';
 
@@ -144,7 +147,7 @@ export function calibrationSentence(file: CalibrationFile, values: readonly (num
     if (v === null) return [];
     const up = applyIsotonic(s.map, s.decreasing ? -v : v);
     const says = v > 0 ? 'LONG' : v < 0 ? 'SHORT' : 'NEUTRAL';
-    return [`${s.name} says ${says} ${Math.abs(v).toFixed(0)}%, at that level the price rose ${pct(up)} of the time (weight ${file.combiner.weights[s.name].toFixed(2)})`];
+    return [`${s.name} says ${says} ${Math.abs(v).toFixed(0)}%, at that level ${UP[file.event]} ${pct(up)} of the time (weight ${file.combiner.weights[s.name].toFixed(2)})`];
   });
   return `${CALIBRATED_SENTENCE}${direction} is right with probability ${pct(probability)}; ${parts.join('; ')}.`;
 }

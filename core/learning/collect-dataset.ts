@@ -3,11 +3,13 @@ import type { Run } from '../engine/run';
 import { ArgoError } from '../errors/errors';
 import { DatasetBuilder, type Dataset } from './evaluation-dataset';
 
-/** Replays `from`..`to` on `run` (its early exit off), keeping every symbol-day's opinions with their outcomes. */
+/** Replays `from`..`to` on `run` (its early exit off), keeping every symbol-day's opinions with their outcomes (of `learning.event`). */
 export async function collectDataset(run: Run, from: string, to: string, horizons: readonly number[]): Promise<Dataset> {
+  const { sources, learning, levels } = run.config.values;
   const builder = new DatasetBuilder(
-    run.config.values.sources.map((source) => source.name),
+    sources.map((source) => source.name),
     horizons,
+    { kind: learning.event, levels },
   );
   const stop = run.events.on('evaluated', (evaluation) => builder.add(evaluation));
   try {

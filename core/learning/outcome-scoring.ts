@@ -25,7 +25,7 @@ export interface SignalOutcome {
  * first is a win, the stop first a loss, both within one bar a loss (the bar's path is
  * unknown, so the worse case is taken), neither an expiry with the return at the last bar.
  */
-export function scoreSignal(signal: Signal, history: BarSeries | PackedSeries, horizonDays: number): SignalOutcome {
+export function scoreSignal(signal: Pick<Signal, 'asOf' | 'action' | 'entry' | 'stop' | 'target'>, history: BarSeries | PackedSeries, horizonDays: number): SignalOutcome {
   const series = history instanceof PackedSeries ? history : PackedSeries.of(history);
   const start = series.indexAtOrBefore(signal.asOf);
   const side = signal.action === 'BUY' ? 1 : -1;

@@ -5,7 +5,7 @@
  * probability that its direction is right), over a rolling window of outcomes.
  */
 import type { ResolvedOutcome } from '../domain/domain';
-import { signed } from './evaluation-dataset';
+import { signed, type LearningEvent } from './evaluation-dataset';
 import { inDateOrder, outcomesAsDataset } from './outcome-dataset';
 import { calibrationOf, type Read } from './tear-sheet';
 
@@ -27,9 +27,9 @@ export interface RollingQuality {
   readonly predictors: readonly PredictorQuality[];
 }
 
-/** The figures of `outcomes` (the window, any order) for the signals and each of `sources`. */
-export function rollingQuality(outcomes: readonly ResolvedOutcome[], sources: readonly string[], horizon: number): RollingQuality {
-  const dataset = outcomesAsDataset(outcomes, sources, horizon);
+/** The figures of `outcomes` (the window, any order) under `event` for the signals and each of `sources`. */
+export function rollingQuality(outcomes: readonly ResolvedOutcome[], sources: readonly string[], horizon: number, event: LearningEvent): RollingQuality {
+  const dataset = outcomesAsDataset(outcomes, sources, horizon, event);
   const byRow = new Map(dataset.rows.map((row, i) => [row, i]));
   const window = inDateOrder(outcomes, horizon);
   // The signals' own prediction: the probability when calibrated, else the confidence; signed by their direction.

@@ -4,7 +4,7 @@
  */
 import { chartJsSource } from '../util/chart-js-source';
 import { INK_CHECK, escapeHtml, fixed } from '../util/report-page';
-import type { TearSheet } from './tear-sheet';
+import { EVENT_TEXT, type TearSheet } from './tear-sheet';
 
 function table(sheet: TearSheet): string {
   const longest = sheet.horizons.length - 1;
@@ -19,7 +19,7 @@ function table(sheet: TearSheet): string {
 }
 
 /** The tear sheet `sheet` of `from`..`to` as a self-contained HTML page. */
-export function renderTearSheet(sheet: TearSheet, from: string, to: string): string {
+export function renderTearSheet(sheet: TearSheet, from: string, to: string, calibrationNote?: string): string {
   const data = JSON.stringify(sheet).replace(/</g, '\\u003c');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>argo-signals tear sheet ${escapeHtml(from)} to ${escapeHtml(to)}</title>
@@ -31,9 +31,10 @@ th:first-child { text-align: left; } .scroll { overflow-x: auto; }
 </style></head>
 <body>
 <h1>Tear sheet: ${sheet.rows} symbol-days, ${sheet.dates} dates</h1>
-<p>${escapeHtml(from)} to ${escapeHtml(to)}; horizons ${sheet.horizons.join(', ')} bars. Event: direction (the forward return has the sign of the confidence).
+<p>${escapeHtml(from)} to ${escapeHtml(to)}; horizons ${sheet.horizons.join(', ')} bars. Event: ${escapeHtml(EVENT_TEXT[sheet.event])}.
 Rank IC intervals: moving-block bootstrap over dates with blocks as long as the horizon. Reliability at ${sheet.calibrationHorizon} bars,
 |confidence| / 100 read as the probability that the direction is right.</p>
+${calibrationNote === undefined ? '' : `<p class="calibration">${escapeHtml(calibrationNote)}</p>`}
 ${table(sheet)}
 <div class="charts">
 <figure><div class="chart"><canvas id="reliability"></canvas></div><figcaption>Reliability: hit rate against confidence read as a probability; the diagonal is a calibrated predictor.</figcaption></figure>

@@ -12,7 +12,7 @@
 import { mean, sampleCorrelation, sampleRankCorrelation, standardDeviation } from 'simple-statistics';
 import { quantile } from '../util/quantile';
 import { seededRandom } from '../util/seeded-random';
-import type { Dataset, DatasetRow } from './evaluation-dataset';
+import type { Dataset, DatasetRow, LearningEvent } from './evaluation-dataset';
 
 /** The confidence buckets of the reliability table: 10 of equal width. */
 const BUCKETS = 10;
@@ -68,11 +68,17 @@ export interface TearSheet {
   readonly horizons: readonly number[];
   /** The horizon of the reliability tables (the longest). */
   readonly calibrationHorizon: number;
-  readonly event: 'direction';
+  readonly event: LearningEvent;
   readonly predictors: readonly PredictorSheet[];
   /** Pearson correlation of the sources' signed confidences, by pair. */
   readonly sourceCorrelation: { readonly sources: readonly string[]; readonly matrix: readonly (readonly number[])[] };
 }
+
+/** What each event scores, as the tear sheet says it. */
+export const EVENT_TEXT: Readonly<Record<LearningEvent, string>> = {
+  direction: 'direction (sign of the forward return)',
+  'first-touch': 'first-touch (which level of a long trade came first; neither: left out)',
+};
 
 /** A predictor's signed confidence (-100..100) on a row, or null when it has none. */
 export type Read = (row: DatasetRow) => number | null;
@@ -233,5 +239,5 @@ export function tearSheet(dataset: Dataset, options: { resamples?: number; seed?
       );
     }),
   );
-  return { rows: rows.length, dates: byDate.size, horizons: dataset.horizons, calibrationHorizon: dataset.horizons[longest], event: 'direction', predictors, sourceCorrelation: { sources: dataset.sources, matrix } };
+  return { rows: rows.length, dates: byDate.size, horizons: dataset.horizons, calibrationHorizon: dataset.horizons[longest], event: dataset.event, predictors, sourceCorrelation: { sources: dataset.sources, matrix } };
 }

@@ -113,14 +113,14 @@ export class LiveLearning {
       const run = this.#run;
       const storage = outcomeStorage(run.storage);
       if (storage === null) return;
-      const { horizon, rolling } = this.#settings;
+      const { horizon, rolling, event } = this.#settings;
       try {
         // A sharded run's bars live in its workers: load them here to judge by.
         if (run.shards !== undefined) await run.loadHistory();
-        const resolved = await resolveOutcomes(storage, (symbol) => run.seriesOf(symbol), run.tradingDates(), { horizon, touchHorizon: run.config.values.evaluation.horizonDays });
+        const resolved = await resolveOutcomes(storage, (symbol) => run.seriesOf(symbol), run.tradingDates(), { horizon, levels: run.config.values.levels });
         this.#resolved += resolved.length;
         const window = await storage.queryOutcomes({ horizon, limit: rolling.outcomes });
-        this.#rolling = rollingQuality(window, run.config.values.sources.map((s) => s.name), horizon);
+        this.#rolling = rollingQuality(window, run.config.values.sources.map((s) => s.name), horizon, event);
         this.#lastPass = new Date().toISOString();
         this.#lastError = null;
         this.#checkDrift();
@@ -172,7 +172,7 @@ export class LiveLearning {
   async #refit(run: Run, at: string): Promise<RefitResult> {
     const storage = outcomeStorage(run.storage);
     if (storage === null) return { at, result: 'failed', samples: 0, calibration: null, error: this.#unavailable(run) };
-    const { horizon, minSamples, refit } = this.#settings;
+    const { horizon, minSamples, refit, event } = this.#settings;
     // A run a reload just swapped in has loaded no bars before its first cycle.
     if (run.tradingDates().length === 0) await run.loadHistory();
     const dates = run.tradingDates();
@@ -181,7 +181,7 @@ export class LiveLearning {
     const to = dayOf(dates[dates.length - 1]);
     const outcomes: ResolvedOutcome[] = await storage.queryOutcomes({ horizon, from });
     const sources = run.config.values.sources;
-    const file = fitCalibration(outcomesAsDataset(outcomes, sources.map((s) => s.name), horizon), { from, to, horizon, sourcesHash: sourcesHash(sources) });
+    const file = fitCalibration(outcomesAsDataset(outcomes, sources.map((s) => s.name), horizon, event), { from, to, horizon, sourcesHash: sourcesHash(sources) });
     if (file.samples < minSamples) return { at, result: 'too-few', samples: file.samples, calibration: null, error: `${file.samples} resolved outcomes from ${from}, fewer than learning.minSamples (${minSamples})` };
     const weights = [file.combiner.intercept, ...Object.values(file.combiner.weights)];
     if (!weights.every(Number.isFinite)) return { at, result: 'failed', samples: file.samples, calibration: null, error: 'the fit did not converge (a weight is not finite)' };

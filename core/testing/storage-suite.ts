@@ -172,7 +172,7 @@ export function storageSuite(api: TestApi, definition: PluginDefinition<'storage
       await storage.flush?.();
       const outcome = (id: string, asOf: string, symbol = 'AAPL', forwardReturn = 0.02) => ({
         signalId: id, symbol, asOf, direction: 'LONG' as const, horizon: 10, forwardReturn, right: forwardReturn > 0, firstTouch: 'expired' as const,
-        rMultiple: 0.4, confidence: 80, probability: 0.55, calibration: 'v1:x', sources: { momentum: 80, rsi: -20 }, resolvedAt: '2024-01-16',
+        rMultiple: 0.4, upFirst: null, confidence: 80, probability: 0.55, calibration: 'v1:x', sources: { momentum: 80, rsi: -20 }, resolvedAt: '2024-01-16',
       });
       await storage.saveOutcomes([outcome('a', '2024-01-02'), outcome('b', '2024-01-03', 'MSFT')]);
       // Idempotent: an outcome resolved again (after a restart) keeps the first.

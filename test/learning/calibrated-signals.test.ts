@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Signal } from '../../core/domain/domain';
 import type { StatsReport } from '../../core/engine/cycle-stats';
@@ -48,6 +49,19 @@ describe('learning: calibrated probabilities in signals (consensus.calibration)'
     }
   });
 
+  it('fits and scores the first-touch event (learning.event): the file says so, and so does each signal\'s sentence', async () => {
+    const fit = await runCliAsync(['calibrate', '--data', data!, ...SYMBOLS, '--from', '2014-01-01', '--to', '2015-12-31', '--set', 'learning.event=first-touch', '--out', 'touch.json', '--json'], { cwd: dir });
+    expect(fit.code, fit.stderr).to.equal(0);
+    const report = JSON.parse(fit.stdout) as { file: { event: string; samples: number; upRate: number } };
+    expect(report.file.event).to.equal('first-touch');
+    // Levels 2 ATR down and 3 up (the defaults): the upper level comes first less than half the time.
+    expect(report.file.upRate).to.be.below(0.45);
+    const { signals } = await replay('touch.db', ['consensus.calibration=touch.json']);
+    expect(signals[0].reasoning).to.match(/at that level the price reached the upper level first \d+% of the time/);
+    const sheet = await runCliAsync(['evaluate', '--data', data!, ...SYMBOLS, '--from', '2016-01-15', '--to', '2016-12-31', '--set', 'learning.event=first-touch'], { cwd: dir });
+    expect(sheet.stdout).to.contain('event: first-touch (which level of a long trade came first; neither: left out)');
+  });
+
   it('gates on consensus.minProbability, counted, and the bound early exit stays lossless with it', async () => {
     const all = await replay('all.db', ['consensus.calibration=cal.json']);
     const gated = await replay('gated.db', ['consensus.calibration=cal.json', 'consensus.minProbability=0.45']);
@@ -66,8 +80,9 @@ describe('learning: calibrated probabilities in signals (consensus.calibration)'
     const [calibrated] = sheet.predictors.slice(-1);
     expect(calibrated.calibration.samples).to.be.greaterThan(1000);
     expect(calibrated.calibration.ece).to.be.below(sheet.predictors.find((p) => p.name === 'consensus')!.calibration.ece);
-    const text = await runCliAsync(args, { cwd: dir });
+    const text = await runCliAsync([...args, '--report', 'report'], { cwd: dir });
     expect(text.stdout).to.match(/^calibration 2014-01-01\.\.2015-12-31 \(10 bars\) weighs: trend -?\d+\.\d\d/m);
+    expect(readFileSync(path.join(dir, 'report', 'tear-sheet.html'), 'utf8')).to.match(/<p class="calibration">calibration 2014-01-01\.\.2015-12-31 \(10 bars\) weighs: trend -?\d+\.\d\d/);
     writeJson(dir, 'not-one.json', []);
     const bad = await runCliAsync(['evaluate', '--from', '2024-01-01', '--to', '2024-02-01', '--calibration', 'not-one.json'], { cwd: dir });
     expect([bad.code, bad.stderr.trim()]).to.deep.equal([2, `ARGO_ERR_CALIBRATION: --calibration: ${path.join(dir, 'not-one.json')} is not a calibration of version 1 (write one with argo-signals calibrate)`]);

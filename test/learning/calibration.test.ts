@@ -53,7 +53,7 @@ describe('learning: calibration', () => {
         rows.push({ symbol: `S${s}`, asOf, sources: [c, null], consensus: c, returns: [rise ? 0.01 : -0.01], resolvedAt: [next] });
       }
     }
-    return { version: 1, sources: ['contrarian', 'silent'], horizons: [1], rows };
+    return { version: 1, event: 'direction', sources: ['contrarian', 'silent'], horizons: [1], rows };
   }
 
   it('fits a contrarian source the other way round and gives probabilities that are right as often as they say, out of sample', () => {

@@ -12,6 +12,8 @@ const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((file) 
 const row = (symbol: string, asOf: string, confidence: number, ret: number | null): DatasetRow => ({ symbol, asOf, sources: [confidence], consensus: confidence, returns: [ret], resolvedAt: [ret === null ? null : asOf] });
 const read = (r: DatasetRow) => r.sources[0];
 
+const LEVELS = { atrPeriod: 14, stopAtr: 1, targetAtr: 2 };
+
 describe('learning: the tear sheet', () => {
   it('reads a confidence as a probability: hit rates, Brier score, log loss and ECE of constructed outcomes', () => {
     // 10 at 85% right 8 times, 10 at -25% (SHORT) right 5 times; a neutral and an unresolved row do not count.
@@ -41,14 +43,14 @@ describe('learning: the tear sheet', () => {
   it('gives a perfect ranker a Rank IC of 1 with a tight interval, and a random one an interval around 0', () => {
     const dates = Array.from({ length: 60 }, (_, d) => `2020-${String(1 + Math.floor(d / 28)).padStart(2, '0')}-${String(1 + (d % 28)).padStart(2, '0')}`);
     const perfect: DatasetRow[] = dates.flatMap((date) => Array.from({ length: 8 }, (_, s) => row(`S${s}`, date, s * 10 - 35, (s - 3.5) / 100)));
-    const sheet = tearSheet({ version: 1, sources: ['only'], horizons: [1], rows: perfect }, { resamples: 200 });
+    const sheet = tearSheet({ version: 1, event: 'direction', sources: ['only'], horizons: [1], rows: perfect }, { resamples: 200 });
     const ic = sheet.predictors[0].ic[0];
     expect(ic.dates).to.equal(60);
     expect(ic.meanRankIc).to.be.closeTo(1, 1e-9);
     expect(ic.rankIcCi95[0]).to.be.closeTo(1, 1e-9);
     const [confidences, returns] = [seededRandom(7, 'confidence'), seededRandom(7, 'return')];
     const random: DatasetRow[] = dates.flatMap((date) => Array.from({ length: 8 }, (_, s) => row(`S${s}`, date, (confidences() * 2 - 1) * 100, (returns() * 2 - 1) / 100)));
-    const [lo, hi] = tearSheet({ version: 1, sources: ['only'], horizons: [1], rows: random }, { resamples: 500 }).predictors[0].ic[0].rankIcCi95;
+    const [lo, hi] = tearSheet({ version: 1, event: 'direction', sources: ['only'], horizons: [1], rows: random }, { resamples: 500 }).predictors[0].ic[0].rankIcCi95;
     expect(lo).to.be.below(0);
     expect(hi).to.be.above(0);
   });
@@ -63,7 +65,7 @@ describe('learning: the tear sheet', () => {
   it('resolves forward returns from the bars after a date, and leaves the last dates unresolved', () => {
     const bars = [100, 110, 99, 121].map((close, i) => ({ date: `2020-01-0${i + 1}`, open: close, high: close, low: close, close, volume: 1 }));
     const series = PackedSeries.of({ symbol: 'A', bars, malformedRows: 0 });
-    const builder = new DatasetBuilder(['s'], [1, 2]);
+    const builder = new DatasetBuilder(['s'], [1, 2], { kind: 'direction', levels: LEVELS });
     for (const date of ['2020-01-02', '2020-01-03']) {
       builder.add({ symbol: 'A', asOf: date, opinions: [{ source: 's', weight: 1, opinion: { direction: 'SHORT', confidence: 40 } }], consensus: { direction: 'SHORT', confidence: 40, contributions: { s: -40 } } });
     }
@@ -71,6 +73,30 @@ describe('learning: the tear sheet', () => {
     expect(rows.map((r) => [r.sources[0], r.consensus, r.returns, r.resolvedAt])).to.deep.equal([
       [-40, -40, [99 / 110 - 1, 121 / 110 - 1], ['2020-01-03', '2020-01-04']],
       [-40, -40, [121 / 99 - 1, null], ['2020-01-04', null]],
+    ]);
+  });
+
+  it('resolves the first-touch event: which level of a long trade came first, the same for every predictor; neither is left out', () => {
+    // 20 quiet bars (true range 2, so ATR 2: a LONG from 100 has its stop at 98, its target at 104), then a bar up to 105, then quiet again.
+    const closes = [...Array.from({ length: 20 }, () => 100), 103, 103, 103];
+    const bars = closes.map((close, i) => ({ date: new Date(Date.UTC(2020, 0, 1 + i)).toISOString().slice(0, 10), open: close, high: i === 20 ? 105 : close + 1, low: close - 1, close, volume: 1 }));
+    const series = PackedSeries.of({ symbol: 'A', bars, malformedRows: 0 });
+    const builder = new DatasetBuilder(['s'], [1, 2], { kind: 'first-touch', levels: LEVELS });
+    const add = (asOf: string, direction: 'LONG' | 'SHORT' | 'NEUTRAL') =>
+      builder.add({ symbol: 'A', asOf, opinions: [{ source: 's', weight: 1, opinion: { direction, confidence: 40 } }], consensus: { direction, confidence: 40, contributions: { s: 40 } } });
+    add('2020-01-20', 'LONG');
+    add('2020-01-20', 'SHORT');
+    add('2020-01-20', 'NEUTRAL');
+    add('2020-01-21', 'LONG');
+    const dataset = builder.build(() => series);
+    expect(dataset.event).to.equal('first-touch');
+    expect(dataset.rows.map((r) => [r.returns, r.resolvedAt])).to.deep.equal([
+      // The upper level (104) came first on the next bar, whatever the consensus said: right for the LONG, wrong for the SHORT.
+      [[1, 1], ['2020-01-21', '2020-01-21']],
+      [[1, 1], ['2020-01-21', '2020-01-21']],
+      [[1, 1], ['2020-01-21', '2020-01-21']],
+      // From the close of 103 after it, neither level is touched within 1 or 2 bars: expired, left out.
+      [[null, null], [null, null]],
     ]);
   });
 

@@ -17,7 +17,7 @@ function dataset(): Dataset {
       rows.push({ symbol: `S${s}`, asOf, sources: [c], consensus: c, returns: [resolved === null ? null : rise ? 0.01 : -0.01], resolvedAt: [resolved] });
     }
   });
-  return { version: 1, sources: ['contrarian'], horizons: [5], rows };
+  return { version: 1, event: 'direction', sources: ['contrarian'], horizons: [5], rows };
 }
 
 describe('learning: walk-forward calibration', () => {

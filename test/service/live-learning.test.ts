@@ -70,6 +70,9 @@ describe('serve: outcomes, rolling calibration figures, drift and the refit', fu
     expect(outcome.right).to.equal(Math.sign(outcome.forwardReturn) === (outcome.direction === 'LONG' ? 1 : -1));
     expect(outcome.resolvedAt >= rows[at + HORIZON][0]).to.equal(true);
     expect(Object.keys(outcome.sources).length).to.be.greaterThan(0);
+    expect(['win', 'loss', 'expired']).to.include(outcome.firstTouch);
+    if (outcome.firstTouch === 'loss') expect(outcome.rMultiple).to.equal(-1);
+    expect([true, false, null]).to.include(outcome.upFirst);
     const bySymbol = await json(`${service.url}/v1/outcomes?symbol=${outcome.symbol}&from=${outcome.asOf}&to=${outcome.asOf}`);
     expect(bySymbol.body.outcomes.map((o: { signalId: string }) => o.signalId)).to.deep.equal([outcome.signalId]);
     expect((await json(`${service.url}/v1/outcomes?nope=1`)).status).to.equal(400);
