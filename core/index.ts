@@ -10,7 +10,8 @@ export { loadConfig, type ConfigInput, type LoadedConfig, type ResolvedPlugin, t
 export type { EngineConfig, SourceConfig } from './config/config-schema';
 export type { BarSeries, Signal } from './domain/domain';
 export type { StatsReport } from './engine/cycle-stats';
-export { Run, openStorage, type ReplayOptions, type RunReport, type RunServices } from './engine/run';
+export { Run, type ReplayOptions, type RunReport, type RunServices } from './engine/run';
+export { openStorage } from './engine/plugin-factory';
 export type { SymbolResult } from './engine/symbol-pipeline';
 export { ArgoError, ERROR_CODES, isArgoError, type ErrorCode, type ExitCode } from './errors/errors';
 export { runAbTest, type AbOptions, type AbReport, type ArmReport, type ArmSpec } from './lab/ab-lab';

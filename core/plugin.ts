@@ -24,6 +24,7 @@ export {
 export type { Timeframe } from './domain/timeframe';
 export type { OpinionHistory } from './engine/opinion-history';
 export { ArgoError, isArgoError, type ErrorCode } from './errors/errors';
+export { SinkDeliveryError } from './errors/sink-delivery-error';
 export {
   PLUGIN_API_VERSION,
   PLUGIN_KINDS,
@@ -32,6 +33,7 @@ export {
   defineExplainerPlugin,
   defineMarketDataPlugin,
   defineReasoningCachePlugin,
+  defineSinkPlugin,
   defineSourcePlugin,
   defineStoragePlugin,
   type PluginContext,
@@ -52,6 +54,11 @@ export type {
   ReasoningUpdate,
   RunRecord,
   SignalQuery,
+  Sink,
+  SinkCursor,
+  SinkDeadLetter,
+  SinkMessage,
+  StoredReasoning,
   Source,
   SourceInfo,
   SourceRequest,

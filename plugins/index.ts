@@ -28,6 +28,12 @@ import jsonl from './storage/jsonl';
 import memory from './storage/memory';
 import postgres from './storage/postgres';
 import sqlite from './storage/sqlite';
+import discord from './sinks/discord';
+import mqtt from './sinks/mqtt';
+import nats from './sinks/nats';
+import slack from './sinks/slack';
+import telegram from './sinks/telegram';
+import webhook from './sinks/webhook';
 
 /** Every built-in plugin definition. */
 export const builtinPlugins: readonly PluginDefinition[] = [
@@ -58,5 +64,11 @@ export const builtinPlugins: readonly PluginDefinition[] = [
   sqlite,
   postgres,
   memory,
+  webhook,
+  mqtt,
+  nats,
+  slack,
+  discord,
+  telegram,
   jsonl,
 ];

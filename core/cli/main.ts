@@ -24,7 +24,8 @@ import { errorsReference } from '../errors/errors-doc';
 import { createLogger } from '../util/logger';
 import { PluginRegistry } from '../plugin-system/plugin-registry';
 import { SecretRedactor } from '../util/secret-redactor';
-import { Run, checkPlugins, openStorage } from '../engine/run';
+import { Run, checkPlugins } from '../engine/run';
+import { openStorage } from '../engine/plugin-factory';
 import { Cassette, TapeRecorder } from '../engine/run-tape';
 import type { SymbolResult } from '../engine/symbol-pipeline';
 import { readLeaf } from '../config/config-values';
@@ -259,14 +260,31 @@ export async function main(argv: readonly string[], environment: CliEnvironment)
     .configureOutput({ writeOut: out, writeErr: err, outputError: () => undefined })
     .showHelpAfterError();
 
+  /** `body` on `run`, then with `--deliver` every sink delivers what was stored, up to the newest signal (their cursors created before `body`, so its signals count). */
+  const delivering = async <T>(run: Run, deliver: boolean | undefined, body: () => Promise<T>): Promise<T> => {
+    if (deliver !== true) return body();
+    const { Delivery } = await import('../delivery/delivery');
+    const { deliverNow, formatSinks } = await import('./sink-commands');
+    const delivery = await Delivery.open(run.config, run.storage, run.logger);
+    try {
+      const result = await body();
+      await run.storage.flush?.();
+      err(`${formatSinks(await deliverNow(delivery))}\n`);
+      return result;
+    } finally {
+      await delivery.close();
+    }
+  };
+
   withConfigFlags(
     program
       .command('run')
       .description('one cycle, each symbol as of its latest bar')
       .addOption(dataOption())
-      .addOption(recordOption()),
-  ).action(async (flags: ConfigFlags & TapeFlags & { data?: string }) => {
-    const report = await withRun(configInput(flags, dataValues(flags)), (run) => run.cycle(), flags);
+      .addOption(recordOption())
+      .option('--deliver', 'then deliver the new signals to every configured sink (docs/delivery.md)'),
+  ).action(async (flags: ConfigFlags & TapeFlags & { data?: string; deliver?: boolean }) => {
+    const report = await withRun(configInput(flags, dataValues(flags)), (run) => delivering(run, flags.deliver, () => run.cycle()), flags);
     println(flags.json ? JSON.stringify(report, null, 2) : formatRunTable(report));
     assertAllStored(report.stats);
   });
@@ -304,8 +322,9 @@ export async function main(argv: readonly string[], environment: CliEnvironment)
       .addOption(dataOption())
       .option('--out <file>', 'write every signal as one JSON line')
       .addOption(recordOption())
-      .option('--cassette <dir>', 'replay the recorded cycles in DIR (written by --record), every source and the bars answered from it'), 'replay'),
-  ).action(async (flags: ConfigFlags & TapeFlags & ShardFlags & { from?: string; to?: string; data?: string; out?: string }) => {
+      .option('--cassette <dir>', 'replay the recorded cycles in DIR (written by --record), every source and the bars answered from it')
+      .option('--deliver', 'then deliver the stored signals to every configured sink (docs/delivery.md)'), 'replay'),
+  ).action(async (flags: ConfigFlags & TapeFlags & ShardFlags & { from?: string; to?: string; data?: string; out?: string; deliver?: boolean }) => {
     const { from, to } = dateRange(flags);
     if (flags.cassette === undefined && (from === undefined || to === undefined)) throw new ArgoError('ARGO_ERR_USAGE', 'replay needs --from and --to (or --cassette DIR)');
     if (flags.cassette !== undefined && (from !== undefined || to !== undefined)) throw new ArgoError('ARGO_ERR_USAGE', '--cassette replays the recorded cycles: leave out --from and --to');
@@ -327,7 +346,7 @@ export async function main(argv: readonly string[], environment: CliEnvironment)
         outWrites.track(outFile.append(signal).catch((error: unknown) => (outFailure ??= writeError(outPath!, `--out: signal ${signal.id}`, error))));
       };
       try {
-        return flags.cassette === undefined ? await run.replay({ from: from!, to: to!, onResult }) : await run.replayCassette(run.cassette!, { onResult });
+        return await delivering(run, flags.deliver, () => (flags.cassette === undefined ? run.replay({ from: from!, to: to!, onResult }) : run.replayCassette(run.cassette!, { onResult })));
       } finally {
         await outWrites.idle();
         await outFile?.close();
@@ -367,6 +386,56 @@ export async function main(argv: readonly string[], environment: CliEnvironment)
       err(`argo-signals: warning: the worker did not close within service.shutdownMs (${shutdownMs} ms): the queue's Redis is not answering or a shard is still running; exiting, its shards go to another worker once their locks expire\n`);
     }
   });
+
+  withConfigFlags(
+    program
+      .command('deliver')
+      .description('deliver stored signals to the configured sinks from their cursors (or --from-seq) up to the newest, move the cursors, exit: a cron job\'s catch-up')
+      .option('--sink <name>', 'only this sink')
+      .option('--from-seq <n>', 'with --sink: deliver again from this signal sequence (its cursor moves back)'),
+  ).action(async (flags: ConfigFlags & { sink?: string; fromSeq?: string }) => {
+    const config = loadConfig(registry, configInput(flags));
+    const { deliverNow, formatSinks, withDelivery } = await import('./sink-commands');
+    const fromSeq = flags.fromSeq === undefined ? undefined : positiveInteger(flags.fromSeq, '--from-seq', Number.MAX_SAFE_INTEGER);
+    const states = await withDelivery(config, createLogger(config.values.log.level, secrets), (delivery) => deliverNow(delivery, { only: flags.sink, fromSeq }));
+    println(flags.json ? JSON.stringify({ sinks: states }, null, 2) : formatSinks(states));
+  });
+
+  const sinks = program.command('sinks').description('test the configured sinks, list and re-send their dead letters');
+  withConfigFlags(sinks.command('test').description('send one sample message through a sink (one attempt) and say whether its peer acknowledged it').argument('<name>', 'the sink')).action(
+    async (name: string, flags: ConfigFlags) => {
+      const config = loadConfig(registry, configInput(flags));
+      const { testSink, withDelivery } = await import('./sink-commands');
+      await withDelivery(config, createLogger(config.values.log.level, secrets), (delivery) => testSink(delivery, name));
+      println(`sink ${name}: the test message was delivered`);
+    },
+  );
+  withConfigFlags(sinks.command('dead').description('list the deliveries set aside after their attempts').option('--sink <name>', 'only this sink')).action(
+    async (flags: ConfigFlags & { sink?: string }) => {
+      const config = loadConfig(registry, configInput(flags));
+      const { withDelivery } = await import('./sink-commands');
+      const letters = await withDelivery(config, createLogger(config.values.log.level, secrets), async (delivery, storage) => {
+        if (flags.sink !== undefined) delivery.runner(flags.sink);
+        return (await storage.querySinkDeadLetters?.(flags.sink)) ?? [];
+      });
+      println(
+        flags.json
+          ? JSON.stringify({ deadLetters: letters }, null, 2)
+          : letters.length === 0
+            ? 'no dead letters'
+            : letters.map((l) => `${l.id}  ${l.sink}  ${l.message.event} ${l.message.signal.symbol} ${l.message.signal.asOf} (seq ${l.message.seq})  ${l.attempts} attempts, ${l.failedAt}: ${l.error}`).join('\n'),
+      );
+    },
+  );
+  withConfigFlags(sinks.command('retry').description('re-send dead letters (each with the usual retries); delivered ones are removed').option('--sink <name>', 'only this sink').option('--id <id>', 'only this dead letter')).action(
+    async (flags: ConfigFlags & { sink?: string; id?: string }) => {
+      const config = loadConfig(registry, configInput(flags));
+      const { withDelivery } = await import('./sink-commands');
+      const result = await withDelivery(config, createLogger(config.values.log.level, secrets), (delivery) => delivery.retryDead({ sink: flags.sink, id: flags.id }));
+      println(flags.json ? JSON.stringify(result) : `re-sent ${result.sent}, still dead ${result.failed}`);
+      if (result.failed > 0) throw new ArgoError('ARGO_ERR_SINK_DELIVERY', `${result.failed} dead letters failed again; they stay (argo-signals sinks dead)`);
+    },
+  );
 
   const withStorage = async <T>(flags: ConfigFlags & { db?: string }, body: (storage: Storage) => Promise<T>): Promise<T> => {
     const values: Record<string, unknown> = {};

@@ -11,6 +11,7 @@ import { earlyExitSuite } from '../testing/early-exit-suite';
 import { explainerSuite } from '../testing/explainer-suite';
 import { reasoningCacheSuite } from '../testing/reasoning-cache-suite';
 import { sampleSeries } from '../testing/sample-data';
+import { sinkSuite } from '../testing/sink-suite';
 import { sourceSuite } from '../testing/source-suite';
 import { storageSuite } from '../testing/storage-suite';
 import type { TestApi } from '../testing/test-api';
@@ -40,6 +41,8 @@ function suiteOf(definition: PluginDefinition, options: Record<string, unknown>,
       return (api) => reasoningCacheSuite(api, def, { options: (_dir, limits) => ({ ...options, ...limits }), slack: 100 });
     case 'storage':
       return (api) => storageSuite(api, def, { options: () => options, specifier: file });
+    case 'sink':
+      return (api) => sinkSuite(api, def, { options });
     case 'market-data':
       return (api) =>
         api.it('offers symbols and loads each one as bars sorted by date', async () => {

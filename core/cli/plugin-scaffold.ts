@@ -28,6 +28,7 @@ const SHORT_KIND: Readonly<Record<PluginKind, string>> = {
   'reasoning-cache': 'reasoning-cache',
   storage: 'storage',
   'market-data': 'market-data',
+  sink: 'sink',
 };
 
 /** This package's manifest: its version and the TypeScript and Node types a plugin builds with. */

@@ -310,4 +310,76 @@ describe('market data "NAME"', () => {
 });
 `,
   },
+  sink: {
+    description: 'A sink plugin for argo-signals: POSTs each message as JSON to a URL.',
+    definition: `import { SinkDeliveryError, defineSinkPlugin } from 'argo-signals/plugin';
+
+interface Options {
+  url: string;
+}
+
+/** POSTs each message as JSON; 429 and 5xx are tried again by argo-signals, other refusals go to its dead letters. */
+export default defineSinkPlugin<Options>({
+  name: 'NAME',
+  version: '0.1.0',
+  apiVersion: 'API',
+  description: 'POSTs each message as JSON to a URL.',
+  options: {
+    url: { doc: 'Where messages go.', format: String, default: 'http://127.0.0.1:9/hook' },
+  },
+  create({ options }) {
+    return {
+      async deliver(messages, signal) {
+        for (const message of messages) {
+          let response: Response;
+          try {
+            response = await fetch(options.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(message), signal });
+          } catch (error) {
+            // A timeout or a connection refused: worth trying again.
+            throw new SinkDeliveryError(\`NAME: \${(error as Error).message}\`, { retryable: true, cause: error });
+          }
+          await response.arrayBuffer();
+          if (!response.ok) throw new SinkDeliveryError(\`NAME: HTTP \${response.status}\`, { retryable: response.status === 429 || response.status >= 500 });
+        }
+      },
+    };
+  },
+});
+`,
+    test: `import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import { sampleMessages, sinkSuite } from 'argo-signals/testing';
+import plugin from './index';
+
+// The conformance suite of this kind: the checks argo-signals runs on every built-in plugin.
+sinkSuite({ describe, it }, plugin);
+
+describe('NAME against a local receiver', () => {
+  const received: unknown[] = [];
+  let server: Server;
+  let url = '';
+  before(async () => {
+    server = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk) => (body += chunk)).on('end', () => {
+        received.push(JSON.parse(body));
+        response.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const address = server.address() as { port: number };
+    url = \`http://127.0.0.1:\${address.port}/hook\`;
+  });
+  after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it('POSTs every message in order', async () => {
+    const sink = await plugin.create({ options: { url } } as never);
+    const messages = sampleMessages();
+    await sink.deliver(messages, new AbortController().signal);
+    assert.deepEqual(received, JSON.parse(JSON.stringify(messages)));
+  });
+});
+`,
+  },
 };

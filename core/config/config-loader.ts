@@ -8,7 +8,7 @@ import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { PluginDefinition, PluginKind } from '../plugin-system/define-plugin';
 import { ArgoError, messageOf } from '../errors/errors';
-import { AUTO_MARKET_DATA, PLUGIN_SLOTS, engineSchema, type EngineConfig, type PluginSlot, type SourceConfig } from './config-schema';
+import { AUTO_MARKET_DATA, PLUGIN_SLOTS, engineSchema, type EngineConfig, type PluginSlot, type SinkConfig, type SourceConfig } from './config-schema';
 import { resolvePlugin, validateOptions } from '../plugin-system/plugin-loader';
 import { ValueError, assertNoPrototypeKeys, assertShallow, isLeaf, leavesOf, nodeAt, readLeaf, readTree, type ReadTreeOptions } from './config-values';
 import type { PluginRegistry } from '../plugin-system/plugin-registry';
@@ -46,6 +46,11 @@ export interface ResolvedSource extends ResolvedPlugin<'source'> {
   readonly config: SourceConfig;
 }
 
+/** A configured sink with its plugin resolved. */
+export interface ResolvedSink extends ResolvedPlugin<'sink'> {
+  readonly config: SinkConfig;
+}
+
 /** The single-plugin slots, resolved. */
 export interface ResolvedSlots {
   readonly 'market-data': ResolvedPlugin<'market-data'>;
@@ -66,6 +71,7 @@ export interface LoadedConfig {
   readonly file: string | null;
   readonly slots: ResolvedSlots;
   readonly sources: readonly ResolvedSource[];
+  readonly sinks: readonly ResolvedSink[];
   /** A hash of `values`: two runs with the same hash ran the same configuration. */
   readonly hash: string;
   /** The environment the values were read with; plugins read secrets from it by name. */
@@ -234,5 +240,11 @@ export function loadConfig(registry: PluginRegistry, input: ConfigInput = {}): L
     return { definition, options: validateOptions(definition, entry.options, `${key}.options`), key, config: entry };
   });
 
-  return { values, schema, baseDir, file, slots, sources, hash: hashOf(values), env: input.env ?? {}, secrets: input.secrets ?? new SecretRedactor() };
+  const sinks = values.sinks.map((entry, i): ResolvedSink => {
+    const key = `sinks[${i}]`;
+    const definition = resolvePlugin(registry, 'sink', entry.plugin, { key: `${key}.plugin`, baseDir });
+    return { definition, options: validateOptions(definition, entry.options, `${key}.options`), key, config: entry };
+  });
+
+  return { values, schema, baseDir, file, slots, sources, sinks, hash: hashOf(values), env: input.env ?? {}, secrets: input.secrets ?? new SecretRedactor() };
 }

@@ -34,6 +34,23 @@ export interface SourceConfig {
   breaker: { failures: number; cooldownMs: number };
 }
 
+/** Which signals a sink receives: every listed filter must pass (an empty list passes all). */
+export interface SinkFilter {
+  symbols: string[];
+  actions: ('BUY' | 'SELL')[];
+  minConfidence: number;
+  /** Signals without a probability pass it (they carry none to compare). */
+  minProbability: number;
+}
+
+/** One entry of `sinks`. */
+export interface SinkConfig {
+  name: string;
+  plugin: string;
+  options: Record<string, unknown>;
+  filter: SinkFilter;
+}
+
 /** The engine's configuration; plugin options mounted at their slots are kept as extra keys. */
 export interface EngineConfig {
   symbols: string[];
@@ -41,6 +58,8 @@ export interface EngineConfig {
   concurrency: number;
   data: { plugin: string; timeframe: Timeframe } & Record<string, unknown>;
   sources: SourceConfig[];
+  sinks: SinkConfig[];
+  delivery: { pollMs: number; pageSize: number; maxAttempts: number; retryBaseMs: number; maxRetryWaitMs: number; timeoutMs: number };
   consensus: { plugin: string; minConfidence: number; calibration: string; minProbability: number; cache: { enabled: boolean; maxEntries: number; ttlMs: number; bucket: number } } & Record<string, unknown>;
   earlyExit: { strategy: string; shadowRate: number } & Record<string, unknown>;
   reasoning: {
@@ -189,6 +208,45 @@ convict.addFormat({
   coerce: (value: string) => JSON.parse(value),
 });
 
+const SINK_KEYS = ['name', 'plugin', 'options', 'filter'];
+const FILTER_KEYS = ['symbols', 'actions', 'minConfidence', 'minProbability'];
+
+/** Checks the `sinks` list and fills each entry's defaults in place. */
+function checkSinks(value: unknown): void {
+  if (!Array.isArray(value)) throw new Error('must be a list of sink entries');
+  const names = new Set<string>();
+  value.forEach((raw: unknown, i) => {
+    const at = `sinks[${i}]`;
+    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new Error(`${at} must be an object`);
+    const entry = raw as Record<string, unknown>;
+    for (const key of Object.keys(entry)) if (!SINK_KEYS.includes(key)) throw new Error(`${at}.${key} is not a known key (expected ${SINK_KEYS.join(', ')})`);
+    if (typeof entry.plugin !== 'string' || entry.plugin === '') throw new Error(`${at}.plugin must name a sink plugin or module`);
+    entry.name ??= entry.plugin;
+    if (typeof entry.name !== 'string' || !/^[a-z][a-z0-9-]*$/.test(entry.name)) throw new Error(`${at}.name must be kebab-case, was ${JSON.stringify(entry.name)}`);
+    if (names.has(entry.name)) throw new Error(`${at}.name "${entry.name}" is used twice`);
+    names.add(entry.name);
+    entry.options ??= {};
+    if (typeof entry.options !== 'object' || entry.options === null || Array.isArray(entry.options)) throw new Error(`${at}.options must be an object`);
+    const filter = (entry.filter ??= {}) as Record<string, unknown>;
+    if (typeof filter !== 'object' || filter === null || Array.isArray(filter)) throw new Error(`${at}.filter must be an object`);
+    for (const key of Object.keys(filter)) if (!FILTER_KEYS.includes(key)) throw new Error(`${at}.filter.${key} is not a known key (expected ${FILTER_KEYS.join(', ')})`);
+    filter.symbols ??= [];
+    if (!Array.isArray(filter.symbols) || filter.symbols.some((s) => typeof s !== 'string')) throw new Error(`${at}.filter.symbols must be a list of symbols`);
+    filter.actions ??= [];
+    if (!Array.isArray(filter.actions) || filter.actions.some((a) => a !== 'BUY' && a !== 'SELL')) throw new Error(`${at}.filter.actions must list BUY and/or SELL`);
+    filter.minConfidence ??= 0;
+    assertNumberIn(filter.minConfidence, 0, 100, `${at}.filter.minConfidence`);
+    filter.minProbability ??= 0;
+    assertNumberIn(filter.minProbability, 0, 1, `${at}.filter.minProbability`);
+  });
+}
+
+convict.addFormat({
+  name: 'sink-list',
+  validate: checkSinks,
+  coerce: (value: string) => JSON.parse(value),
+});
+
 /** Milliseconds in a duration written as 500ms, 30s, 5m or 1h. */
 export function durationMs(text: string): number {
   const match = /^(\d+)(ms|s|m|h)$/.exec(text.trim());
@@ -310,6 +368,19 @@ export function engineSchema(): convict.Schema<any> {
       doc: 'Sources to ask, each {name, plugin (built-in name or module), weight > 0, timeoutMs, options, simulate: null | {latencyMs, sigma, failureRate, timeoutRate}, breaker: {failures (0: off), cooldownMs}}.',
       format: 'source-list',
       default: DEFAULT_SOURCES.map((s) => ({ ...s, timeoutMs: 1000, options: {}, simulate: null, breaker: { ...BREAKER_DEFAULTS } })),
+    },
+    sinks: {
+      doc: 'Where signals are pushed (docs/delivery.md), each {name, plugin (webhook, mqtt, nats, slack, discord, telegram, or a module), options, filter: {symbols, actions, minConfidence, minProbability}}. Delivered by `serve`, `deliver`, and `run`/`replay --deliver`.',
+      format: 'sink-list',
+      default: [],
+    },
+    delivery: {
+      pollMs: { doc: 'How often a sink looks for signals it has not delivered when nothing woke it (a signal stored by this process wakes it at once).', format: integerIn(10, 3_600_000), default: 1000 },
+      pageSize: { doc: 'Stored signals a sink reads at a time: its memory does not grow with a backlog.', format: integerIn(1, 100_000), default: 500 },
+      maxAttempts: { doc: 'Attempts of a delivery (retryable failures: 429, 5xx, timeouts, connection errors) before it goes to the dead letters and the cursor moves on.', format: integerIn(1, 1000), default: 8 },
+      retryBaseMs: { doc: 'The first retry\'s wait; doubled each attempt, with jitter, never before a `Retry-After`.', format: integerIn(1, 3_600_000), default: 500 },
+      maxRetryWaitMs: { doc: 'The longest wait between two attempts (a longer `Retry-After` is capped to it).', format: integerIn(1, 86_400_000), default: 300_000 },
+      timeoutMs: { doc: 'The longest one delivery attempt may take (the peer\'s acknowledgment included) before it counts as a retryable failure.', format: integerIn(1, 3_600_000), default: 10_000 },
     },
     consensus: {
       plugin: { doc: 'Consensus plugin (built-in name or module).', format: String, default: 'weighted' },

@@ -6,7 +6,8 @@ import { BarView } from '../domain/bar-view';
 import type { Bar, BarSeries, SourceOutcome } from '../domain/domain';
 import { dayOf } from '../domain/timeframe';
 import { PackedSeries } from '../domain/packed-series';
-import type { LoadedConfig, ResolvedPlugin, ResolvedSource } from '../config/config-loader';
+import type { LoadedConfig, ResolvedPlugin } from '../config/config-loader';
+import { contextFor, instantiate, type BuildSite } from './plugin-factory';
 import { pooledConsensus } from '../../workers/pooled-consensus';
 import { pooledExplainer } from '../../workers/pooled-explainer';
 import { PooledSources } from '../../workers/pooled-sources';
@@ -15,7 +16,7 @@ import { WorkerPool } from '../../workers/worker-pool';
 import { cachedConsensus } from './consensus-cache';
 import { CycleRunner, type CycleItem } from './cycle-runner';
 import { CycleStats, WORKER_STAGES, emptyCounts, type CallCounts, type StatsReport, type WorkerStage } from './cycle-stats';
-import type { PluginContext, PluginInstances, PluginKind } from '../plugin-system/define-plugin';
+import type { PluginInstances, PluginKind } from '../plugin-system/define-plugin';
 import { PLUGIN_SLOTS } from '../config/config-schema';
 import { ArgoError, isArgoError, messageOf } from '../errors/errors';
 import type { Logger } from '../util/logger';
@@ -85,62 +86,6 @@ export interface RunServices {
   readonly storage?: Storage;
   /** Cycles and replays evaluated as shards by workers (threads, processes, a queue); this run stores their signals. */
   readonly shards?: ShardPlan;
-}
-
-/** Where a plugin is built: the run it belongs to and what its context hands it. */
-interface BuildSite {
-  readonly loaded: LoadedConfig;
-  readonly logger: Logger;
-  readonly runId: string;
-  readonly services?: RunServices;
-  readonly readOnly?: boolean;
-  /** Where `ctx.warn` counts; without it a warning is only logged. */
-  readonly stats?: CycleStats;
-}
-
-/** The context a plugin's factory (and its self-test) receives. */
-function contextFor(resolved: ResolvedPlugin, site: BuildSite): PluginContext<Record<string, unknown>> {
-  const { definition, options } = resolved;
-  const instanceName = 'config' in resolved ? (resolved as ResolvedSource).config.name : definition.name;
-  const label = `${definition.kind}:${instanceName}`;
-  const logger = site.logger.child({ plugin: `${definition.kind}:${definition.name}` });
-  return {
-    options,
-    instanceName,
-    logger,
-    runId: site.runId,
-    readOnly: site.readOnly ?? false,
-    seed: site.loaded.values.seed,
-    timeframe: site.loaded.values.data.timeframe,
-    resolvePath: (p: string) => path.resolve(site.loaded.baseDir, p),
-    env: site.loaded.secrets.watch(site.loaded.env),
-    now: site.services?.now ?? Date.now,
-    warn: (code: string, message: string) => {
-      if (!WARNING_CODE.test(code)) throw new TypeError(`${label}: ctx.warn code ${JSON.stringify(code)} must be UPPER_SNAKE_CASE`);
-      if (site.stats === undefined || site.stats.warn(label, code) === 1) logger.warn({ code }, message);
-    },
-  };
-}
-
-/** A plugin warning's code: upper snake case, the plugin's own. */
-const WARNING_CODE = /^[A-Z][A-Z0-9_]*$/;
-
-async function instantiate<K extends PluginKind>(resolved: ResolvedPlugin<K>, site: BuildSite): Promise<PluginInstances[K]> {
-  const { definition, key } = resolved;
-  try {
-    return await definition.create(contextFor(resolved, site));
-  } catch (error) {
-    // A plugin that throws a coded error has already said what is wrong and how bad it is.
-    if (isArgoError(error)) throw error;
-    throw new ArgoError('ARGO_ERR_PLUGIN_FACTORY', `${key}: the factory of ${definition.kind} plugin "${definition.name}" threw: ${messageOf(error)}`, {
-      cause: error,
-    });
-  }
-}
-
-/** Builds only the storage plugin of `config`, read-only, for the query commands: no run is recorded. */
-export function openStorage(config: LoadedConfig, logger: Logger): Promise<PluginInstances['storage']> {
-  return instantiate(config.slots.storage, { loaded: config, logger, runId: 'query', readOnly: true });
 }
 
 /** What `config check` found for one plugin it built. */
@@ -258,7 +203,7 @@ export class Run {
     const stats = new CycleStats();
     const clock = new RunClock(services.now ?? Date.now, stats);
     const closers: (() => Promise<void>)[] = [];
-    const build = <K extends PluginKind>(resolved: ResolvedPlugin<K>) => instantiate(resolved, { loaded: config, logger, runId: id, services, stats });
+    const build = <K extends PluginKind>(resolved: ResolvedPlugin<K>) => instantiate(resolved, { loaded: config, logger, runId: id, now: services.now, stats });
     try {
       const { slots } = config;
       const { recorder, cassette } = services;

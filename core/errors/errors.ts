@@ -111,6 +111,15 @@ export const ERROR_CODES = {
     exitCode: 2,
     description: '`serve`: GET /v1/outcomes or a refit on a storage that keeps no outcomes (jsonl, or a plugin without saveOutcomes); HTTP 501. Use sqlite, postgres or memory.',
   },
+  ARGO_ERR_SINK_DELIVERY: {
+    exitCode: 1,
+    description: 'A sink could not deliver (the peer refused, failed or did not answer): retried with backoff when it may succeed later, else dead-lettered; `sinks dead` lists what was set aside.',
+  },
+  ARGO_ERR_SINK_UNKNOWN: { exitCode: 2, description: '`deliver --sink`, `sinks test` or `sinks retry` names a sink the config\'s `sinks` list does not have.' },
+  ARGO_ERR_SINK_STORAGE: {
+    exitCode: 2,
+    description: 'Sinks are configured on a storage that cannot keep their cursors and dead letters (jsonl, or a plugin without them); use sqlite, postgres or memory.',
+  },
   ARGO_ERR_CALIBRATION: {
     exitCode: 2,
     description: 'consensus.calibration names a file that cannot be read, is no calibration, or was fitted on other sources than the config has.',

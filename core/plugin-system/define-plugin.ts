@@ -11,6 +11,7 @@ import type {
   Explainer,
   MarketData,
   ReasoningCache,
+  Sink,
   Source,
   Storage,
 } from './plugin-contracts';
@@ -27,6 +28,7 @@ export interface PluginInstances {
   'reasoning-cache': ReasoningCache;
   storage: Storage;
   'market-data': MarketData;
+  sink: Sink;
 }
 
 /** A plugin kind. */
@@ -41,6 +43,7 @@ export const PLUGIN_KINDS: readonly PluginKind[] = [
   'explainer',
   'reasoning-cache',
   'storage',
+  'sink',
 ];
 
 /** What a factory receives: its validated options and the services it may use. */
@@ -127,3 +130,5 @@ export const defineReasoningCachePlugin = definer('reasoning-cache');
 export const defineStoragePlugin = definer('storage');
 /** Defines a plugin of kind `market-data`. */
 export const defineMarketDataPlugin = definer('market-data');
+/** Defines a plugin of kind `sink`. */
+export const defineSinkPlugin = definer('sink');

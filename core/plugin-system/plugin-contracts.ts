@@ -238,8 +238,77 @@ export interface Storage {
   queryOutcomes?(query: OutcomeQuery): Promise<ResolvedOutcome[]>;
   /** Stored signals dated `from`..`to` with no outcome at `horizon` yet, newest first, at most `limit`. */
   signalsAwaitingOutcome?(horizon: number, from: string, to: string, limit: number): Promise<Signal[]>;
+  /**
+   * Optional, for sinks (docs/delivery.md), all or none: reasoning texts written after `afterSeq`
+   * in the order they were written, at most `limit`, and the newest one's sequence (0: none); a
+   * sink's cursor (null before its first start) and its move, durable once resolved; dead
+   * letters kept, listed and removed.
+   */
+  readReasoningAfter?(afterSeq: number, limit: number): Promise<StoredReasoning[]>;
+  lastReasoningSeq?(): Promise<number>;
+  readSinkCursor?(sink: string): Promise<SinkCursor | null>;
+  writeSinkCursor?(sink: string, cursor: SinkCursor): Promise<void>;
+  saveSinkDeadLetter?(letter: SinkDeadLetter): Promise<void>;
+  querySinkDeadLetters?(sink?: string): Promise<SinkDeadLetter[]>;
+  deleteSinkDeadLetters?(ids: readonly string[]): Promise<void>;
+  /**
+   * Optional, where several services share one storage (postgres): holds the right to deliver
+   * for `sink` until the returned release is called (or the process dies); null while another
+   * holder has it. Without it a storage has one writer, whose deliveries are always its own.
+   */
+  acquireSinkLease?(sink: string): Promise<(() => Promise<void>) | null>;
   /** Writes everything pending and releases resources; later calls are no-ops. */
   close(): Promise<void>;
+}
+
+/** One delivery of a sink: a stored signal, or the reasoning text it got later. */
+export interface SinkMessage {
+  readonly event: 'signal' | 'reasoning';
+  /** The signal id and the event: the same on every attempt and after a crash, so a receiver drops repeats. */
+  readonly idempotencyKey: string;
+  /** The signal's place in the storage's write order (`reasoning`: the order texts were written). */
+  readonly seq: number;
+  readonly signal: Signal;
+}
+
+/** Kind `sink`: pushes signals to where traders act (a webhook, a message bus, a chat). */
+export interface Sink {
+  /**
+   * Delivers `messages` (in order) and resolves once the peer acknowledged every one of them
+   * (a 2xx, a PUBACK, a JetStream ack). Throws a SinkDeliveryError saying whether trying again
+   * may succeed; anything else thrown counts as retryable. Aborted through `signal` when an
+   * attempt takes longer than `delivery.timeoutMs`.
+   */
+  deliver(messages: readonly SinkMessage[], signal: AbortSignal): Promise<void>;
+  /** Messages per `deliver` call the sink takes (1: one request a message). */
+  readonly batchSize?: number;
+  /** Releases connections; later calls are no-ops. */
+  close?(): Promise<void>;
+}
+
+/** Where a sink stands in the storage: the last signal and reasoning sequence it delivered. */
+export interface SinkCursor {
+  readonly signals: number;
+  readonly reasoning: number;
+}
+
+/** A delivery given up on after its attempts (or refused for good), kept until re-sent. */
+export interface SinkDeadLetter {
+  readonly id: string;
+  readonly sink: string;
+  readonly message: SinkMessage;
+  readonly error: string;
+  readonly attempts: number;
+  readonly failedAt: string;
+}
+
+/** A reasoning text written after its signal was stored, in the order texts were written. */
+export interface StoredReasoning {
+  /** The text's place among reasoning updates (from 1). */
+  readonly seq: number;
+  /** The signal's own place in the write order. */
+  readonly signalSeq: number;
+  readonly signal: Signal;
 }
 
 /** Kind `market-data`: the bars of each symbol. */

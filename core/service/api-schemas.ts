@@ -192,3 +192,22 @@ export const learningAnswer = record({
   calibration: record({ active: { type: ['string', 'null'] }, staged: { type: 'boolean' } }),
   refit: record({ cron: { type: 'string' }, next: { type: ['string', 'null'] }, last: { anyOf: [refitSchema, { type: 'null' }] }, counts }),
 });
+
+export const sinksAnswer = record({
+  sinks: {
+    type: 'array',
+    items: record({
+      name: { type: 'string' },
+      plugin: { type: 'string' },
+      status: { type: 'string', enum: ['delivering', 'retrying', 'standby', 'stopped'] },
+      cursor: record({ signals: { type: 'integer' }, reasoning: { type: 'integer' } }),
+      lagSignals: { type: 'integer', description: 'Signals stored after the cursor (filtered ones included).' },
+      lagSeconds: { type: 'number', description: 'How long the sink has been behind (0 when caught up).' },
+      delivered: { type: 'integer' },
+      failures: { type: 'integer' },
+      deadLetters: { type: 'integer' },
+      lastError: { type: ['string', 'null'] },
+      lastErrorAt: { type: ['string', 'null'] },
+    }),
+  },
+});

@@ -16,6 +16,7 @@ import type { Storage } from '../plugin-system/plugin-contracts';
 import { chartJsSource } from '../util/chart-js-source';
 import { authorized, type ApiAccess } from './api-access';
 import * as schemas from './api-schemas';
+import type { SinkState } from '../delivery/sink-runner';
 import type { LiveLearning } from './live-learning';
 import type { LiveService } from './live-service';
 import { readiness } from './readiness';
@@ -54,6 +55,8 @@ export interface HttpApiParts {
   readonly pages: PageCache;
   /** Outcomes, rolling figures and refits (GET /v1/outcomes, /v1/learning, POST /v1/learning/refit). */
   readonly learning: LiveLearning;
+  /** Where each sink stands (GET /v1/sinks). */
+  readonly sinks: () => Promise<SinkState[]>;
   /** Reloads the config file (POST /v1/reload, SIGHUP). */
   readonly reload: () => Promise<{ changed: boolean; configHash: string; consensusCacheInvalidated: boolean }>;
 }
@@ -184,6 +187,8 @@ export async function buildHttpApi(service: LiveService, parts: HttpApiParts): P
     if (unavailable !== null) return reply.code(501).send(errorBody('ARGO_ERR_OUTCOMES_UNAVAILABLE', unavailable));
     return parts.learning.refitNow();
   });
+
+  app.get('/v1/sinks', { schema: { ...secured, response: { 200: schemas.sinksAnswer, ...errors } } }, async () => ({ sinks: await parts.sinks() }));
 
   app.post('/v1/reload', { schema: { ...secured, response: { 200: schemas.reloadAnswer, 409: schemas.errorSchema, ...errors } } }, async () => parts.reload());
 

@@ -2,8 +2,10 @@ import type { LoadedConfig } from '../config/config-loader';
 import { Run } from '../engine/run';
 import { ArgoError, isArgoError, messageOf } from '../errors/errors';
 import { apiAccess } from './api-access';
+import { Delivery } from '../delivery/delivery';
 import { buildHttpApi } from './http-api';
 import { learningMetrics } from './learning-metrics';
+import { sinkMetrics } from './sink-metrics';
 import { LiveLearning } from './live-learning';
 import { LiveService } from './live-service';
 import { PageCache } from './page-cache';
@@ -75,6 +77,13 @@ export async function serve(first: Run, env: ServeEnvironment): Promise<Run> {
   });
   service.onCycle((record) => stream.publish('cycle', record));
 
+  // Sinks are built before listening: a sink the config cannot build stops serve at start (exit 2).
+  let delivery = await Delivery.open(first.config, first.storage, logger);
+  service.onRun((run) => {
+    run.events.on('stored', () => delivery.wake());
+    run.events.on('reasoning', () => delivery.wake());
+  });
+
   const reload = async () => {
     const config = env.loadConfig();
     const current = service.run.config;
@@ -85,16 +94,30 @@ export async function serve(first: Run, env: ServeEnvironment): Promise<Run> {
       throw new ArgoError('ARGO_ERR_SERVICE_RELOAD', `${restart.join(', ')} changed: the service's own settings need a restart of serve; nothing was reloaded and the running config stays`);
     }
     const invalidated = consensusKey(config) !== consensusKey(current);
-    await service.replaceRun(async () => {
-      const next = await env.createRun(config);
-      try {
-        assertPaging(next);
-      } catch (error) {
-        await next.close();
-        throw error;
-      }
-      return next;
-    }, invalidated);
+    // The sinks stop before the run (and its storage) is replaced, and start again on the new one.
+    await delivery.stop();
+    try {
+        await service.replaceRun(async () => {
+        const next = await env.createRun(config);
+        try {
+          assertPaging(next);
+        } catch (error) {
+          await next.close();
+          throw error;
+        }
+        return next;
+      }, invalidated);
+    } catch (error) {
+      delivery.start();
+      throw error;
+    }
+    const previous = delivery;
+    delivery = await Delivery.open(config, service.run.storage, logger).catch((error: unknown) => {
+      logger.error({ err: messageOf(error) }, 'the reloaded config\'s sinks could not be built; nothing is delivered until the next reload');
+      return Delivery.open({ ...config, sinks: [] }, service.run.storage, logger);
+    });
+    await previous.close();
+    delivery.start();
     logger.info({ configHash: config.hash, consensusCacheInvalidated: invalidated }, 'config reloaded');
     return { changed: true, configHash: config.hash, consensusCacheInvalidated: invalidated };
   };
@@ -106,17 +129,20 @@ export async function serve(first: Run, env: ServeEnvironment): Promise<Run> {
   const learning = new LiveLearning(service, logger);
   const metrics = serviceMetrics(service);
   learningMetrics(metrics, learning);
-  const api = await buildHttpApi(service, { access, stream, pages, metrics, learning, reload });
+  const api = await buildHttpApi(service, { access, stream, pages, metrics, learning, sinks: () => delivery.states(), reload });
+  sinkMetrics(metrics, () => delivery.states());
   const address = await api.listen({ host: settings.host, port: settings.port }).catch(async (error: NodeJS.ErrnoException) => {
     if (error.code !== 'EADDRINUSE' && error.code !== 'EACCES' && error.code !== 'EADDRNOTAVAIL') throw error;
     stream.close();
     await api.close();
+    await delivery.close();
     throw new ArgoError('ARGO_ERR_CONFIG_INVALID', `service.port: cannot listen on ${settings.host}:${settings.port} (${error.code}: ${error.code === 'EADDRINUSE' ? 'the port is in use' : 'not allowed or no such address'}); choose another service.port or service.host`, { cause: error });
   });
   logger.info({ address }, 'listening');
   env.println(`listening on ${address}`);
   process.on('SIGHUP', hangUp);
   learning.start();
+  delivery.start();
   // The rolling figures of outcomes stored before this process, at once.
   void learning.resolveNow();
   service.start();
@@ -125,6 +151,7 @@ export async function serve(first: Run, env: ServeEnvironment): Promise<Run> {
   } finally {
     process.off('SIGHUP', hangUp);
     await learning.stop();
+    await delivery.close();
     const finished = await service.stop(settings.shutdownMs);
     if (!finished) logger.warn({ shutdownMs: settings.shutdownMs }, 'the cycle in progress did not finish within service.shutdownMs; what it acknowledged is stored');
     stream.close();

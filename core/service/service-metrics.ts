@@ -9,15 +9,22 @@ const BATCH_SIZES = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500];
 const CIRCUIT_STATE = { closed: 0, 'half-open': 1, open: 2 } as const;
 
 /** A counter whose value is read from the run's cumulative statistics at each scrape. */
-export function totals<L extends string>(registry: Registry, name: string, help: string, labelNames: readonly L[], read: () => [Partial<Record<L, string>>, number][]) {
+export function totals<L extends string>(
+  registry: Registry,
+  name: string,
+  help: string,
+  labelNames: readonly L[],
+  read: () => [Partial<Record<L, string>>, number][] | Promise<[Partial<Record<L, string>>, number][]>,
+) {
   return new Counter({
     name,
     help,
     labelNames,
     registers: [registry],
-    collect() {
+    async collect() {
+      const values = await read();
       this.reset();
-      for (const [labels, value] of read()) this.inc(labels, value);
+      for (const [labels, value] of values) this.inc(labels, value);
     },
   });
 }

@@ -13,6 +13,7 @@ export { optionsCheck } from './options-check';
 export { reasoningCacheSuite, type ReasoningCacheSuiteOptions } from './reasoning-cache-suite';
 export { barViewOf, barsFromCsv, sampleRequest, sampleSeries, sampleSignal, seriesOf } from './sample-data';
 export { answersOn, type DayAnswer } from './source-answers';
+export { sinkSuite, sampleMessages, type SinkSuiteOptions } from './sink-suite';
 export { sourceSuite, type SourceSuiteOptions } from './source-suite';
 export { storageSuite, type StorageSuiteOptions } from './storage-suite';
 export type { TestApi } from './test-api';

@@ -1,6 +1,6 @@
 import type { ResolvedOutcome, Signal } from '../../core/domain/domain';
 import { PLUGIN_API_VERSION, defineStoragePlugin } from '../../core/plugin-system/define-plugin';
-import type { RunRecord } from '../../core/plugin-system/plugin-contracts';
+import type { RunRecord, SinkCursor, SinkDeadLetter } from '../../core/plugin-system/plugin-contracts';
 import { awaitingOutcome, filterOutcomes, filterSignals, signalsAfter } from './signal-filter';
 
 /** Keeps signals and runs in memory for the life of the run: tests, demos, A/B arms. */
@@ -14,6 +14,10 @@ export default defineStoragePlugin({
     const runs: RunRecord[] = [];
     const outcomes = new Map<string, ResolvedOutcome>();
     const outcomeKey = (id: string, horizon: number) => `${horizon}:${id}`;
+    /** Signal ids by the order their reasoning texts were written, from 1. */
+    const reasoningOrder: string[] = [];
+    const cursors = new Map<string, SinkCursor>();
+    const deadLetters = new Map<string, SinkDeadLetter>();
     return {
       async save(signal) {
         // Idempotent by id as the file storages are: the first signal stored under an id stays.
@@ -25,8 +29,32 @@ export default defineStoragePlugin({
       async updateReasoning(updates) {
         for (const { id, reasoning, status } of updates) {
           const signal = signals.get(id);
-          if (signal !== undefined) signals.set(id, { ...signal, reasoning, reasoningStatus: status });
+          if (signal === undefined) continue;
+          signals.set(id, { ...signal, reasoning, reasoningStatus: status });
+          reasoningOrder.push(id);
         }
+      },
+      async readReasoningAfter(afterSeq, limit) {
+        const order = [...signals.keys()];
+        return reasoningOrder.slice(afterSeq, afterSeq + limit).map((id, i) => ({ seq: afterSeq + i + 1, signalSeq: order.indexOf(id) + 1, signal: signals.get(id)! }));
+      },
+      async lastReasoningSeq() {
+        return reasoningOrder.length;
+      },
+      async readSinkCursor(sink) {
+        return cursors.get(sink) ?? null;
+      },
+      async writeSinkCursor(sink, cursor) {
+        cursors.set(sink, cursor);
+      },
+      async saveSinkDeadLetter(letter) {
+        deadLetters.set(letter.id, letter);
+      },
+      async querySinkDeadLetters(sink) {
+        return [...deadLetters.values()].filter((letter) => sink === undefined || letter.sink === sink);
+      },
+      async deleteSinkDeadLetters(ids) {
+        for (const id of ids) deadLetters.delete(id);
       },
       async querySignals(query) {
         return filterSignals(signals.values(), query);

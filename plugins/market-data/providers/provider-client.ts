@@ -5,6 +5,7 @@
  * before a `Retry-After`, a timeout per request through AbortSignal, and errors that name the
  * provider and the URL without its credentials.
  */
+import { backoffMs, retryAfterMs } from '../../../core/util/retry-wait';
 import type Bottleneck from 'bottleneck';
 import { ArgoError, messageOf } from '../../../core/errors/errors';
 import { cappedText } from '../../../core/util/capped-body';
@@ -39,15 +40,6 @@ class Retryable extends Error {
 
 const LIMITERS = new Map<string, Bottleneck>();
 
-/** How long `Retry-After` (seconds or an HTTP date) asks to wait, 0 without one. */
-export function retryAfterMs(header: string | null, now = Date.now()): number {
-  if (header === null || header.trim() === '') return 0;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const at = Date.parse(header);
-  return Number.isNaN(at) ? 0 : Math.max(0, at - now);
-}
-
 /** The provider's limiter, made once per process; a later instance's limits replace the earlier ones. */
 function limiterOf(provider: string, policy: RequestPolicy): Bottleneck {
   const settings = {
@@ -66,8 +58,7 @@ function limiterOf(provider: string, policy: RequestPolicy): Bottleneck {
   limiter = new BottleneckClass(settings);
   limiter.on('failed', (error: unknown, job: { retryCount: number }) => {
     if (!(error instanceof Retryable) || job.retryCount >= error.policy.retries) return undefined;
-    const backoff = error.policy.retryBaseMs * 2 ** job.retryCount * (0.5 + Math.random() / 2);
-    return Math.max(error.retryAfterMs, backoff);
+    return backoffMs(error.policy.retryBaseMs, job.retryCount, error.retryAfterMs);
   });
   LIMITERS.set(provider, limiter);
   return limiter;

@@ -4,10 +4,11 @@ import type { ResolvedOutcome, Signal } from '../../../core/domain/domain';
 import { urlWithoutPassword } from '../../../core/util/url-without-password';
 import { ArgoError, isArgoError, messageOf } from '../../../core/errors/errors';
 import { PLUGIN_API_VERSION, defineStoragePlugin } from '../../../core/plugin-system/define-plugin';
-import type { CommittedBatch, OutcomeQuery, ReasoningUpdate, RunRecord, SignalQuery, StoredSignal } from '../../../core/plugin-system/plugin-contracts';
+import type { CommittedBatch, OutcomeQuery, ReasoningUpdate, RunRecord, SignalQuery, SinkDeadLetter, StoredSignal } from '../../../core/plugin-system/plugin-contracts';
 import { SIGNAL_COLUMNS, rowToSignal, signalValues, type SignalRow } from '../sqlite/signal-rows';
 import { copySignalRows } from './copy-rows';
 import { migratePg } from './pg-schema';
+import { reasoningUpdateSql, sinkStatements, type SinkWrite } from '../sink-tables';
 
 interface PostgresOptions {
   url: string;
@@ -24,7 +25,14 @@ type Job =
   | { kind: 'signal'; signal: Signal; resolve: () => void; reject: (error: unknown) => void }
   | { kind: 'update'; update: ReasoningUpdate; resolve: () => void; reject: (error: unknown) => void }
   | { kind: 'run'; run: RunRecord; resolve: () => void; reject: (error: unknown) => void }
-  | { kind: 'outcome'; outcome: ResolvedOutcome; resolve: () => void; reject: (error: unknown) => void };
+  | { kind: 'outcome'; outcome: ResolvedOutcome; resolve: () => void; reject: (error: unknown) => void }
+  | { kind: 'sink'; write: SinkWrite; resolve: () => void; reject: (error: unknown) => void };
+
+/** `sql` with its `?` placeholders numbered as PostgreSQL wants them. */
+function numbered(sql: string): string {
+  let n = 0;
+  return sql.replace(/\?/g, () => `$${++n}`);
+}
 
 /** The WHERE of `query` (and a sequence bound), with its parameters from `$start`. */
 function whereOf(query: SignalQuery, afterSeq?: number): { where: string; params: unknown[] } {
@@ -132,7 +140,8 @@ export default defineStoragePlugin<PostgresOptions>({
           await copySignalRows(c, schema, SIGNAL_COLUMNS, signals.map((signal) => signalValues(signal, runId, storedAt)));
         }
         for (const job of batch) {
-          if (job.kind === 'update') await c.query(`UPDATE ${schema}.signals SET reasoning = $1, reasoning_status = $2 WHERE id = $3`, [job.update.reasoning, job.update.status, job.update.id]);
+          if (job.kind === 'update') await c.query(numbered(reasoningUpdateSql(`${schema}.`)), [job.update.reasoning, job.update.status, job.update.id]);
+          if (job.kind === 'sink') for (const [sql, params] of sinkStatements(job.write, `${schema}.`)) await c.query(numbered(sql), params);
           if (job.kind === 'outcome') {
             const { signalId, horizon, symbol, asOf } = job.outcome;
             await c.query(`INSERT INTO ${schema}.outcomes VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`, [signalId, horizon, symbol, asOf, JSON.stringify(job.outcome)]);
@@ -224,6 +233,41 @@ export default defineStoragePlugin<PostgresOptions>({
       async lastSignalSeq() {
         const [row] = await read<{ seq: string | null }>(`SELECT max(seq) AS seq FROM ${schema}.signals`, []);
         return Number(row?.seq ?? 0);
+      },
+      readReasoningAfter: async (afterSeq, limit) => {
+        const rows = await read<SignalRow & { seq: string; reasoning_seq: string }>(`SELECT * FROM ${schema}.signals WHERE reasoning_seq > $1 ORDER BY reasoning_seq LIMIT ${Math.floor(limit)}`, [afterSeq]);
+        return rows.map((row) => ({ seq: Number(row.reasoning_seq), signalSeq: Number(row.seq), signal: rowToSignal(row) }));
+      },
+      readSinkCursor: async (sink) => {
+        const [row] = await read<{ signals: string; reasoning: string }>(`SELECT signals, reasoning FROM ${schema}.sink_cursors WHERE sink = $1`, [sink]);
+        return row === undefined ? null : { signals: Number(row.signals), reasoning: Number(row.reasoning) };
+      },
+      lastReasoningSeq: async () => {
+        const [row] = await read<{ seq: string | null }>(`SELECT max(reasoning_seq) AS seq FROM ${schema}.signals`, []);
+        return Number(row?.seq ?? 0);
+      },
+      writeSinkCursor: readOnly ? refuse : (sink, cursor) => job('sink', { write: { op: 'cursor', sink, cursor } }),
+      saveSinkDeadLetter: readOnly ? refuse : (letter) => job('sink', { write: { op: 'dead', letter } }),
+      deleteSinkDeadLetters: readOnly ? refuse : (ids) => job('sink', { write: { op: 'undead', ids } }),
+      querySinkDeadLetters: async (sink) => {
+        const rows = await read<{ letter: string }>(`SELECT letter FROM ${schema}.sink_dead_letters ${sink === undefined ? '' : 'WHERE sink = $1'} ORDER BY failed_at, id`, sink === undefined ? [] : [sink]);
+        return rows.map((row) => JSON.parse(row.letter) as SinkDeadLetter);
+      },
+      // A session-level advisory lock on a connection of its own, held while this service delivers for the sink; a killed process's goes with its connection.
+      acquireSinkLease: async (sink) => {
+        const client = await pool.connect();
+        client.on('error', onClientError);
+        const { rows } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS ok', [`argo-signals:${schema}:sink:${sink}`]);
+        if (!rows[0].ok) {
+          client.off('error', onClientError);
+          client.release();
+          return null;
+        }
+        return async () => {
+          await client.query('SELECT pg_advisory_unlock(hashtext($1))', [`argo-signals:${schema}:sink:${sink}`]).catch(() => undefined);
+          client.off('error', onClientError);
+          client.release();
+        };
       },
       saveOutcomes: readOnly ? refuse : async (outcomes) => {
         await Promise.all(outcomes.map((outcome) => job('outcome', { outcome })));

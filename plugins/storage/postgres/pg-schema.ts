@@ -1,6 +1,7 @@
 import type { PoolClient } from 'pg';
 import { ArgoError } from '../../../core/errors/errors';
 import { outcomesTableSql } from '../outcomes-table';
+import { sinkTablesSql } from '../sink-tables';
 
 /** Migrations, one per version, in `schema`: migration i takes the schema from version i to i + 1. */
 function migrations(schema: string): readonly string[] {
@@ -31,11 +32,13 @@ function migrations(schema: string): readonly string[] {
     `ALTER TABLE ${schema}.signals ADD COLUMN probability DOUBLE PRECISION, ADD COLUMN calibration TEXT;`,
     // Version 3: the resolved outcomes of signals (docs/learning.md).
     outcomesTableSql(`${schema}.outcomes`),
+    // Version 4: sinks' cursors and dead letters, and the order reasoning texts were written in (docs/delivery.md).
+    sinkTablesSql(`${schema}.`, 'BIGINT'),
   ];
 }
 
 /** The version this code writes. */
-export const PG_SCHEMA_VERSION = 3;
+export const PG_SCHEMA_VERSION = 4;
 
 /**
  * Brings `schema` up to {@link PG_SCHEMA_VERSION} inside one transaction holding an advisory

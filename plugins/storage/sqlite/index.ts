@@ -4,7 +4,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ArgoError, isArgoError, messageOf } from '../../../core/errors/errors';
 import { PLUGIN_API_VERSION, defineStoragePlugin } from '../../../core/plugin-system/define-plugin';
-import type { CommittedBatch, OutcomeQuery, RunRecord, SignalQuery, Storage } from '../../../core/plugin-system/plugin-contracts';
+import type { CommittedBatch, OutcomeQuery, RunRecord, SignalQuery, SinkCursor, SinkDeadLetter, Storage } from '../../../core/plugin-system/plugin-contracts';
 import type { ResolvedOutcome } from '../../../core/domain/domain';
 import { queryOnlyStorage } from '../../../core/plugin-system/query-only-storage';
 import { isDiskFull } from '../../../core/util/disk-full';
@@ -160,7 +160,10 @@ function openQueries(
   file: string,
   options: SqliteOptions,
   mode: 'readonly' | 'immutable',
-): Pick<Storage, 'querySignals' | 'readSignalsAfter' | 'lastSignalSeq' | 'queryRuns' | 'queryOutcomes' | 'signalsAwaitingOutcome' | 'close'> {
+): Pick<
+  Storage,
+  'querySignals' | 'readSignalsAfter' | 'lastSignalSeq' | 'queryRuns' | 'queryOutcomes' | 'signalsAwaitingOutcome' | 'readReasoningAfter' | 'lastReasoningSeq' | 'readSinkCursor' | 'querySinkDeadLetters' | 'close'
+> {
   const readers = genericPool.createPool(
     { create: () => Connection.open(file, mode, options.busyTimeoutMs), destroy: (connection) => connection.close() },
     { max: options.pool.readers, min: 0, idleTimeoutMillis: options.pool.idleMs, evictionRunIntervalMillis: Math.max(1000, options.pool.idleMs) },
@@ -191,6 +194,25 @@ function openQueries(
                    ORDER BY as_of DESC, symbol LIMIT ?`;
       const rows = await readers.use((reader) => reader.all<SignalRow>(sql, [from, `${to}\uffff`, horizon, limit]));
       return rows.map(rowToSignal);
+    },
+    async readReasoningAfter(afterSeq, limit) {
+      const sql = 'SELECT rowid AS seq, * FROM signals WHERE reasoning_seq > ? ORDER BY reasoning_seq LIMIT ?';
+      const rows = await readers.use((reader) => reader.all<SignalRow & { seq: number; reasoning_seq: number }>(sql, [afterSeq, limit]));
+      return rows.map((row) => ({ seq: row.reasoning_seq, signalSeq: row.seq, signal: rowToSignal(row) }));
+    },
+    async readSinkCursor(sink) {
+      const [row] = await readers.use((reader) => reader.all<SinkCursor>('SELECT signals, reasoning FROM sink_cursors WHERE sink = ?', [sink]));
+      return row === undefined ? null : { signals: row.signals, reasoning: row.reasoning };
+    },
+    async lastReasoningSeq() {
+      const [{ seq }] = await readers.use((reader) => reader.all<{ seq: number | null }>('SELECT max(reasoning_seq) AS seq FROM signals'));
+      return seq ?? 0;
+    },
+    async querySinkDeadLetters(sink) {
+      const rows = await readers.use((reader) =>
+        reader.all<{ letter: string }>(`SELECT letter FROM sink_dead_letters ${sink === undefined ? '' : 'WHERE sink = ?'} ORDER BY failed_at, id`, sink === undefined ? [] : [sink]),
+      );
+      return rows.map((row) => JSON.parse(row.letter) as SinkDeadLetter);
     },
     async queryRuns() {
       const rows = await readers.use((reader) =>
@@ -262,6 +284,9 @@ export default defineStoragePlugin<SqliteOptions>({
       },
       save: (signal) => queue.enqueue({ kind: 'signal', signal }),
       saveRun: (run) => queue.enqueue({ kind: 'run', run }),
+      writeSinkCursor: (sink, cursor) => queue.enqueue({ kind: 'sink', write: { op: 'cursor', sink, cursor } }),
+      saveSinkDeadLetter: (letter) => queue.enqueue({ kind: 'sink', write: { op: 'dead', letter } }),
+      deleteSinkDeadLetters: (ids) => queue.enqueue({ kind: 'sink', write: { op: 'undead', ids } }),
       saveOutcomes: async (outcomes) => {
         await Promise.all(outcomes.map((outcome) => queue.enqueue({ kind: 'outcome', outcome })));
       },

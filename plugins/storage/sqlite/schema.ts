@@ -1,6 +1,7 @@
 import { ArgoError } from '../../../core/errors/errors';
 import type { Connection } from './connection';
 import { outcomesTableSql } from '../outcomes-table';
+import { sinkTablesSql } from '../sink-tables';
 
 /**
  * Forward migrations, one per schema version: migration i takes the database from version
@@ -43,6 +44,8 @@ export const MIGRATIONS: readonly string[] = [
    ALTER TABLE signals ADD COLUMN calibration TEXT;`,
   // Version 4: the resolved outcomes of signals (docs/learning.md).
   outcomesTableSql('outcomes'),
+  // Version 5: sinks' cursors and dead letters, and the order reasoning texts were written in (docs/delivery.md).
+  sinkTablesSql('', 'INTEGER'),
 ];
 
 /** The schema version this code writes. */

@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { ResolvedOutcome, Signal } from '../../../core/domain/domain';
 import { ArgoError, messageOf } from '../../../core/errors/errors';
 import type { CommittedBatch, ReasoningUpdate, RunRecord } from '../../../core/plugin-system/plugin-contracts';
+import { reasoningUpdateSql, sinkStatements, type SinkWrite } from '../sink-tables';
 import { isDiskFull } from '../../../core/util/disk-full';
 import { InFlight } from '../../../core/util/in-flight';
 import { JsonLinesAppender } from '../../../core/util/json-lines';
@@ -15,7 +16,12 @@ import { writeLockHolders } from './lock-holder';
 import { SIGNAL_COLUMNS, signalValues } from './signal-rows';
 
 /** A write as handed to {@link WriteQueue.enqueue}: a new signal, a reasoning update, a run record, or a resolved outcome. */
-export type JobSpec = { kind: 'signal'; signal: Signal } | { kind: 'update'; update: ReasoningUpdate } | { kind: 'run'; run: RunRecord } | { kind: 'outcome'; outcome: ResolvedOutcome };
+export type JobSpec =
+  | { kind: 'signal'; signal: Signal }
+  | { kind: 'update'; update: ReasoningUpdate }
+  | { kind: 'run'; run: RunRecord }
+  | { kind: 'outcome'; outcome: ResolvedOutcome }
+  | { kind: 'sink'; write: SinkWrite };
 
 /**
  * A write waiting for its batch. The spec is held, not spread into the job: spreading the
@@ -265,7 +271,7 @@ export class WriteQueue {
   /** The statement for a reasoning update, a run record or an outcome; signals are written by {@link WriteQueue.#insertAll}. */
   #otherWrite({ spec }: Job): Promise<unknown> {
     if (spec.kind === 'update') {
-      return this.writer.run('UPDATE signals SET reasoning = ?, reasoning_status = ? WHERE id = ?', [spec.update.reasoning, spec.update.status, spec.update.id]);
+      return this.writer.run(reasoningUpdateSql(''), [spec.update.reasoning, spec.update.status, spec.update.id]);
     }
     if (spec.kind === 'run') {
       const { id, configHash, startedAt, finishedAt, stats } = spec.run;
@@ -275,6 +281,7 @@ export class WriteQueue {
         [id, configHash, startedAt, finishedAt, JSON.stringify(stats)],
       );
     }
+    if (spec.kind === 'sink') return Promise.all(sinkStatements(spec.write).map(([sql, params]) => this.writer.run(sql, params)));
     if (spec.kind === 'outcome') {
       const { signalId, horizon, symbol, asOf } = spec.outcome;
       return this.writer.run('INSERT INTO outcomes (signal_id, horizon, symbol, as_of, outcome) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING', [signalId, horizon, symbol, asOf, JSON.stringify(spec.outcome)]);
