@@ -141,6 +141,17 @@ export function storageSuite(api: TestApi, definition: PluginDefinition<'storage
       await storage.close();
     });
 
+    api.it('keeps writing after a flush with nothing queued (a cycle that stored nothing new)', async () => {
+      const storage = await open(freshDir());
+      await storage.flush?.();
+      await storage.flush?.();
+      const saved = storage.save(sampleSignal('after-empty-flush'));
+      await storage.flush?.();
+      await saved;
+      assert.deepEqual((await storage.querySignals({})).map((s) => s.id), ['after-empty-flush']);
+      await storage.close();
+    });
+
     api.it('records runs and lists them newest first', async () => {
       const storage = await open(freshDir());
       await storage.saveRun({ id: 'r1', configHash: 'h1', startedAt: '2024-01-02T10:00:00.000Z', finishedAt: '2024-01-02T10:01:00.000Z', stats: { signals: 1 } });
@@ -190,6 +201,43 @@ export function storageSuite(api: TestApi, definition: PluginDefinition<'storage
       if (suite.durable === false) return;
       const again = await open(dir, true);
       assert.equal((await again.queryOutcomes!({})).length, 2, 'outcomes are durable and readable by a query-only storage');
+      await again.close();
+    });
+
+    api.it('keeps sinks\' cursors and dead letters, and numbers reasoning texts in the order they were written, when it can', async () => {
+      const dir = freshDir();
+      const storage = await open(dir);
+      if (storage.writeSinkCursor === undefined) return storage.close();
+      for (const method of ['readReasoningAfter', 'lastReasoningSeq', 'readSinkCursor', 'saveSinkDeadLetter', 'querySinkDeadLetters', 'deleteSinkDeadLetters'] as const) {
+        assert.ok(storage[method] !== undefined, `writeSinkCursor comes with ${method}`);
+      }
+      assert.equal(await storage.readSinkCursor!('hook'), null);
+      await storage.save(sampleSignal('r1', { reasoningStatus: 'pending' }));
+      await storage.save(sampleSignal('r2', { reasoningStatus: 'pending' }));
+      await storage.flush?.();
+      assert.equal(await storage.lastReasoningSeq!(), 0);
+      await storage.updateReasoning!([{ id: 'r2', reasoning: 'second first', status: 'done' }]);
+      await storage.updateReasoning!([{ id: 'r1', reasoning: 'then the first', status: 'done' }]);
+      await storage.writeSinkCursor('hook', { signals: 2, reasoning: 1 });
+      const letter = { id: 'd1', sink: 'hook', message: { event: 'signal' as const, idempotencyKey: 'r1:signal', seq: 1, signal: sampleSignal('r1') }, error: 'HTTP 400', attempts: 1, failedAt: '2024-01-02T00:00:00.000Z' };
+      await storage.saveSinkDeadLetter!(letter);
+      await storage.flush?.();
+      const texts = await storage.readReasoningAfter!(0, 10);
+      assert.deepEqual(texts.map((t) => [t.seq, t.signal.id, t.signal.reasoning]), [[1, 'r2', 'second first'], [2, 'r1', 'then the first']]);
+      const seqs = new Map((await storage.readSignalsAfter!(0, {})).map((s) => [s.signal.id, s.seq]));
+      assert.deepEqual(texts.map((t) => t.signalSeq), [seqs.get('r2'), seqs.get('r1')]);
+      assert.deepEqual(await storage.readReasoningAfter!(1, 10).then((t) => t.map((x) => x.signal.id)), ['r1']);
+      assert.equal(await storage.lastReasoningSeq!(), 2);
+      assert.deepEqual(await storage.readSinkCursor!('hook'), { signals: 2, reasoning: 1 });
+      assert.deepEqual(await storage.querySinkDeadLetters!('hook'), [letter]);
+      assert.deepEqual(await storage.querySinkDeadLetters!('other'), []);
+      await storage.deleteSinkDeadLetters!(['d1']);
+      await storage.flush?.();
+      assert.deepEqual(await storage.querySinkDeadLetters!(), []);
+      await storage.close();
+      if (suite.durable === false) return;
+      const again = await open(dir);
+      assert.deepEqual(await again.readSinkCursor!('hook'), { signals: 2, reasoning: 1 }, 'a cursor is durable');
       await again.close();
     });
 

@@ -10,7 +10,7 @@ export interface Received {
 }
 
 /** How a receiver answers the request number `n` (from 0): a status and headers, or `hang` to never answer. */
-export type Answer = (n: number, request: Received) => { status: number; headers?: Record<string, string>; body?: string } | 'hang';
+export type Answer = (n: number, request: Received) => { status: number; headers?: Record<string, string>; body?: string; delayMs?: number } | 'hang';
 
 /** A local HTTP server that records every request and answers as `answer` says. */
 export class Receiver {
@@ -40,7 +40,7 @@ export class Receiver {
           self.#open.add(response);
           return;
         }
-        response.writeHead(reply.status, reply.headers).end(reply.body ?? '');
+        setTimeout(() => response.writeHead(reply.status, reply.headers).end(reply.body ?? ''), reply.delayMs ?? 0);
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

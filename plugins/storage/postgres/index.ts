@@ -183,18 +183,21 @@ export default defineStoragePlugin<PostgresOptions>({
       }
     };
 
-    const drain = (): Promise<void> =>
-      (draining ??= (async () => {
-        try {
+    // One drain at a time. Its end is cleared in a `finally` callback, which always runs after the
+    // assignment: clearing it inside a body that finishes synchronously (an empty queue) would run
+    // before the assignment, leave a settled drain in place, and no later write would be drained.
+    const drain = (): Promise<void> => {
+      if (draining === undefined && queue.length > 0) {
+        draining = (async () => {
           while (queue.length > 0) {
             const batch = queue.splice(0, Math.max(1, options.batchSize));
             inFlight += batch.length;
             await commit(batch).finally(() => (inFlight -= batch.length));
           }
-        } finally {
-          draining = undefined;
-        }
-      })());
+        })().finally(() => (draining = undefined));
+      }
+      return draining ?? Promise.resolve();
+    };
 
     const enqueue = (job: Job) => {
       if (closed !== undefined) return job.reject(new ArgoError('ARGO_ERR_STORAGE_CLOSED', `${where}: the storage is closed`));
