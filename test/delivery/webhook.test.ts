@@ -66,6 +66,30 @@ describe('delivery: the webhook sink', function () {
     }
   });
 
+  it('sends a deferred reasoning text as a reasoning event after its signal, with its own key', async () => {
+    const hook = await receiver();
+    const { dir, config } = configWith([webhook(hook.url)], { ...fast, reasoning: { mode: 'deferred', explainer: 'simulated-llm' } });
+    const service = await serve(dir, [], { args: ['-c', config], env });
+    try {
+      const cycle = (await json(`${service.url}/v1/cycles`, { method: 'POST' })).body;
+      await eventually('every signal and its text delivered', async () => hook.requests.length >= 2 * cycle.signals);
+      const events = hook.requests.map((r) => [r.body.event, r.body.signal.id, r.body.idempotencyKey]);
+      for (const [event, id, key] of events) expect(key).to.equal(`${id}:${event}`);
+      const { body: stored } = await json(`${service.url}/v1/signals?limit=1000`);
+      for (const signal of stored.signals as { id: string; reasoning: string; reasoningStatus: string }[]) {
+        const at = (event: string) => events.findIndex(([e, id]) => e === event && id === signal.id);
+        expect(at('signal'), signal.id).to.be.at.least(0);
+        expect(at('reasoning'), signal.id).to.be.greaterThan(at('signal'));
+        expect(hook.requests[at('reasoning')].body.signal.reasoning).to.equal(signal.reasoning);
+        expect(signal.reasoningStatus).to.equal('done');
+      }
+      expect((await json(`${service.url}/v1/sinks`)).body.sinks[0].cursor.reasoning).to.equal(cycle.signals);
+    } finally {
+      service.child.kill('SIGTERM');
+      await service.exited;
+    }
+  });
+
   it('retries a receiver that is down (503, then 429 with Retry-After) and delivers everything, in order, once it is up', async () => {
     const hook = await receiver((n) => (n < 3 ? { status: 503 } : n === 3 ? { status: 429, headers: { 'retry-after': '1' } } : { status: 200 }));
     const { dir, config } = configWith([webhook(hook.url)], { delivery: { ...fast.delivery, maxAttempts: 6 } });

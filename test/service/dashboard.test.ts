@@ -94,6 +94,30 @@ describe('serve: the live dashboard', function () {
     }
   });
 
+  it('shows a line per sink: its status, lag and last error', async () => {
+    const { Receiver } = await import('../delivery/receivers');
+    const down = await Receiver.start(() => ({ status: 503 }));
+    const dir = tempDir();
+    const sinks = JSON.stringify([{ name: 'hook', plugin: 'webhook', options: { url: `${down.url}/in` } }]);
+    const service = await serve(dir, ['service.schedule.every=1h', 'consensus.minConfidence=1', `storage.path=${path.join(dir, 'db.sqlite')}`, `sinks=${sinks}`, 'delivery.retryBaseMs=60000']);
+    try {
+      await json(`${service.url}/v1/cycles`, { method: 'POST' });
+      await eventually('the sink fails', async () => (await json(`${service.url}/v1/sinks`)).body.sinks[0].status === 'retrying');
+      const { page, failures } = await open(service);
+      await page.waitForSelector('tr[data-sink="hook"]');
+      await page.waitForFunction(() => document.querySelector('tr[data-sink="hook"] td:nth-child(2)')?.textContent === 'retrying');
+      const cells = await page.$$eval('tr[data-sink="hook"] td', (tds) => tds.map((td) => td.textContent));
+      expect(cells[0]).to.equal('hook (webhook)');
+      expect(Number(cells[2])).to.be.greaterThan(0);
+      expect(cells[7]).to.match(/^webhook: http:\/\/127\.0\.0\.1:\d+\/…: HTTP 503$/);
+      if (SHOTS) await page.screenshot({ path: path.join(SHOTS, 'dashboard-sinks.png'), fullPage: true });
+      expect(failures).to.deep.equal([]);
+    } finally {
+      await stop(service);
+      await down.close();
+    }
+  });
+
   it('shows a service whose every cycle fails as not ready, with why, the failed cycles and the last error', async () => {
     const dir = tempDir();
     const service = await serve(dir, ['service.schedule.every=1h', 'storage.plugin=memory', 'data.plugin=csv-bars', `data.dir=${dir}`, 'symbols=NOPE']);
