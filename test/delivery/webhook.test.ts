@@ -104,6 +104,32 @@ describe('delivery: the webhook sink', function () {
     expect(hook.requests.slice(0, 5).every((r) => r.body.idempotencyKey === hook.requests[0].body.idempotencyKey)).to.equal(true);
     expect(hook.requests[4].at - hook.requests[3].at).to.be.at.least(1000);
     expect(result.stderr).to.match(/hook \(webhook\): cursor \d+\/0, lag 0 signals, delivered \d+, failures 4, dead letters 0/);
+    // One outage, one warning (its end is an info line), however many attempts failed.
+    expect(result.stderr.match(/sink: delivery failed; retrying/g)).to.have.length(1);
+  });
+
+  it('sinks test sends one sample message; deliver --from-seq sends again from a sequence, moving the cursor', async () => {
+    const hook = await receiver();
+    const { dir, config } = configWith([webhook(hook.url)], fast);
+    const probe = await runCliAsync(['sinks', 'test', 'hook', '-c', config], { cwd: dir, env });
+    expect([probe.code, probe.stdout.trim()]).to.deep.equal([0, 'sink hook: the test message was delivered']);
+    expect(hook.requests[0].body.signal.symbol).to.equal('SAMPLE-UP');
+    expect(verify(hook.requests[0].headers, hook.requests[0].raw)).to.equal(true);
+    const first = await runCliAsync(['run', '-c', config, '--deliver'], { cwd: dir, env });
+    expect(first.code, first.stderr).to.equal(0);
+    const delivered = hook.requests.length - 1;
+    expect(delivered).to.be.greaterThan(2);
+    const again = await runCliAsync(['deliver', '-c', config, '--sink', 'hook', '--from-seq', '3', '--json'], { cwd: dir, env });
+    expect(again.code, again.stderr).to.equal(0);
+    const resent = hook.requests.slice(1 + delivered).map((r) => r.body.seq);
+    expect(resent).to.deep.equal(Array.from({ length: delivered - 2 }, (_, i) => i + 3));
+    expect(JSON.parse(again.stdout).sinks[0].cursor.signals).to.equal(delivered);
+    const down = await Receiver.start(() => ({ status: 502 }));
+    receivers.push(down);
+    const broken = configWith([webhook(down.url)]);
+    const failed = await runCliAsync(['sinks', 'test', 'hook', '-c', broken.config], { cwd: broken.dir, env });
+    expect([failed.code, failed.stderr.trim()]).to.deep.equal([1, `ARGO_ERR_SINK_DELIVERY: sink hook: the test message was not delivered: webhook: ${down.url}/…: HTTP 502`]);
+    expect(JSON.parse((await runCliAsync(['sinks', 'dead', '-c', broken.config, '--json'], { cwd: broken.dir, env })).stdout).deadLetters, 'a test leaves no dead letter').to.deep.equal([]);
   });
 
   it('sets a refused delivery (400) aside as a dead letter, moves on, lists it, and sinks retry re-sends it', async () => {
