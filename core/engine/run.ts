@@ -434,6 +434,13 @@ export class Run {
     const universe = await this.#universe();
     this.stats.symbolsWithoutBars.clear();
     let firstMissing: ArgoError | undefined;
+    // A provider answering many symbols a request fetches the whole universe at once (one paged request a cycle, not one a symbol).
+    await marketData.prepare?.(
+      universe.map((symbol) => {
+        const known = this.#series.get(symbol);
+        return { symbol, after: known !== undefined && known.length > 0 && marketData.loadAfter !== undefined ? known.at(known.length - 1) : null };
+      }),
+    );
     for (const symbol of universe) {
       const known = this.#series.get(symbol);
       if (known !== undefined && known.length > 0 && marketData.loadAfter !== undefined) {

@@ -324,6 +324,13 @@ export interface MarketData {
    * the run then loads the symbol in full with `load`.
    */
   loadAfter?(symbol: string, last: Bar): Promise<BarSeries | null>;
+  /**
+   * Optional, for providers that answer many symbols a request: the run is about to load these
+   * symbols, each after its newest bar (`after`), or in full (null). The plugin may fetch them
+   * together (one paged multi-symbol request instead of one a symbol) and hand each answer to the
+   * `load` or `loadAfter` call that follows; a symbol it did not prepare is loaded as usual.
+   */
+  prepare?(requests: readonly { readonly symbol: string; readonly after: Bar | null }[]): Promise<void>;
   /** Called once when the run closes (a cache file to close). */
   close?(): Promise<void>;
 }

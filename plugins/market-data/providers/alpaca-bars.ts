@@ -58,6 +58,13 @@ export default defineMarketDataPlugin<AlpacaOptions>({
     });
     /** Bars fetched for the universe at the first load, handed out once each. */
     const prefetched = new Map<string, BarSeries>();
+    /** Bars fetched by `prepare`, by symbol with the date they continue from (null: in full), handed out once each. */
+    const prepared = new Map<string, { after: string | null; series: BarSeries }>();
+    const takePrepared = (symbol: string, after: string | null): BarSeries | undefined => {
+      const ready = prepared.get(symbol);
+      prepared.delete(symbol);
+      return ready !== undefined && ready.after === after ? ready.series : undefined;
+    };
 
     /** Every bar of `symbols` from `start`, following the pages. */
     const fetchBars = async (symbols: readonly string[], start: string): Promise<Map<string, BarSeries>> => {
@@ -95,14 +102,28 @@ export default defineMarketDataPlugin<AlpacaOptions>({
       async symbols() {
         return [...options.symbols].sort();
       },
+      // One paged request for every symbol continuing from the same bar (a cycle: all of them), one for those loaded in full.
+      async prepare(requests) {
+        const byStart = new Map<string, { symbol: string; after: string | null }[]>();
+        for (const { symbol, after } of requests) {
+          const start = after === null ? options.start : barAfter(after.date, timeframe);
+          byStart.set(start, [...(byStart.get(start) ?? []), { symbol, after: after?.date ?? null }]);
+        }
+        for (const [start, group] of byStart) {
+          const fetched = await fetchBars(group.map((g) => g.symbol), start);
+          for (const { symbol, after } of group) prepared.set(symbol, { after, series: fetched.get(symbol)! });
+        }
+      },
       async load(symbol) {
+        const whole = takePrepared(symbol, null);
+        if (whole !== undefined) return whole;
         if (prefetched.size === 0 && options.symbols.includes(symbol)) for (const [s, series] of await fetchBars(options.symbols, options.start)) prefetched.set(s, series);
         const ready = prefetched.get(symbol);
         prefetched.delete(symbol);
         return ready ?? (await fetchBars([symbol], options.start)).get(symbol)!;
       },
       async loadAfter(symbol, last) {
-        return (await fetchBars([symbol], barAfter(last.date, timeframe))).get(symbol)!;
+        return takePrepared(symbol, last.date) ?? (await fetchBars([symbol], barAfter(last.date, timeframe))).get(symbol)!;
       },
     });
   },

@@ -60,6 +60,12 @@ export class BarCache {
     }
   }
 
+  /** The newest cached bar of `symbol`, or null (from the last chunk alone). */
+  async lastBar(symbol: string): Promise<Bar | null> {
+    const [last] = await this.connection.all<{ dates: string; prices: Buffer }>('SELECT dates, prices FROM bar_chunks WHERE source = ? AND symbol = ? ORDER BY first_date DESC LIMIT 1', [this.source, symbol]);
+    return last === undefined ? null : (decode(last.dates, last.prices).at(-1) ?? null);
+  }
+
   async bars(symbol: string): Promise<Bar[]> {
     const rows = await this.connection.all<{ dates: string; prices: Buffer }>('SELECT dates, prices FROM bar_chunks WHERE source = ? AND symbol = ? ORDER BY first_date', [this.source, symbol]);
     return rows.flatMap((row) => decode(row.dates, row.prices));
@@ -139,6 +145,8 @@ export function withBarCache(inner: MarketData, cache: BarCache): MarketData {
   };
   return {
     symbols: () => inner.symbols(),
+    // A symbol the run loads in full is asked for after its newest cached bar, as `load` will ask.
+    prepare: inner.prepare === undefined ? undefined : async (requests) => inner.prepare!(await Promise.all(requests.map(async ({ symbol, after }) => ({ symbol, after: after ?? (await cache.lastBar(symbol)) })))),
     async load(symbol) {
       const cached = await cache.bars(symbol);
       if (cached.length === 0 || !ordered(cached)) return full(symbol);

@@ -152,6 +152,36 @@ describe('market data from provider APIs (local servers speaking their documente
     await sip.close!();
   });
 
+  it('alpaca-bars asks for the whole universe in one paged request when the run prepares its loads: warm from the cache, and each live cycle', async () => {
+    const cache = path.join(tempDir(), 'bars', 'cache.db');
+    const older = new Map([...BARS].map(([symbol, bars]) => [symbol, bars.slice(0, -10)]));
+    const first = await serve(alpacaServer(older, 1000, KEYS));
+    const run = async (url: string, body: (run: Run) => Promise<void>) => {
+      const values = { symbols: SYMBOLS, 'storage.plugin': 'memory', 'data.plugin': 'alpaca-bars', 'data.baseUrl': url, 'data.symbols': SYMBOLS, 'data.start': FIRST, 'data.cache.path': cache, 'data.perMinute': 100_000 };
+      const live = await Run.create(loadConfig(builtinRegistry(), { values, env: ENV }), createLogger('silent'));
+      try {
+        await body(live);
+      } finally {
+        await live.close();
+      }
+    };
+    await run(first.url, (live) => live.cycle().then(() => undefined));
+    // A restart five days on, from the cache: one request for the three symbols, after the last cached bar.
+    const five = new Map([...BARS].map(([symbol, bars]) => [symbol, bars.slice(0, -5)]));
+    const warm = await serve(alpacaServer(five, 1000, KEYS));
+    await run(warm.url, async (live) => {
+      await live.cycle();
+      expect(warm.requests, 'one request for the universe').to.have.length(1);
+      const query = new URL(warm.requests[0].url, warm.url).searchParams;
+      expect(query.get('symbols')).to.equal(SYMBOLS.join(','));
+      expect(query.get('start')! > older.get('AAPL')!.at(-1)!.date).to.equal(true);
+      for (const symbol of SYMBOLS) expect(live.seriesOf(symbol)!.length).to.equal(five.get(symbol)!.length);
+      // The next cycle asks once more for the universe, after the bars it holds.
+      await live.cycle();
+      expect(warm.requests).to.have.length(2);
+    });
+  });
+
   it('fails on a page that is JSON but not the documented shape, naming the provider and the URL without credentials', async () => {
     const massive = await serve(massiveServer(BARS, 1000, MASSIVE_KEY));
     massive.faults.push({ body: { status: 'OK', results: 'not a list' } });
