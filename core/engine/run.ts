@@ -124,7 +124,7 @@ async function symbolsWithoutBars(config: LoadedConfig, marketData: PluginInstan
  */
 export async function checkPlugins(config: LoadedConfig, logger: Logger): Promise<{ plugins: PluginCheck[]; symbolsWithoutBars: string[] }> {
   const site: BuildSite = { loaded: config, logger, runId: 'check' };
-  const all: ResolvedPlugin[] = [...PLUGIN_SLOTS.map((slot) => config.slots[slot.kind as keyof LoadedConfig['slots']]), ...config.sources];
+  const all: ResolvedPlugin[] = [...PLUGIN_SLOTS.map((slot) => config.slots[slot.kind as keyof LoadedConfig['slots']]), ...config.sources, ...config.sinks];
   const checks: PluginCheck[] = [];
   const closers: (() => unknown)[] = [];
   let missing: string[] = [];

@@ -196,8 +196,13 @@ describe('delivery: the webhook sink', function () {
     const { dir, config } = configWith([webhook(hook.url)]);
     const unknown = await runCliAsync(['deliver', '-c', config, '--sink', 'nope'], { cwd: dir, env });
     expect([unknown.code, unknown.stderr.trim()]).to.deep.equal([2, 'ARGO_ERR_SINK_UNKNOWN: no sink "nope" in the config\'s sinks (hook)']);
-    const noSecret = await runCliAsync(['deliver', '-c', config], { cwd: dir });
-    expect(noSecret.code).to.equal(2);
-    expect(noSecret.stderr).to.contain('sinks: webhook.secretEnv names the variable HOOK_SECRET, which is not set');
+    for (const command of [['deliver'], ['config', 'check']]) {
+      const noSecret = await runCliAsync([...command, '-c', config], { cwd: dir });
+      expect(noSecret.code, command.join(' ')).to.equal(2);
+      expect(noSecret.stderr).to.contain('sinks: webhook.secretEnv names the variable HOOK_SECRET, which is not set');
+    }
+    const checked = await runCliAsync(['config', 'check', '-c', config], { cwd: dir, env });
+    expect(checked.code, checked.stderr).to.equal(0);
+    expect(checked.stdout).to.match(/sinks\[0\].*sink.*webhook/);
   });
 });
