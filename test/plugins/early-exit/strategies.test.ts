@@ -42,8 +42,8 @@ describe('early-exit strategies', () => {
     expect(build(incremental).afterWave(state(60, 100))).to.deep.equal({ stop: false });
   });
 
-  it('bound: stops only when the bound is below the bar, and orders by weight per observed latency', () => {
-    const strategy = build(bound, { waveSize: 2 });
+  it('bound: stops only when the bound is below the bar, and (order weight-per-latency) orders by weight per observed latency', () => {
+    const strategy = build(bound, { waveSize: 2, order: 'weight-per-latency' });
     expect(strategy.afterWave(state(10, 74.9))).to.deep.equal({ stop: true, reason: 'bound' });
     expect(strategy.afterWave(state(10, 75))).to.deep.equal({ stop: false });
     expect(strategy.plan(SOURCES)).to.deep.equal([['b', 'c'], ['a']]);
@@ -52,6 +52,22 @@ describe('early-exit strategies', () => {
       { source: 'a', ok: true, opinion: { direction: 'LONG', confidence: 1 }, latencyMs: 1 },
     ]);
     expect(strategy.plan(SOURCES)).to.deep.equal([['a', 'c'], ['b']]);
+  });
+
+  it('bound (order settling, the default): asks first the sources whose answers have lowered the bound most, latency counting a little', () => {
+    const strategy = build(bound, { latencyExponent: 0 });
+    const answer = (source: string, direction: 'LONG' | 'NEUTRAL', confidence: number, latencyMs = 10) => ({ source, ok: true as const, opinion: { direction, confidence }, latencyMs });
+    // Equal weights: a source that answers 90% LONG barely lowers the bound; a NEUTRAL one lowers it by its whole weight.
+    const equal = SOURCES.map((s) => ({ ...s, weight: 1 }));
+    strategy.observe!([answer('a', 'LONG', 90), answer('b', 'NEUTRAL', 0), answer('c', 'LONG', 40)]);
+    expect(strategy.plan(equal).flat()).to.deep.equal(['b', 'c', 'a']);
+    // A failure counts as a whole weight off the bound too: after failing a while, `a` comes before `c`.
+    for (let i = 0; i < 10; i++) strategy.observe!([{ source: 'a', ok: false, failure: 'error', code: 'X', message: 'down', latencyMs: 10 }]);
+    expect(strategy.plan(equal).flat()).to.deep.equal(['b', 'a', 'c']);
+    // With latency counted fully, a slow settler goes after a fast one.
+    const timed = build(bound, { latencyExponent: 1 });
+    timed.observe!([answer('a', 'NEUTRAL', 0, 1000), answer('b', 'LONG', 50, 10), answer('c', 'LONG', 50, 10)]);
+    expect(timed.plan(equal).flat().at(-1)).to.equal('a');
   });
 
   it('bound yields exactly the signals of none on any generated sources, weights, failures and threshold', async () => {
