@@ -7,6 +7,8 @@ import type { Bar } from '../core/domain/domain';
 import { alpacaServer } from './providers/provider-servers';
 import { SYNTHETIC_STAND_IN, findRealData } from './real-data';
 import { timedReplays } from './timed-replay';
+import { bareLoop } from './bare-loop';
+import { median } from './median';
 import { ProcessShardRunner, ThreadShardRunner } from '../core/scale/local-shards';
 import type { ShardPlan } from '../core/scale/shard';
 
@@ -67,6 +69,12 @@ export async function replayBench(context: BenchmarkContext): Promise<unknown> {
   const values = dir === undefined ? { ...SYNTHETIC_STAND_IN } : { 'data.dir': dir };
   const oneYear = await timeReplay(context, values, '2017-02-08', '2018-02-07');
   const fiveYears = await timeReplay(context, values, '2013-02-08', '2018-02-07');
+  // The bare loop of the same five years, timed in the same run (real data only: it reads the CSV files).
+  const bareMs = dir === undefined ? null : median(Array.from({ length: context.runs }, () => {
+    const started = performance.now();
+    bareLoop(dir, '2013-02-08', '2018-02-07');
+    return performance.now() - started;
+  }));
   const provider = dir === undefined ? null : await providerArms(context, dir, '2017-02-08', '2018-02-07');
   // The same five years in shards: child processes (each starts, loads its bars and answers) and worker threads.
   const sharded = async (plan: () => ShardPlan) => (await timedReplays(context, values, '2013-02-08', '2018-02-07', {}, plan)).medianMs;
@@ -82,6 +90,7 @@ export async function replayBench(context: BenchmarkContext): Promise<unknown> {
     symbolDayRatio5yTo1y: fiveYears.symbolDays / oneYear.symbolDays,
     targetFiveYearsUnderMs: 15000,
     targetMet: fiveYears.medianMs < 15000,
+    bareLoop: bareMs === null ? null : { medianMs: bareMs, engineToBare: fiveYears.medianMs / bareMs, target: 2.5, targetMet: fiveYears.medianMs / bareMs <= 2.5 },
     fiveYearsSharded: {
       oneProcessMs: oneProcess,
       twoProcessesMs: twoProcesses,
@@ -105,6 +114,10 @@ export async function replayBench(context: BenchmarkContext): Promise<unknown> {
   context.print(
     `5y/1y time ratio ${figures.timeRatio5yTo1y.toFixed(2)} (symbol-day ratio ${figures.symbolDayRatio5yTo1y.toFixed(2)}); target 5 years < 15 s: ${figures.targetMet ? 'met' : 'NOT met'}`,
   );
+  if (figures.bareLoop !== null) {
+    const bare = figures.bareLoop;
+    context.print(`5 years against the bare loop (same CSV files and indicators, no engine): bare ${(bare.medianMs / 1000).toFixed(2)} s, engine ${bare.engineToBare.toFixed(2)}x; target at most 2.5x: ${bare.targetMet ? 'met' : 'NOT met'}`);
+  }
   const s = figures.fiveYearsSharded;
   context.print(
     `5 years sharded: 1 process ${(s.oneProcessMs / 1000).toFixed(2)} s, 2 processes ${(s.twoProcessesMs / 1000).toFixed(2)} s (${s.twoToOneProcess.toFixed(2)}x of 1 process, ${s.twoProcessesToInProcess.toFixed(2)}x of in-process), 2 threads ${(s.twoThreadsMs / 1000).toFixed(2)} s (${s.twoThreadsToInProcess.toFixed(2)}x of in-process); target 2 processes >= 1.5x of 1: ${s.targetMet ? 'met' : 'NOT met'}`,
