@@ -9,9 +9,7 @@ import { instantiate } from '../engine/plugin-factory';
 import { ArgoError } from '../errors/errors';
 import type { Storage } from '../plugin-system/plugin-contracts';
 import type { Logger } from '../util/logger';
-import { SinkRunner, deadLetterId, type SinkState, type SinkStorage } from './sink-runner';
-
-const SINK_METHODS = ['readSignalsAfter', 'lastSignalSeq', 'readReasoningAfter', 'lastReasoningSeq', 'readSinkCursor', 'writeSinkCursor', 'saveSinkDeadLetter', 'querySinkDeadLetters', 'deleteSinkDeadLetters'] as const;
+import { SINK_METHODS, SinkRunner, deadLetterId, type SinkState, type SinkStorage } from './sink-runner';
 
 /** `storage` as sinks need it, or ARGO_ERR_SINK_STORAGE naming the storage plugin. */
 export function sinkStorage(storage: Storage, plugin: string): SinkStorage {

@@ -18,8 +18,9 @@ import { backoffMs } from '../util/retry-wait';
 import { passes } from './sink-filter';
 
 /** The storage methods sinks need (sqlite, postgres and memory have them). */
-export type SinkStorage = Storage &
-  Required<Pick<Storage, 'readSignalsAfter' | 'lastSignalSeq' | 'readReasoningAfter' | 'lastReasoningSeq' | 'readSinkCursor' | 'writeSinkCursor' | 'saveSinkDeadLetter' | 'querySinkDeadLetters' | 'deleteSinkDeadLetters'>>;
+export const SINK_METHODS = ['readSignalsAfter', 'lastSignalSeq', 'readReasoningAfter', 'lastReasoningSeq', 'readSinkCursor', 'writeSinkCursor', 'saveSinkDeadLetter', 'querySinkDeadLetters', 'deleteSinkDeadLetters'] as const;
+
+export type SinkStorage = Storage & Required<Pick<Storage, (typeof SINK_METHODS)[number]>>;
 
 /** What GET /v1/sinks says of one sink. */
 export interface SinkState {
@@ -167,8 +168,7 @@ export class SinkRunner {
       this.#behindSince ??= Date.now();
       const wanted = page.filter((s) => passes(this.filter, s.signal)).map((s) => sinkMessage('signal', s.seq, s.signal));
       if (!(await this.#deliverAll(wanted, (last) => ({ ...this.#cursor, signals: last.seq })))) return this.#moved(start);
-      this.#cursor = { ...this.#cursor, signals: page[page.length - 1].seq };
-      await this.storage.writeSinkCursor(this.name, this.#cursor);
+      await this.#moveCursor({ ...this.#cursor, signals: page[page.length - 1].seq });
       if (page.length < this.settings.pageSize) break;
     }
     // A text follows once its signal was delivered (or passed over): never before it.
@@ -179,8 +179,7 @@ export class SinkRunner {
       if (ready.length === 0) break;
       const wanted = ready.filter((t) => passes(this.filter, t.signal)).map((t) => sinkMessage('reasoning', t.seq, t.signal));
       if (!(await this.#deliverAll(wanted, (last) => ({ ...this.#cursor, reasoning: last.seq })))) return this.#moved(start);
-      this.#cursor = { ...this.#cursor, reasoning: ready[ready.length - 1].seq };
-      await this.storage.writeSinkCursor(this.name, this.#cursor);
+      await this.#moveCursor({ ...this.#cursor, reasoning: ready[ready.length - 1].seq });
       if (blocked >= 0 || texts.length < this.settings.pageSize) break;
     }
     this.#behindSince = null;
@@ -217,10 +216,16 @@ export class SinkRunner {
       const outcome = await this.#deliverWithRetries(batch);
       if (outcome === 'stopped') return false;
       if (outcome === 'delivered') this.#delivered += batch.length;
-      this.#cursor = advance(batch[batch.length - 1]);
-      await this.storage.writeSinkCursor(this.name, this.#cursor);
+      await this.#moveCursor(advance(batch[batch.length - 1]));
     }
     return true;
+  }
+
+  /** Moves the cursor and stores it, unless it is already there (a page's last signal was its last delivery). */
+  async #moveCursor(next: SinkCursor): Promise<void> {
+    if (next.signals === this.#cursor.signals && next.reasoning === this.#cursor.reasoning) return;
+    this.#cursor = next;
+    await this.storage.writeSinkCursor(this.name, next);
   }
 
   async #deliverWithRetries(batch: readonly SinkMessage[]): Promise<'delivered' | 'dead' | 'stopped'> {

@@ -434,17 +434,18 @@ export class Run {
     const universe = await this.#universe();
     this.stats.symbolsWithoutBars.clear();
     let firstMissing: ArgoError | undefined;
+    /** The newest bar the run holds of `symbol` when only what follows it is to be loaded; null for a full load. */
+    const resumeFrom = (symbol: string): Bar | null => {
+      const known = this.#series.get(symbol);
+      return known !== undefined && known.length > 0 && marketData.loadAfter !== undefined ? known.at(known.length - 1) : null;
+    };
     // A provider answering many symbols a request fetches the whole universe at once (one paged request a cycle, not one a symbol).
-    await marketData.prepare?.(
-      universe.map((symbol) => {
-        const known = this.#series.get(symbol);
-        return { symbol, after: known !== undefined && known.length > 0 && marketData.loadAfter !== undefined ? known.at(known.length - 1) : null };
-      }),
-    );
+    await marketData.prepare?.(universe.map((symbol) => ({ symbol, after: resumeFrom(symbol) })));
     for (const symbol of universe) {
       const known = this.#series.get(symbol);
-      if (known !== undefined && known.length > 0 && marketData.loadAfter !== undefined) {
-        const newer = await marketData.loadAfter(symbol, known.at(known.length - 1));
+      const last = resumeFrom(symbol);
+      if (known !== undefined && last !== null) {
+        const newer = await marketData.loadAfter!(symbol, last);
         if (newer !== null) {
           this.#appendBars(known, newer.bars);
           this.stats.malformedRows += newer.malformedRows;

@@ -18,7 +18,7 @@ import type { Cassette } from '../engine/run-tape';
 import type { SymbolResult } from '../engine/symbol-pipeline';
 import type { ShardPlan } from '../scale/shard';
 import { firstTouches, forwardReturns, signed } from '../learning/evaluation-dataset';
-import { dateIc, meanOf } from '../learning/tear-sheet';
+import { dateIc, expectedCalibrationError, meanOf } from '../learning/tear-sheet';
 import { planWalkForward, type DatasetCache, type WalkForwardFit } from './walk-forward-arm';
 
 /** One arm: a name and the `key=value` settings it adds to the base configuration. */
@@ -76,19 +76,13 @@ type Total = { [K in keyof DayRow]: DayRow[K] extends number ? K : never }[keyof
 const ratio = (num: number, den: number) => (den === 0 ? Number.NaN : num / den);
 const sum = (rows: readonly DayRow[], key: Total) => rows.reduce((total, row) => total + row[key], 0);
 
-/** Expected calibration error of the signals of `rows`: bucket by bucket, the gap between probability and hit rate weighted by the bucket's share, that is the sum of |right - p| over all signals judged. */
-function expectedCalibrationError(rows: readonly DayRow[]): number {
-  let gap = 0;
-  for (let b = 0; b < BUCKETS; b++) {
-    let p = 0;
-    let right = 0;
-    for (const row of rows) {
-      p += row.buckets[b].p;
-      right += row.buckets[b].right;
-    }
-    gap += Math.abs(right - p);
-  }
-  return ratio(gap, sum(rows, 'judged'));
+/** Expected calibration error of the signals of `rows`: their days' buckets summed, bucket by bucket. */
+function rowsEce(rows: readonly DayRow[]): number {
+  const buckets = Array.from({ length: BUCKETS }, (_, b) => ({
+    predicted: rows.reduce((total, row) => total + row.buckets[b].p, 0),
+    right: rows.reduce((total, row) => total + row.buckets[b].right, 0),
+  }));
+  return expectedCalibrationError(buckets, sum(rows, 'judged'));
 }
 
 /** The metrics compared with the baseline, each a statistic of per-day rows. */
@@ -98,7 +92,7 @@ const METRICS: Readonly<Record<string, (rows: readonly DayRow[]) => number>> = {
   winRate: (rows) => ratio(sum(rows, 'wins'), sum(rows, 'scored')),
   meanR: (rows) => ratio(sum(rows, 'sumR'), sum(rows, 'scored')),
   brier: (rows) => ratio(sum(rows, 'squaredError'), sum(rows, 'judged')),
-  ece: expectedCalibrationError,
+  ece: rowsEce,
   rankIc: (rows) => meanOf(rows.map((row) => row.rankIc)),
 };
 

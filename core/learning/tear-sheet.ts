@@ -150,6 +150,16 @@ export function blockBootstrap(series: readonly number[], block: number, resampl
   return [quantile(means, 0.025), quantile(means, 0.975)];
 }
 
+/**
+ * Expected calibration error of reliability buckets given as sums: each bucket's gap between
+ * how often it was right and what it predicted, weighted by its share of the `samples`, which is
+ * the sum over buckets of |right − predicted| divided by the samples. NaN without samples. The
+ * tear sheet, the walk-forward's pooled windows and the lab's bootstrap all take it from here.
+ */
+export function expectedCalibrationError(buckets: readonly { readonly predicted: number; readonly right: number }[], samples: number): number {
+  return samples === 0 ? Number.NaN : buckets.reduce((gap, b) => gap + Math.abs(b.right - b.predicted), 0) / samples;
+}
+
 /** The reliability table of `read` at horizon index `h`: a confidence read as the probability that its direction is right. */
 export function calibrationOf(rows: readonly DatasetRow[], read: Read, h: number, horizon: number): Calibration {
   const counts = Array.from({ length: BUCKETS }, () => ({ n: 0, p: 0, hits: 0, ret: 0 }));
@@ -171,7 +181,6 @@ export function calibrationOf(rows: readonly DatasetRow[], read: Read, h: number
   const n = all.length;
   const clip = (p: number) => Math.min(1 - EPSILON, Math.max(EPSILON, p));
   const buckets = counts.map((b, i) => ({ from: (i * 100) / BUCKETS, to: ((i + 1) * 100) / BUCKETS, count: b.n, predicted: b.p / b.n, hitRate: b.hits / b.n, meanReturn: b.ret / b.n }));
-  const ece = buckets.reduce((sum, b) => (b.count === 0 ? sum : sum + (b.count / n) * Math.abs(b.hitRate - b.predicted)), 0);
   const coverage = Array.from({ length: BUCKETS }, (_, i) => {
     const threshold = (i * 100) / BUCKETS;
     const kept = all.filter((a) => a.p * 100 >= threshold);
@@ -183,7 +192,7 @@ export function calibrationOf(rows: readonly DatasetRow[], read: Read, h: number
     hitRate: n === 0 ? Number.NaN : all.reduce((s, a) => s + a.hit, 0) / n,
     brier: n === 0 ? Number.NaN : all.reduce((s, a) => s + (a.p - a.hit) ** 2, 0) / n,
     logLoss: n === 0 ? Number.NaN : -all.reduce((s, a) => s + a.hit * Math.log(clip(a.p)) + (1 - a.hit) * Math.log(1 - clip(a.p)), 0) / n,
-    ece: n === 0 ? Number.NaN : ece,
+    ece: expectedCalibrationError(counts.map((b) => ({ predicted: b.p, right: b.hits })), n),
     buckets,
     coverage,
   };

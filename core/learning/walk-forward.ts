@@ -5,7 +5,7 @@
  * resolved inside or after its test window: purging by resolution time is the embargo of the
  * horizon. So each window's figures are the same whether the data ends with it or years later.
  */
-import type { Calibration } from './tear-sheet';
+import { expectedCalibrationError, type Calibration } from './tear-sheet';
 import { fitCalibration, scoreCalibration, type CalibrationFile } from './calibration';
 import type { Dataset } from './evaluation-dataset';
 
@@ -75,12 +75,9 @@ export function walkForward(dataset: Dataset, options: WalkForwardOptions): Walk
 export function pooled(windows: readonly WalkForwardWindow[], which: 'calibrated' | 'raw'): { samples: number; ece: number; brier: number; hitRate: number } {
   const all = windows.map((w) => w[which]).filter((c) => c.samples > 0);
   const samples = all.reduce((n, c) => n + c.samples, 0);
-  const buckets = all[0]?.buckets.map((_, b) => {
-    const n = all.reduce((sum, c) => sum + c.buckets[b].count, 0);
-    const weighted = (f: (bucket: Calibration['buckets'][number]) => number) => all.reduce((sum, c) => sum + (c.buckets[b].count === 0 ? 0 : c.buckets[b].count * f(c.buckets[b])), 0) / n;
-    return { n, predicted: weighted((x) => x.predicted), hitRate: weighted((x) => x.hitRate) };
-  }) ?? [];
-  const ece = buckets.reduce((sum, b) => (b.n === 0 ? sum : sum + (b.n / samples) * Math.abs(b.hitRate - b.predicted)), 0);
+  // Each window's buckets back to sums (count × mean; an empty bucket adds nothing), pooled bucket by bucket.
+  const total = (b: number, f: (bucket: Calibration['buckets'][number]) => number) => all.reduce((sum, c) => sum + (c.buckets[b].count === 0 ? 0 : c.buckets[b].count * f(c.buckets[b])), 0);
+  const buckets = all[0]?.buckets.map((_, b) => ({ predicted: total(b, (x) => x.predicted), right: total(b, (x) => x.hitRate) })) ?? [];
   const mean = (f: (c: Calibration) => number) => all.reduce((sum, c) => sum + c.samples * f(c), 0) / samples;
-  return { samples, ece: samples === 0 ? Number.NaN : ece, brier: mean((c) => c.brier), hitRate: mean((c) => c.hitRate) };
+  return { samples, ece: expectedCalibrationError(buckets, samples), brier: mean((c) => c.brier), hitRate: mean((c) => c.hitRate) };
 }

@@ -97,7 +97,7 @@ export async function serve(first: Run, env: ServeEnvironment): Promise<Run> {
     // The sinks stop before the run (and its storage) is replaced, and start again on the new one.
     await delivery.stop();
     try {
-        await service.replaceRun(async () => {
+      await service.replaceRun(async () => {
         const next = await env.createRun(config);
         try {
           assertPaging(next);
