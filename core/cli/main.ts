@@ -10,8 +10,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig, type ConfigInput } from '../config/config-loader';
-import { runAbTest, type ArmSpec } from '../lab/ab-lab';
-import { renderAbReport } from '../lab/ab-report-html';
+import type { ArmSpec } from '../lab/ab-lab';
 import { configurationReference } from '../config/config-doc';
 import type { StatsReport } from '../engine/cycle-stats';
 import { PLUGIN_KINDS, type PluginDefinition } from '../plugin-system/define-plugin';
@@ -599,6 +598,8 @@ export async function main(argv: readonly string[], environment: CliEnvironment)
     const logger = createLogger(baseConfig.values.log.level, secrets);
     const shards = await shardPlan(flags, baseConfig, logger);
     let progress: ReturnType<typeof progressBar> | undefined;
+    // Loaded on demand, as the other learning commands are: the lab and its walk-forward serve no other command.
+    const { runAbTest } = await import('../lab/ab-lab');
     const report = await runAbTest({
       registry,
       base,
@@ -616,6 +617,7 @@ export async function main(argv: readonly string[], environment: CliEnvironment)
     }).finally(() => shards?.runner.close());
     progress?.stop();
     if (flags.report !== undefined) {
+      const { renderAbReport } = await import('../lab/ab-report-html');
       await writeReport(flags.report, 'ab-report', renderAbReport(report), report, flags.json);
     }
     println(flags.json ? JSON.stringify(report, null, 2) : formatAbReport(report));
