@@ -12,7 +12,7 @@ import { loadConfig } from '../core/config/config-loader';
 import { Run } from '../core/engine/run';
 import { runAbTest } from '../core/lab/ab-lab';
 import { QueueShardRunner } from '../core/scale/queue-shards';
-import type { ShardPlan } from '../core/scale/shard';
+import type { ShardPlan } from '../core/engine/shard-contract';
 import { createLogger } from '../core/util/logger';
 import { median } from './median';
 import { SYNTHETIC_STAND_IN, findRealData } from './real-data';

@@ -10,7 +10,7 @@ import { timedReplays } from './timed-replay';
 import { bareLoop } from './bare-loop';
 import { median } from './median';
 import { ProcessShardRunner, ThreadShardRunner } from '../core/scale/local-shards';
-import type { ShardPlan } from '../core/scale/shard';
+import type { ShardPlan } from '../core/engine/shard-contract';
 
 interface ReplayFigures {
   from: string;

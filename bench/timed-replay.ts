@@ -4,7 +4,7 @@ import type { StatsReport } from '../core/engine/cycle-stats';
 import { Run } from '../core/engine/run';
 import { createLogger } from '../core/util/logger';
 import { median } from './median';
-import type { ShardPlan } from '../core/scale/shard';
+import type { ShardPlan } from '../core/engine/shard-contract';
 
 /**
  * Replays `values` (or the values of each run) over `from`..`to` `context.runs` times, each in a fresh run with memory

@@ -5,12 +5,17 @@
  * A test compares this list with a committed one, so the surface changes only on purpose.
  */
 import 'reflect-metadata';
+import { registerRuntimes } from '../workers/register-runtimes';
+
+// The entry is an embedding program's composition root: its runs place stages on worker threads as the CLI's do.
+registerRuntimes();
 
 export { loadConfig, type ConfigInput, type LoadedConfig, type ResolvedPlugin, type ResolvedSource } from './config/config-loader';
 export type { EngineConfig, SourceConfig } from './config/config-schema';
 export type { BarSeries, Signal } from './domain/domain';
 export type { StatsReport } from './engine/cycle-stats';
-export { Run, type ReplayOptions, type RunReport, type RunServices } from './engine/run';
+export { Run, type ReplayOptions, type RunReport } from './engine/run';
+export type { RunServices } from './engine/run-wiring';
 export { openStorage } from './engine/plugin-factory';
 export type { SymbolResult } from './engine/symbol-pipeline';
 export { ArgoError, ERROR_CODES, isArgoError, type ErrorCode, type ExitCode } from './errors/errors';

@@ -14,6 +14,10 @@ import { sampleSignal } from '../core/testing/sample-data';
 import { builtinPlugins } from '../plugins';
 import type { Bar } from '../core/domain/domain';
 import { syntheticBars } from '../plugins/market-data/synthetic-bars';
+import { registerRuntimes } from '../workers/register-runtimes';
+
+// The tests are a composition root too: their runs place stages on worker threads as the CLI's do.
+registerRuntimes();
 export { findRealData } from '../bench/real-data';
 
 /** The repository root (tests run from dist/test). */

@@ -13,7 +13,8 @@ import { PluginRegistry } from '../core/plugin-system/plugin-registry';
 import { createLogger } from '../core/util/logger';
 import { hashOf } from '../core/util/stable-hash';
 import { builtinPlugins } from '../plugins';
-import { INDICATOR_ITEM_FIELDS, type IndicatorAnswer, type PluginRef, type ShippedBars, type WorkerTask } from './task-types';
+import type { PluginRef } from '../core/engine/stage-executor';
+import { INDICATOR_ITEM_FIELDS, type IndicatorAnswer, type ShippedBars, type WorkerTask } from './task-types';
 
 const registry = new PluginRegistry();
 for (const plugin of builtinPlugins) registry.register(plugin);

@@ -1,7 +1,8 @@
 import type { ConsensusResult } from '../core/domain/domain';
 import type { Consensus } from '../core/plugin-system/plugin-contracts';
 import { OffloadedStage, type StageSetup } from './offloaded-stage';
-import type { ConsensusInput, PluginRef } from './task-types';
+import type { PluginRef } from '../core/engine/stage-executor';
+import type { ConsensusInput } from './task-types';
 import type { WorkerPool } from './worker-pool';
 
 /**

@@ -1,6 +1,6 @@
 import type { Explainer, ExplainRequest } from '../core/plugin-system/plugin-contracts';
 import { OffloadedStage, type StageSetup } from './offloaded-stage';
-import type { PluginRef } from './task-types';
+import type { PluginRef } from '../core/engine/stage-executor';
 import type { WorkerPool } from './worker-pool';
 
 /**

@@ -1,7 +1,8 @@
 import type { Opinion } from '../core/domain/domain';
 import type { Source, SourceRequest } from '../core/plugin-system/plugin-contracts';
 import { OffloadedStage, type StageSetup } from './offloaded-stage';
-import { INDICATOR_ITEM_FIELDS, type IndicatorAnswer, type PluginRef, type ShippedBars } from './task-types';
+import type { PluginRef } from '../core/engine/stage-executor';
+import { INDICATOR_ITEM_FIELDS, type IndicatorAnswer, type ShippedBars } from './task-types';
 import type { WorkerPool } from './worker-pool';
 
 /** One source call waiting for the pool. */

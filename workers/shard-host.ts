@@ -5,9 +5,11 @@ import { PluginRegistry } from '../core/plugin-system/plugin-registry';
 import { createLogger } from '../core/util/logger';
 import { SecretRedactor } from '../core/util/secret-redactor';
 import { builtinPlugins } from '../plugins';
+import { registerRuntimes } from './register-runtimes';
 
-/** A host for shards in a child process or worker thread: the built-in plugins (others load by module path), this process's environment. */
+/** A host for shards in a child process or worker thread, and its composition root: the built-in plugins (others load by module path) and runtimes, this process's environment. */
 export function localShardHost(onRun?: ShardHost['onRun']): ShardHost {
+  registerRuntimes();
   const registry = new PluginRegistry();
   for (const plugin of builtinPlugins) registry.register(plugin);
   const secrets = new SecretRedactor();

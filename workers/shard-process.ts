@@ -9,7 +9,7 @@ import 'reflect-metadata';
 import type { Run } from '../core/engine/run';
 import { isArgoError, messageOf } from '../core/errors/errors';
 import { LiveShards, evaluateShard } from '../core/scale/evaluate-shard';
-import type { Shard, ShardResult } from '../core/scale/shard';
+import type { Shard, ShardResult } from '../core/engine/shard-contract';
 import { localShardHost } from './shard-host';
 
 /** What the parent and a shard child say to each other; `id` pairs an answer with its shard. */

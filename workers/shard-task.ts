@@ -1,7 +1,7 @@
 /** The Piscina task of `--threads N`: one shard a task, evaluated by the same contract as child processes and queue workers. */
 import 'reflect-metadata';
 import { evaluateShard } from '../core/scale/evaluate-shard';
-import type { Shard, ShardResult } from '../core/scale/shard';
+import type { Shard, ShardResult } from '../core/engine/shard-contract';
 import { localShardHost } from './shard-host';
 
 const host = localShardHost();

@@ -3,27 +3,9 @@
  * constants only, so the main thread can use them without loading the worker's module.
  */
 import type { Bar, ConsensusResult, Opinion, WeightedOpinion } from '../core/domain/domain';
-import type { Timeframe } from '../core/domain/timeframe';
 import type { OpinionHistory } from '../core/engine/opinion-history';
 import type { ExplainRequest } from '../core/plugin-system/plugin-contracts';
-
-/** How a worker finds and builds a plugin: everything structured-clone-safe. */
-export interface PluginRef {
-  readonly kind: 'consensus' | 'explainer' | 'source';
-  /** A built-in name or a module specifier, as in the config. */
-  readonly specifier: string;
-  /** The folder a relative module path is resolved against (the config file's). */
-  readonly baseDir: string;
-  /** Options already validated by the main thread. */
-  readonly options: Record<string, unknown>;
-  readonly seed: number;
-  /** `data.timeframe` of the run (1d when absent). */
-  readonly timeframe?: Timeframe;
-  /** The instance name the plugin is given (a source's configured name). */
-  readonly instanceName?: string;
-  /** The run's environment, for an explainer that reads a secret by name; sources and consensus get none (they do no I/O). */
-  readonly env?: Readonly<Record<string, string | undefined>>;
-}
+import type { PluginRef } from '../core/engine/stage-executor';
 
 /** One symbol's consensus question: its opinions, and its history when the plugin keeps one. */
 export interface ConsensusInput {

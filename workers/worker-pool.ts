@@ -1,7 +1,8 @@
 import path from 'node:path';
 import type Piscina from 'piscina';
 import { InFlight } from '../core/util/in-flight';
-import type { PluginRef, TaskResult, WorkerTask } from './task-types';
+import type { PluginRef } from '../core/engine/stage-executor';
+import type { TaskResult, WorkerTask } from './task-types';
 
 
 /** Piscina, required when the first lane starts: a run whose stages all stay inline never loads it (800 KB of heap at start). */

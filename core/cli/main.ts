@@ -23,7 +23,9 @@ import { errorsReference } from '../errors/errors-doc';
 import { createLogger } from '../util/logger';
 import { PluginRegistry } from '../plugin-system/plugin-registry';
 import { SecretRedactor } from '../util/secret-redactor';
-import { Run, checkPlugins } from '../engine/run';
+import { Run } from '../engine/run';
+import { checkPlugins } from '../engine/check-plugins';
+import { registerRuntimes } from '../../workers/register-runtimes';
 import { openStorage } from '../engine/plugin-factory';
 import { Cassette, TapeRecorder } from '../engine/run-tape';
 import type { SymbolResult } from '../engine/symbol-pipeline';
@@ -35,7 +37,7 @@ import { progressBar } from './progress';
 import type { LoadedConfig } from '../config/config-loader';
 import type { Logger } from '../util/logger';
 import { PersistentProcessRunner, ProcessShardRunner, ThreadShardRunner } from '../scale/local-shards';
-import type { ShardPlan } from '../scale/shard';
+import type { ShardPlan } from '../engine/shard-contract';
 
 /** What a benchmark is given. */
 export interface BenchmarkContext {
@@ -188,6 +190,7 @@ function withConfigFlags(command: Command): Command {
 
 /** Runs the CLI with `argv` (without node and script) and resolves to the exit code. */
 export async function main(argv: readonly string[], environment: CliEnvironment): Promise<number> {
+  registerRuntimes();
   // Every secret a plugin reads is registered here, and nothing this command prints shows it.
   const secrets = new SecretRedactor();
   const rawOut = environment.stdout ?? ((text: string) => process.stdout.write(text));

@@ -26,4 +26,6 @@ export const TOKENS = {
   Events: Symbol('argo.Events'),
   /** The run's {@link CalibrationSlot}: `consensus.calibration`'s file at first, swapped between cycles by a refit. */
   Calibration: Symbol('argo.Calibration'),
+  /** The {@link StageExecutorFactory} a composition root registers in the root container: where stages placed off the thread run. */
+  StageExecutor: Symbol('argo.StageExecutor'),
 } as const;

@@ -16,7 +16,7 @@ import type { PluginRegistry } from '../plugin-system/plugin-registry';
 import { Run } from '../engine/run';
 import type { Cassette } from '../engine/run-tape';
 import type { SymbolResult } from '../engine/symbol-pipeline';
-import type { ShardPlan } from '../scale/shard';
+import type { ShardPlan } from '../engine/shard-contract';
 import { firstTouches, forwardReturns, signed } from '../learning/evaluation-dataset';
 import { dateIc, expectedCalibrationError, meanOf } from '../learning/tear-sheet';
 import { planWalkForward, type DatasetCache, type WalkForwardFit } from './walk-forward-arm';

@@ -7,7 +7,7 @@ import { ArgoError } from '../errors/errors';
 import type { PluginRegistry } from '../plugin-system/plugin-registry';
 import type { Logger } from '../util/logger';
 import type { SecretRedactor } from '../util/secret-redactor';
-import { packRows, shipConfig, type Shard, type ShardResult, type ShardRow, type ShippedConfig } from './shard';
+import { packRows, shipConfig, type Shard, type ShardResult, type ShardRow, type ShippedConfig } from '../engine/shard-contract';
 import { ShardStorage } from './shard-storage';
 
 /** Where a worker evaluates shards: its plugins, environment (secrets are read from it, never shipped) and logger. */

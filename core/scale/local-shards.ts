@@ -5,7 +5,7 @@ import type Piscina from 'piscina';
 import { ArgoError, isErrorCode, messageOf } from '../errors/errors';
 import type { ShardMessage } from '../../workers/shard-process';
 import { within } from '../util/within';
-import type { Shard, ShardResult, ShardRunner } from './shard';
+import type { Shard, ShardResult, ShardRunner } from '../engine/shard-contract';
 
 /** An error a worker reported by code and message, coded again here (a coded message starts with its code, which a thread's clone of the error keeps alone). */
 export function errorFromWorker(shard: Shard, reported: string | null, message: string): ArgoError {

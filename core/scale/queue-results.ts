@@ -6,7 +6,7 @@
  */
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { Redis } from 'ioredis';
-import type { ShardResult } from './shard';
+import type { ShardResult } from '../engine/shard-contract';
 
 /** What a job returns: where its answer is, and how large it is compressed. */
 export interface ResultRef {

@@ -12,7 +12,7 @@ import type { Logger } from '../util/logger';
 import { within } from '../util/within';
 import { CONNECT_TIMEOUT_MS, connectOrThrow, logOutages, queueAddress, queueUnavailable, type QueueAddress } from './queue-connection';
 import { takeResult, type ResultRef } from './queue-results';
-import type { Shard, ShardResult, ShardRunner } from './shard';
+import type { Shard, ShardResult, ShardRunner } from '../engine/shard-contract';
 
 /** How long closing may wait for Redis before the connections are dropped. */
 const CLOSE_MS = 2000;

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import path from 'node:path';
 import type { StatsReport } from '../../core/engine/cycle-stats';
 import { sumReports } from '../../core/engine/cycle-stats';
-import { splitUniverse, shardsOfSize } from '../../core/scale/shard';
+import { splitUniverse, shardsOfSize } from '../../core/engine/shard-contract';
 import type { Signal } from '../../core/domain/domain';
 import { ROOT, comparable, findRealData, runCliAsync, shardTotals as totals, tempDir, writeJson } from '../helpers';
 import { background } from '../servers';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { ConsensusResult, Opinion, WeightedOpinion } from '../../core/domain/domain';
 import type { Consensus } from '../../core/plugin-system/plugin-contracts';
 import weighted from '../../plugins/consensus/weighted';
-import type { PluginRef } from '../../workers/task-types';
+import type { PluginRef } from '../../core/engine/stage-executor';
 import { WorkerPool } from '../../workers/worker-pool';
 import { ROOT } from '../helpers';
 

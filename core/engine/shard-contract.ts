@@ -5,9 +5,9 @@
  * `evaluateShard` and answer with a {@link ShardResult}, which the scheduler merges.
  */
 import type { LoadedConfig } from '../config/config-loader';
-import type { StatsReport } from '../engine/cycle-stats';
+import type { StatsReport } from './cycle-stats';
 import type { Signal } from '../domain/domain';
-import type { SymbolResult } from '../engine/symbol-pipeline';
+import type { SymbolResult } from './symbol-pipeline';
 import { hashOf } from '../util/stable-hash';
 
 /** A configuration as a worker receives it: values, the folder its paths resolve against, its hash and the version of each plugin it names. */
