@@ -14,7 +14,8 @@ export { loadConfig, type ConfigInput, type LoadedConfig, type ResolvedPlugin, t
 export type { EngineConfig, SourceConfig } from './config/config-schema';
 export type { BarSeries, Signal } from './domain/domain';
 export type { StatsReport } from './engine/cycle-stats';
-export { Run, type ReplayOptions, type RunReport } from './engine/run';
+export { Run, type RunReport } from './engine/run';
+export type { ReplayOptions } from './engine/replay-cycles';
 export type { RunServices } from './engine/run-wiring';
 export { openStorage } from './engine/plugin-factory';
 export type { SymbolResult } from './engine/symbol-pipeline';

@@ -8,13 +8,14 @@ import { ArgoError, isArgoError, messageOf } from '../errors/errors';
 import { CALIBRATED_SENTENCE } from '../learning/calibration';
 import type { CalibrationSlot } from '../learning/calibration-slot';
 import type { PluginInstances } from '../plugin-system/define-plugin';
-import type { DeferredReasoner, ReasoningService } from '../reasoning/reasoning-service';
-import { requestOfSignal } from '../reasoning/reasoning-service';
+import { requestOfSignal, type DeferredReasoner, type ReasoningService } from '../reasoning/reasoning-service';
 import type { Logger } from '../util/logger';
 import { CycleRunner, type CycleItem } from './cycle-runner';
 import { emptyCounts, type CallCounts, type CycleStats, type StatsReport } from './cycle-stats';
 import type { RunClock } from './run-clock';
 import type { RunEvents } from './run-events';
+import { replayRange, type ReplayOptions, type ReplayParts } from './replay-cycles';
+import { replayCassette } from './cassette-replay';
 import { wireRun, type RunServices, type WiredRun } from './run-wiring';
 import type { Cassette } from './run-tape';
 import { SeriesLoader } from './series-loader';
@@ -24,25 +25,6 @@ import type { RunSource } from './source-caller';
 import type { SymbolResult } from './symbol-pipeline';
 import { TOKENS } from './tokens';
 import { storageFailure, type WriteTracker } from './write-tracker';
-
-/** Options of a replay. */
-export interface ReplayOptions {
-  /** First and last date (YYYY-MM-DD, inclusive). */
-  readonly from: string;
-  readonly to: string;
-  /** Called with every result, in date then symbol order. */
-  readonly onResult?: (result: SymbolResult) => void | Promise<void>;
-  /**
-   * Keep every result in the report (about 1.6 KB a symbol-day). Off by default: a replay
-   * streams its results to `onResult` and aggregates statistics as it goes, so its memory does
-   * not grow with the range.
-   */
-  readonly keepResults?: boolean;
-  /** Called after each cycle with its date and the number of cycles in the replay (progress bars). */
-  readonly onCycle?: (date: string, total: number) => void;
-  /** Called before each cycle with its date: a calibration staged then is the cycle's (walk-forward arms). */
-  readonly beforeCycle?: (date: string) => void;
-}
 
 /** The outcome of a cycle or a replay: per-symbol results (a replay's only with `keepResults`) and the statistics. */
 export interface RunReport {
@@ -277,30 +259,6 @@ export class Run {
     this.container.resolve<WriteTracker>(TOKENS.Writes).knowStored(ids);
   }
 
-  /**
-   * One cycle of a replay, its results streamed to `onResult` (and kept with `keepResults`).
-   * False, with nothing evaluated, once a stop was requested or the disk filled up (later
-   * signals could not be stored either). A cycle of synchronous sources never leaves the
-   * microtask queue: it yields once first, so timers, I/O and signal handlers (SIGTERM) run.
-   */
-  async #replayCycle(
-    runner: CycleRunner,
-    options: Pick<ReplayOptions, 'onResult' | 'keepResults'>,
-    results: SymbolResult[],
-    itemsOf: () => CycleItem[],
-  ): Promise<boolean> {
-    await new Promise((resolve) => setImmediate(resolve));
-    if (this.#stopRequested || this.stats.storageStoppedBy !== null) return false;
-    this.#takeCalibration();
-    const items = itemsOf();
-    for (const result of await runner.run(items, this.stats, this.config.values.storage.maxPending)) {
-      if (options.keepResults === true) results.push(result);
-      await options.onResult?.(result);
-    }
-    this.#recordCycle(items);
-    return true;
-  }
-
   /** The calibration the run's signals get their probability from; a calibration staged on it is taken up as the next cycle starts. */
   get calibration(): CalibrationSlot {
     return this.container.resolve<CalibrationSlot>(TOKENS.Calibration);
@@ -322,36 +280,18 @@ export class Run {
 
   /**
    * Re-runs the cycles of a recording (`replay --cassette`): each as the live run had it, the
-   * symbols and dates it evaluated, every source answered from the recording. The same
-   * config gives the same signals, ids included; another strategy may ask a source the live
-   * run did not (counted as `unrecorded`).
+   * symbols and dates it evaluated, every source answered from the recording.
    */
   async replayCassette(cassette: Cassette, options: Pick<ReplayOptions, 'onResult' | 'keepResults'> = {}): Promise<RunReport> {
     await this.resumeReasoning();
-    const started = performance.now();
-    const bySymbol = new Map((await this.#bars.load()).map((s) => [s.symbol, s]));
-    const runner = this.container.resolve(CycleRunner);
-    const results: SymbolResult[] = [];
-    for (const cycle of cassette.cycles) {
-      const evaluated = await this.#replayCycle(runner, options, results, () =>
-        cycle.flatMap(([symbol, asOf]): CycleItem[] => {
-          const series = bySymbol.get(symbol);
-          const at = series?.indexAtOrBefore(asOf) ?? -1;
-          return series !== undefined && at >= 0 && series.date(at) === asOf ? [{ symbol, bars: BarView.upTo(series, at) }] : [];
-        }),
-      );
-      if (!evaluated) break;
-    }
-    await this.container.resolve<WriteTracker>(TOKENS.Writes).settle(0);
-    this.stats.wallMs = performance.now() - started;
-    return { results, stats: this.stats.report() };
+    return { results: await replayCassette(this.#replayParts(), cassette, options), stats: this.stats.report() };
   }
 
   /** One cycle per trading day in the range, for every symbol with a bar that day; breakers go by the virtual clock. */
   async replay(options: ReplayOptions): Promise<RunReport> {
     await this.resumeReasoning();
     if (this.#sharded !== null) return { results: await this.#sharded.replay(options.from, options.to, options), stats: this.stats.report() };
-    return this.#clock.virtual(() => this.#replay(options));
+    return this.#clock.virtual(async () => ({ results: await replayRange(this.#replayParts(), options), stats: this.stats.report() }));
   }
 
   /** The latest shards that failed after their attempts (at most 100), newest first. */
@@ -359,31 +299,18 @@ export class Run {
     return this.#sharded?.failures ?? [];
   }
 
-  async #replay(options: ReplayOptions): Promise<RunReport> {
-    const started = performance.now();
-    const series = await this.#bars.load();
-    // An intraday bar belongs to the range by its day: --to 2024-06-28 includes that day's last bar.
-    const dates = this.#bars.tradingDates().filter((date) => dayOf(date) >= options.from && dayOf(date) <= options.to);
-    const cursors = series.map(() => 0);
-    const runner = this.container.resolve(CycleRunner);
-    const results: SymbolResult[] = [];
-    const writes = this.container.resolve<WriteTracker>(TOKENS.Writes);
-    for (const date of dates) {
-      options.beforeCycle?.(date);
-      const evaluated = await this.#replayCycle(runner, options, results, () => {
-        const items: CycleItem[] = [];
-        series.forEach((s, i) => {
-          while (cursors[i] < s.length && s.date(cursors[i]) < date) cursors[i]++;
-          if (cursors[i] < s.length && s.date(cursors[i]) === date) items.push({ symbol: s.symbol, bars: BarView.upTo(s, cursors[i]) });
-        });
-        return items;
-      });
-      if (!evaluated) break;
-      options.onCycle?.(date, dates.length);
-    }
-    await writes.settle(0);
-    this.stats.wallMs = performance.now() - started;
-    return { results, stats: this.stats.report() };
+  /** What a replay of this run's bars needs of it. */
+  #replayParts(): ReplayParts {
+    return {
+      runner: this.container.resolve(CycleRunner),
+      writes: this.container.resolve<WriteTracker>(TOKENS.Writes),
+      stats: this.stats,
+      maxPending: this.config.values.storage.maxPending,
+      bars: this.#bars,
+      stopped: () => this.#stopRequested,
+      starting: () => this.#takeCalibration(),
+      evaluated: (items) => this.#recordCycle(items),
+    };
   }
 
   /** Records the run in storage and closes every plugin; safe to call twice. */
