@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { BenchmarkContext } from '../core/cli/main';
+import type { BenchmarkContext } from '../core/cli/cli';
 import { loadConfig } from '../core/config/config-loader';
 import { statsSince } from '../core/engine/cycle-stats';
 import { Run } from '../core/engine/run';

@@ -7,7 +7,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import type { BenchmarkContext } from '../core/cli/main';
+import type { BenchmarkContext } from '../core/cli/cli';
 import { loadConfig } from '../core/config/config-loader';
 import { Run } from '../core/engine/run';
 import { runAbTest } from '../core/lab/ab-lab';

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { BenchmarkContext } from '../core/cli/main';
+import type { BenchmarkContext } from '../core/cli/cli';
 import { runAbTest, type AbReport } from '../core/lab/ab-lab';
 import { createLogger } from '../core/util/logger';
 import { loadConfig } from '../core/config/config-loader';

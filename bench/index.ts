@@ -1,4 +1,4 @@
-import type { Benchmark } from '../core/cli/main';
+import type { Benchmark } from '../core/cli/cli';
 
 /**
  * The benchmarks `argo-signals bench <name>` can run. Each is loaded on demand: they bring the

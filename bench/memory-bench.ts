@@ -2,7 +2,7 @@ import { fork } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { BenchmarkContext } from '../core/cli/main';
+import type { BenchmarkContext } from '../core/cli/cli';
 import type { MemoryFigures, MemoryTask } from './memory-child';
 import { median } from './median';
 import { findRealData } from './real-data';

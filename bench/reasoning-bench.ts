@@ -1,4 +1,4 @@
-import type { BenchmarkContext } from '../core/cli/main';
+import type { BenchmarkContext } from '../core/cli/cli';
 import { loadConfig } from '../core/config/config-loader';
 import type { Signal, WeightedOpinion } from '../core/domain/domain';
 import { cachedConsensus } from '../core/engine/consensus-cache';

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { BenchmarkContext } from '../core/cli/main';
+import type { BenchmarkContext } from '../core/cli/cli';
 import { parseBarsCsv } from '../core/domain/bars-csv';
 import type { Bar } from '../core/domain/domain';
 import { alpacaServer } from './providers/provider-servers';

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { BenchmarkContext } from '../core/cli/main';
+import type { BenchmarkContext } from '../core/cli/cli';
 import { loadConfig } from '../core/config/config-loader';
 import { weekdaysEndingAt } from '../core/domain/weekdays';
 import { Run } from '../core/engine/run';

@@ -2,7 +2,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { BenchmarkContext } from '../core/cli/main';
+import type { BenchmarkContext } from '../core/cli/cli';
 import type { Signal } from '../core/domain/domain';
 import type { Storage } from '../core/plugin-system/plugin-contracts';
 import { validateOptions } from '../core/plugin-system/plugin-loader';

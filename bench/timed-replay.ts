@@ -1,4 +1,4 @@
-import type { BenchmarkContext } from '../core/cli/main';
+import type { BenchmarkContext } from '../core/cli/cli';
 import { loadConfig } from '../core/config/config-loader';
 import type { StatsReport } from '../core/engine/cycle-stats';
 import { Run } from '../core/engine/run';

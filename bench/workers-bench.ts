@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { BenchmarkContext } from '../core/cli/main';
+import type { BenchmarkContext } from '../core/cli/cli';
 import { SYNTHETIC_STAND_IN, findRealData } from './real-data';
 import { median } from './median';
 import { timedReplays } from './timed-replay';

@@ -80,6 +80,34 @@ describe('architecture', () => {
     expect(offending.map(([file]) => file)).to.deep.equal([]);
   });
 
+  it('keeps the engine apart from every runtime: core/engine/ imports nothing from workers/, core/scale/, core/service/, core/lab/ or core/cli/', () => {
+    const runtimes = ['workers/', 'core/scale/', 'core/service/', 'core/lab/', 'core/cli/'];
+    const offending = [...graph].flatMap(([file, imports]) => (file.startsWith('core/engine/') ? imports.filter((i) => runtimes.some((room) => i.startsWith(room))).map((i) => `${file} -> ${i}`) : []));
+    expect([...graph.keys()].filter((file) => file.startsWith('core/engine/')).length).to.be.above(15);
+    expect(offending).to.deep.equal([]);
+  });
+
+  it('keeps every module of core/ within 400 lines', () => {
+    const long = [...graph.keys()]
+      .filter((file) => file.startsWith('core/'))
+      .map((file) => ({ file, lines: readFileSync(path.join(ROOT, file), 'utf8').split('\n').length - 1 }))
+      .filter(({ lines }) => lines > 400);
+    expect(long).to.deep.equal([]);
+  });
+
+  it('gives every CLI command a file of its own under core/cli/commands/, each registered by main.ts, which defines none itself', () => {
+    const commands = sources('core/cli/commands');
+    expect(commands.length).to.be.above(15);
+    for (const file of commands) {
+      const text = readFileSync(path.join(ROOT, file), 'utf8');
+      const name = path.basename(file, '.ts').replace(/-(\w)/g, (_, c: string) => c.toUpperCase());
+      expect([...text.matchAll(/^export function (\w+)/gm)].map((m) => m[1]), file).to.deep.equal([`${name}Command`]);
+      expect(text.match(/\bprogram\s*\.command\(/g), `${file}: commands added to the program`).to.have.lengthOf(1);
+    }
+    expect(graph.get('core/cli/main.ts')!.filter((i) => i.startsWith('core/cli/commands/')).sort()).to.deep.equal(commands.sort());
+    expect(readFileSync(path.join(ROOT, 'core/cli/main.ts'), 'utf8')).not.to.match(/\.command\(/);
+  });
+
   it('imports no public entry from inside the project', () => {
     const offending = [...graph].flatMap(([file, imports]) => imports.filter((i) => ENTRIES.includes(i) && !ENTRIES.includes(file)).map((i) => `${file} -> ${i}`));
     expect(offending).to.deep.equal([]);

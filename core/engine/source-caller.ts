@@ -4,7 +4,8 @@
  * every problem becomes a failed {@link SourceOutcome}.
  */
 import type { BarView } from '../domain/bar-view';
-import type { SimulateConfig, SourceConfig } from '../config/config-schema';
+import type { SimulateConfig } from '../config/config-formats';
+import type { SourceConfig } from '../config/config-schema';
 import { DIRECTIONS, type Direction, type FailureKind, type Opinion, type SourceOutcome } from '../domain/domain';
 import { isArgoError, messageOf, type ErrorCode } from '../errors/errors';
 import type { InFlight } from '../util/in-flight';

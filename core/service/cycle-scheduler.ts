@@ -1,5 +1,5 @@
 import { Cron } from 'croner';
-import { durationMs } from '../config/config-schema';
+import { durationMs } from '../config/config-formats';
 
 /** When cycles run: every fixed interval, or on a cron pattern in a time zone (croner). */
 export interface Schedule {

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_SOURCES } from '../../core/config/config-schema';
@@ -68,6 +69,26 @@ describe('indicators and reasoning on the worker pool', function () {
     const error = await argoErrorOf(() => createRun({ values: { ...withFaultSource({ behaviour: 'fail-to-load' }), 'workers.mode.indicators': 'worker' } }));
     expect(error.code).to.equal('ARGO_ERR_WORKER_LOAD');
     expect(error.message).to.contain('workers.mode').and.contain('source "fault"').and.contain('needs the main thread');
+  });
+
+  it('refuses, naming workers.mode, a run that offloads a stage in a program that registered no stage executor (the engine alone, without a composition root)', () => {
+    const script = `
+      const { loadConfig } = require('./dist/core/config/config-loader');
+      const { Run } = require('./dist/core/engine/run');
+      const { PluginRegistry } = require('./dist/core/plugin-system/plugin-registry');
+      const { builtinPlugins } = require('./dist/plugins');
+      const { createLogger } = require('./dist/core/util/logger');
+      const registry = new PluginRegistry();
+      for (const plugin of builtinPlugins) registry.register(plugin);
+      const run = (mode) => Run.create(loadConfig(registry, { values: { 'workers.mode.consensus': mode, 'storage.plugin': 'memory' } }), createLogger('error'));
+      run('inline')
+        .then((inline) => inline.close())
+        .then(() => run('auto'))
+        .then(() => process.exit(3), (error) => process.stdout.write(error.code + ' ' + error.message));`;
+    const child = spawnSync(process.execPath, ['-e', script], { cwd: ROOT, encoding: 'utf8' });
+    expect(child.stderr).to.equal('');
+    expect(child.status).to.equal(0);
+    expect(child.stdout).to.match(/^ARGO_ERR_CONFIG_INVALID .*workers\.mode\.consensus: "auto" needs a stage executor and none is registered/);
   });
 
   it('writes the same reasoning on the pool as inline, in sync and cached mode', async () => {
