@@ -78,8 +78,8 @@ export async function replayBench(context: BenchmarkContext): Promise<unknown> {
   const provider = dir === undefined ? null : await providerArms(context, dir, '2017-02-08', '2018-02-07');
   // The same five years in shards: child processes (each starts, loads its bars and answers) and worker threads.
   const sharded = async (plan: () => ShardPlan) => (await timedReplays(context, values, '2013-02-08', '2018-02-07', {}, plan)).medianMs;
-  const oneProcess = await sharded(() => ({ runner: new ProcessShardRunner(600_000), count: 1 }));
-  const twoProcesses = await sharded(() => ({ runner: new ProcessShardRunner(600_000), count: 2 }));
+  const oneProcess = await sharded(() => ({ runner: new ProcessShardRunner(1, 600_000), count: 1 }));
+  const twoProcesses = await sharded(() => ({ runner: new ProcessShardRunner(2, 600_000), count: 2 }));
   const twoThreads = await sharded(() => ({ runner: new ThreadShardRunner(2, 600_000), count: 2 }));
   const figures = {
     data: dir ?? 'synthetic stand-in',

@@ -9,7 +9,7 @@ import type { ShardPlan } from '../engine/shard-contract';
 import { storageFailure } from '../engine/write-tracker';
 import { ArgoError, messageOf } from '../errors/errors';
 import type { ArmSpec } from '../lab/ab-lab';
-import { PersistentProcessRunner, ProcessShardRunner, ThreadShardRunner } from '../scale/local-shards';
+import { ProcessShardRunner, ThreadShardRunner } from '../scale/local-shards';
 import type { Logger } from '../util/logger';
 
 /** The flags every command that reads the configuration takes. */
@@ -95,16 +95,14 @@ export function withShardOptions(command: Command, what: string): Command {
 }
 
 /** The shard plan the flags ask for, or none; refused when more than one is given, or with a recording. */
-export async function shardPlan(flags: ShardFlags & TapeFlags, config: LoadedConfig, logger: Logger, live = false): Promise<ShardPlan | undefined> {
+export async function shardPlan(flags: ShardFlags & TapeFlags, config: LoadedConfig, logger: Logger): Promise<ShardPlan | undefined> {
   const asked = (['processes', 'threads', 'distributed'] as const).filter((flag) => flags[flag] !== undefined);
   if (asked.length === 0) return undefined;
   if (asked.length > 1) throw new ArgoError('ARGO_ERR_USAGE', `--${asked.join(' and --')}: choose one way to shard`);
   if (flags.record !== undefined || flags.cassette !== undefined) throw new ArgoError('ARGO_ERR_USAGE', `--${asked[0]} shards a run over workers; --record and --cassette run in one process`);
   if (flags.processes !== undefined) {
     const count = positiveInteger(flags.processes, '--processes', 256);
-    // A service keeps its children, each holding its shards' indicator state; a replay starts one a shard.
-    const { timeoutMs } = config.values.distributed;
-    return { runner: live ? new PersistentProcessRunner(count, timeoutMs) : new ProcessShardRunner(timeoutMs), count };
+    return { runner: new ProcessShardRunner(count, config.values.distributed.timeoutMs), count };
   }
   if (flags.threads !== undefined) {
     const count = positiveInteger(flags.threads, '--threads', 256);

@@ -98,10 +98,10 @@ export class Cli {
    * produced is written before the process exits. Contract violations and sources that
    * ignored their AbortSignal are said on the way out.
    */
-  async withRun<T>(input: ConfigInput, body: (run: Run) => Promise<T>, tapes: TapeFlags & ShardFlags = {}, live = false): Promise<T> {
+  async withRun<T>(input: ConfigInput, body: (run: Run) => Promise<T>, tapes: TapeFlags & ShardFlags = {}): Promise<T> {
     const config = loadConfig(this.registry, input);
     const logger = this.loggerFor(config);
-    const shards = await shardPlan(tapes, config, logger, live);
+    const shards = await shardPlan(tapes, config, logger);
     const cassette = tapes.cassette === undefined ? undefined : Cassette.read(path.resolve(tapes.cassette));
     if (cassette !== undefined && cassette.tornLines > 0) this.err(`argo-signals: --cassette: dropped ${cassette.tornLines} torn last line(s) (a recording cut by a kill); replaying what is whole\n`);
     const recorder = tapes.record === undefined ? undefined : await TapeRecorder.open(path.resolve(tapes.record), config.hash);

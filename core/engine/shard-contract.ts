@@ -101,7 +101,12 @@ export interface ShardResult {
 export interface ShardRunner {
   /** `threads`, `processes` or `queue`, for logs and reports. */
   readonly kind: string;
-  run(shard: Shard): Promise<ShardResult>;
+  /**
+   * Evaluates `shard`. A runner that can sends a range's rows to `onRows` as they are
+   * produced (whole cycles, in date order) and answers with the rest; one that cannot answers
+   * with every row.
+   */
+  run(shard: Shard, onRows?: (rows: PackedRows) => void): Promise<ShardResult>;
   /** False while the runner cannot take shards (the queue's Redis is away); a service's /readyz says so. */
   ready?(): boolean;
   /** Where shards go, printable (no password). */

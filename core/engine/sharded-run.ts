@@ -4,7 +4,7 @@ import type { Storage } from '../plugin-system/plugin-contracts';
 import type { Logger } from '../util/logger';
 import { hashOf } from '../util/stable-hash';
 import type { CycleStats } from './cycle-stats';
-import { shardsOfSize, shipConfig, splitUniverse, unpackRows, type Shard, type ShardFailure, type ShardPlan, type ShardResult, type ShardSpan } from './shard-contract';
+import { shardsOfSize, shipConfig, splitUniverse, unpackRows, type Shard, type ShardFailure, type ShardPlan, type ShardResult, type ShardRow, type ShardSpan } from './shard-contract';
 import type { SymbolResult } from './symbol-pipeline';
 import type { WriteTracker } from './write-tracker';
 
@@ -53,14 +53,49 @@ export class ShardedRun {
     return this.#failures;
   }
 
-  /** One replay of `from`..`to`: whole or failed; what the other shards produced is stored, and the first failure ends it. */
+  /**
+   * One replay of `from`..`to`: whole or failed. Rows are stored as the shards stream them,
+   * each date once every shard still running has sent its rows of that date; what the shards
+   * produced is stored also when one fails, and the first failure ends it.
+   */
   async replay(from: string, to: string, options: ShardedReplayOptions): Promise<SymbolResult[]> {
     const started = performance.now();
-    const { universe, results, failures } = await this.#evaluate({ kind: 'range', from, to });
+    const universe = await this.parts.universe();
+    const shards = this.#shardsOf(universe, { kind: 'range', from, to });
+    const merge = new RowMerge(shards.length);
     const kept: SymbolResult[] = [];
-    await this.#storeRows(universe, results, options.onResult, options.keepResults === true ? kept : undefined);
+    const dates = new Set<string>();
+    let storing = Promise.resolve();
+    const release = () => {
+      const rows = merge.release();
+      for (const row of rows) dates.add(row.asOf);
+      if (rows.length === 0) return;
+      storing = storing.then(() => this.#store(universe, rows, options.onResult, options.keepResults === true ? kept : undefined));
+      // Awaited below; observed here so that a failed store is not reported as unhandled meanwhile.
+      storing.catch(() => undefined);
+    };
+    const settled = await Promise.allSettled(
+      shards.map((shard, i) =>
+        this.plan.runner
+          .run(shard, (rows) => {
+            merge.add(i, unpackRows(rows));
+            release();
+          })
+          .then((result) => {
+            merge.add(i, unpackRows(result.rows));
+            return result;
+          })
+          .finally(() => {
+            merge.finish(i);
+            release();
+          }),
+      ),
+    );
+    const { failures } = this.#account(shards, settled);
+    await storing;
+    await this.parts.writes.settle(0);
     const { stats } = this.parts;
-    stats.cycles += new Set(results.flatMap((result) => result.rows.dates)).size;
+    stats.cycles += dates.size;
     stats.wallMs = performance.now() - started;
     if (failures.length > 0) throw shardFailure(failures[0], failures.length);
     return kept;
@@ -69,30 +104,40 @@ export class ShardedRun {
   /** One live cycle: it goes on without the shards that failed (counted and logged); with none left it fails. */
   async cycle(): Promise<SymbolResult[]> {
     const started = performance.now();
-    const { universe, results, failures } = await this.#evaluate({ kind: 'latest' });
+    const universe = await this.parts.universe();
+    const shards = this.#shardsOf(universe, { kind: 'latest' });
+    const { results, failures } = this.#account(shards, await Promise.allSettled(shards.map((shard) => this.plan.runner.run(shard))));
     if (results.length === 0 && failures.length > 0) throw shardFailure(failures[0], failures.length);
     await this.parts.knowStored(results.flatMap((result) => result.rows.dates));
     const kept: SymbolResult[] = [];
-    await this.#storeRows(universe, results, undefined, kept);
+    await this.#store(
+      universe,
+      results.flatMap((result) => unpackRows(result.rows)),
+      undefined,
+      kept,
+    );
+    await this.parts.writes.settle(0);
     this.parts.stats.cycles++;
     this.parts.stats.wallMs += performance.now() - started;
     return kept;
   }
 
-  /** Hands the universe to the plan's executor as shards and waits for every one; failed shards are counted and given back apart. */
-  async #evaluate(span: ShardSpan): Promise<{ universe: string[]; results: ShardResult[]; failures: { shard: Shard; error: unknown }[] }> {
+  /** The shards of `universe` under the plan, for `span`. */
+  #shardsOf(universe: readonly string[], span: ShardSpan): Shard[] {
     const { plan } = this;
-    const { stats, logger } = this.parts;
-    const universe = await this.parts.universe();
     const groups = plan.count !== undefined ? splitUniverse(universe, plan.count) : shardsOfSize(universe, plan.size ?? universe.length);
     const config = shipConfig(this.parts.config);
     const cycle = this.#cycles++;
-    const shards = groups.map((symbols, i): Shard => {
+    return groups.map((symbols, i): Shard => {
       // The same symbols under the same configuration: a worker holding the key holds a run of exactly these symbols.
       const key = `${config.hash}:${hashOf(symbols)}`;
       return { id: `${this.parts.runId}:${cycle}:${i}`, key, config, symbols, span };
     });
-    const settled = await Promise.allSettled(shards.map((shard) => plan.runner.run(shard)));
+  }
+
+  /** Counts the answered shards' statistics and the failed ones (logged, kept for the API). */
+  #account(shards: readonly Shard[], settled: readonly PromiseSettledResult<ShardResult>[]): { results: ShardResult[]; failures: { shard: Shard; error: unknown }[] } {
+    const { stats, logger } = this.parts;
     const results: ShardResult[] = [];
     const failures: { shard: Shard; error: unknown }[] = [];
     settled.forEach((outcome, i) => {
@@ -109,13 +154,13 @@ export class ShardedRun {
         logger.error({ shard: shards[i].id, symbols: shards[i].symbols.length, err: messageOf(outcome.reason) }, 'shard failed');
       }
     });
-    return { universe, results, failures };
+    return { results, failures };
   }
 
-  /** Stores the signals of shard rows in date then universe order. */
-  async #storeRows(symbols: readonly string[], results: readonly ShardResult[], onResult?: ShardedReplayOptions['onResult'], keep?: SymbolResult[]): Promise<void> {
-    const universe = new Map(symbols.map((symbol, i) => [symbol, i]));
-    const rows = results.flatMap((result) => unpackRows(result.rows)).sort((a, b) => (a.asOf < b.asOf ? -1 : a.asOf > b.asOf ? 1 : universe.get(a.symbol)! - universe.get(b.symbol)!));
+  /** Stores the signals of `rows` in date then universe order, as one process would have produced them. */
+  async #store(universe: readonly string[], rows: ShardRow[], onResult?: ShardedReplayOptions['onResult'], keep?: SymbolResult[]): Promise<void> {
+    const order = this.#orderOf(universe);
+    rows.sort((a, b) => (a.asOf < b.asOf ? -1 : a.asOf > b.asOf ? 1 : order.get(a.symbol)! - order.get(b.symbol)!));
     const { writes, storage } = this.parts;
     const { maxPending } = this.parts.config.values.storage;
     for (const row of rows) {
@@ -125,6 +170,60 @@ export class ShardedRun {
       await onResult?.(result);
       if (writes.pending > maxPending) await writes.settle(maxPending);
     }
-    await writes.settle(0);
+  }
+
+  #order: { universe: readonly string[]; index: Map<string, number> } | undefined;
+
+  /** Each symbol's place in `universe` (kept while the universe is the same). */
+  #orderOf(universe: readonly string[]): Map<string, number> {
+    if (this.#order?.universe !== universe) this.#order = { universe, index: new Map(universe.map((symbol, i) => [symbol, i])) };
+    return this.#order.index;
+  }
+}
+
+/**
+ * The rows of several shards, each streamed in date order, released date by date: a date is
+ * whole once every shard still running has sent rows past it (a shard's rows come whole
+ * cycles at a time) or finished.
+ */
+class RowMerge {
+  readonly #pending: ShardRow[][];
+  readonly #through: (string | null)[];
+  readonly #finished: boolean[];
+
+  constructor(shards: number) {
+    this.#pending = Array.from({ length: shards }, () => []);
+    this.#through = new Array<string | null>(shards).fill(null);
+    this.#finished = new Array<boolean>(shards).fill(false);
+  }
+
+  add(shard: number, rows: readonly ShardRow[]): void {
+    if (rows.length === 0) return;
+    this.#pending[shard].push(...rows);
+    this.#through[shard] = rows[rows.length - 1].asOf;
+  }
+
+  finish(shard: number): void {
+    this.#finished[shard] = true;
+  }
+
+  /** The rows whose dates every shard has sent in full, taken out. */
+  release(): ShardRow[] {
+    let limit: string | undefined;
+    for (let i = 0; i < this.#pending.length; i++) {
+      if (this.#finished[i]) continue;
+      const through = this.#through[i];
+      if (through === null) return [];
+      if (limit === undefined || through < limit) limit = through;
+    }
+    const released: ShardRow[] = [];
+    this.#pending.forEach((rows, i) => {
+      let n = 0;
+      while (n < rows.length && (limit === undefined || rows[n].asOf <= limit)) n++;
+      if (n === 0) return;
+      released.push(...rows.slice(0, n));
+      this.#pending[i] = rows.slice(n);
+    });
+    return released;
   }
 }

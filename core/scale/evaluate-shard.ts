@@ -1,13 +1,13 @@
 import { LRUCache } from 'lru-cache';
 import { loadConfig, type LoadedConfig } from '../config/config-loader';
-import { statsSince, type StatsReport } from '../engine/cycle-stats';
+import { statsSince } from '../engine/cycle-stats';
 import { Run } from '../engine/run';
 import type { SymbolResult } from '../engine/symbol-pipeline';
 import { ArgoError } from '../errors/errors';
 import type { PluginRegistry } from '../plugin-system/plugin-registry';
 import type { Logger } from '../util/logger';
 import type { SecretRedactor } from '../util/secret-redactor';
-import { packRows, shipConfig, type Shard, type ShardResult, type ShardRow, type ShippedConfig } from '../engine/shard-contract';
+import { packRows, shipConfig, type PackedRows, type Shard, type ShardResult, type ShardRow, type ShippedConfig } from '../engine/shard-contract';
 import { ShardStorage } from './shard-storage';
 
 /** Where a worker evaluates shards: its plugins, environment (secrets are read from it, never shipped) and logger. */
@@ -20,8 +20,8 @@ export interface ShardHost {
   readonly worker: string;
   /** Live shards' runs, so a worker that evaluates a shard again continues its indicator state; without it each live shard starts fresh. */
   readonly live?: LiveShards;
-  /** Told of the run of each shard while it runs (a worker's SIGTERM stops it after its cycle). */
-  readonly onRun?: (run: Run | null) => void;
+  /** Told of the run of each range shard as it starts and once it is over (a worker's SIGTERM stops the runs in progress after their cycle). */
+  readonly onRun?: (run: Run, running: boolean) => void;
 }
 
 /** The runs of live shards a worker holds, by shard key; the least recently used beyond `max` is closed. */
@@ -63,32 +63,50 @@ export function loadShippedConfig(host: ShardHost, shipped: ShippedConfig): Load
   return config;
 }
 
-/** The answer to `shard`: its results as rows, each signal as its storage holds it now (with its final text). */
-function answer(host: ShardHost, shard: Shard, results: readonly SymbolResult[], storage: ShardStorage, stats: StatsReport): ShardResult {
-  const rows = results.map(({ symbol, asOf, rejection, virtualMs, calls, signal }): ShardRow => ({ symbol, asOf, rejection, virtualMs, calls, signal: signal === null ? null : storage.take(signal) }));
-  return { shard: shard.id, rows: packRows(rows), stats, worker: host.worker, attempts: 1 };
+/** `result` as a row, its signal as its storage holds it now (with its final text). */
+function rowOf({ symbol, asOf, rejection, virtualMs, calls, signal }: SymbolResult, storage: ShardStorage): ShardRow {
+  return { symbol, asOf, rejection, virtualMs, calls, signal: signal === null ? null : storage.take(signal) };
 }
+
+/** Rows a range shard gathers before it sends them on (at the end of a cycle): about 1 MB of signals. */
+const STREAMED_ROWS = 2048;
 
 /**
  * Evaluates one shard as the scheduler's run would evaluate its symbols: a range replays
  * them (a fresh run, closed after, so deferred texts are complete in the answer), a live
- * shard evaluates each symbol's latest bar in the run the worker holds for its key.
+ * shard evaluates each symbol's latest bar in the run the worker holds for its key. With
+ * `onRows`, a range's rows go to it as the cycles produce them, whole cycles at a time in date
+ * order, and the answer holds the rest; texts that may still change after a signal is produced
+ * (deferred reasoning, `reasoning.maxWaitMs`) keep every row for the answer.
  */
-export async function evaluateShard(host: ShardHost, shard: Shard): Promise<ShardResult> {
+export async function evaluateShard(host: ShardHost, shard: Shard, onRows?: (rows: PackedRows) => void): Promise<ShardResult> {
   const config = loadShippedConfig(host, shard.config);
   const { span } = shard;
   if (span.kind === 'range') {
     const storage = new ShardStorage();
     const run = await Run.create(config, host.logger, { symbols: shard.symbols, storage });
-    host.onRun?.(run);
+    host.onRun?.(run, true);
+    const { mode, maxWaitMs } = config.values.reasoning;
+    const stream = onRows !== undefined && mode !== 'deferred' && maxWaitMs === 0 ? onRows : undefined;
+    let rows: ShardRow[] = [];
     const results: SymbolResult[] = [];
     try {
-      await run.replay({ from: span.from, to: span.to, onResult: (result) => void results.push(result) });
+      await run.replay({
+        from: span.from,
+        to: span.to,
+        onResult: (result) => void (stream === undefined ? results.push(result) : rows.push(rowOf(result, storage))),
+        onCycle: () => {
+          if (stream === undefined || rows.length < STREAMED_ROWS) return;
+          stream(packRows(rows));
+          rows = [];
+        },
+      });
     } finally {
-      host.onRun?.(null);
+      host.onRun?.(run, false);
       await run.close();
     }
-    return answer(host, shard, results, storage, run.stats.report());
+    rows.push(...results.map((result) => rowOf(result, storage)));
+    return { shard: shard.id, rows: packRows(rows), stats: run.stats.report(), worker: host.worker, attempts: 1 };
   }
   let held = host.live?.get(shard.key);
   if (held === undefined) {
@@ -101,7 +119,7 @@ export async function evaluateShard(host: ShardHost, shard: Shard): Promise<Shar
   try {
     const { results } = await run.cycle();
     await run.drainReasoning();
-    return answer(host, shard, results, storage, statsSince(before, run.stats.report()));
+    return { shard: shard.id, rows: packRows(results.map((result) => rowOf(result, storage))), stats: statsSince(before, run.stats.report()), worker: host.worker, attempts: 1 };
   } finally {
     if (host.live === undefined) await run.close();
   }

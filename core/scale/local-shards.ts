@@ -1,11 +1,11 @@
-/** Shard runners on this machine: child processes (`--processes N`: one a shard, or kept by a service), or Piscina worker threads (`--threads N`). */
+/** Shard runners on this machine: child processes (`--processes N`, kept for the run or the service), or Piscina worker threads (`--threads N`). */
 import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import type Piscina from 'piscina';
 import { ArgoError, isErrorCode, messageOf } from '../errors/errors';
 import type { ShardMessage } from '../../workers/shard-process';
 import { within } from '../util/within';
-import type { Shard, ShardResult, ShardRunner } from '../engine/shard-contract';
+import type { PackedRows, Shard, ShardResult, ShardRunner } from '../engine/shard-contract';
 
 /** An error a worker reported by code and message, coded again here (a coded message starts with its code, which a thread's clone of the error keeps alone). */
 export function errorFromWorker(shard: Shard, reported: string | null, message: string): ArgoError {
@@ -48,61 +48,26 @@ function killAfterGrace(child: ChildProcess): void {
   setTimeout(() => alive(child) && child.kill('SIGKILL'), STOP_GRACE_MS).unref();
 }
 
-/** The outcome a child's answer stands for. */
-function settle(shard: Shard, answer: ShardMessage, resolve: (result: ShardResult) => void, reject: (error: ArgoError) => void): void {
-  if (answer.type === 'result') resolve(answer.result);
-  else if (answer.type === 'error') reject(errorFromWorker(shard, answer.code, answer.message));
-}
-
-/** One child process a shard, started for it and ended after it answers (replays); SIGTERM on `stop` (they answer with what they did). */
-export class ProcessShardRunner implements ShardRunner {
-  readonly kind = 'processes';
-  readonly #children = new Set<ChildProcess>();
-
-  /** `timeoutMs`: the longest a shard may take (`distributed.timeoutMs`). */
-  constructor(private readonly timeoutMs: number) {}
-
-  run(shard: Shard): Promise<ShardResult> {
-    const child = forkChild([]);
-    this.#children.add(child);
-    return bounded(shard, this.#answer(shard, child), this.timeoutMs, () => child.kill('SIGKILL'));
-  }
-
-  #answer(shard: Shard, child: ChildProcess): Promise<ShardResult> {
-    return new Promise<ShardResult>((resolve, reject) => {
-      let answer: ShardMessage | undefined;
-      child.on('message', (message: ShardMessage) => (answer = message));
-      child.on('error', (error) => reject(new ArgoError('ARGO_ERR_SHARD_FAILED', `shard ${shard.id}: the child process failed to start: ${messageOf(error)}`)));
-      child.on('exit', (code, signal) => {
-        this.#children.delete(child);
-        if (answer === undefined) reject(diedWithout(shard, child, code, signal));
-        else settle(shard, answer, resolve, reject);
-      });
-      child.send({ type: 'shard', id: 0, shard } satisfies ShardMessage);
-    });
-  }
-
-  stop(): void {
-    for (const child of this.#children) {
-      child.kill('SIGTERM');
-      killAfterGrace(child);
-    }
-  }
-
-  async close(): Promise<void> {
-    for (const child of this.#children) child.kill('SIGKILL');
-  }
+/** A shard sent to a child, waiting for its answer. */
+interface Waiting {
+  readonly shard: Shard;
+  readonly child: ChildProcess;
+  readonly onRows?: (rows: PackedRows) => void;
+  readonly resolve: (result: ShardResult) => void;
+  readonly reject: (error: ArgoError) => void;
 }
 
 /**
- * `count` child processes kept for the life of a service (`serve --processes N`): a live
- * shard always goes to the same child (by its key), which keeps the shard's run and so its
- * indicator state. A child that dies fails the shards it held and is started again for the next.
+ * `count` child processes (`--processes N`), started with the runner and kept until it
+ * closes, so a run pays for process start and module loading once, while its scheduler is
+ * still building its own run. A shard key always goes to the same child (a live shard's run,
+ * and so its indicator state, stays there); a range's rows stream back as the child's cycles
+ * produce them. A child that dies fails the shards it held and is started again for the next.
  */
-export class PersistentProcessRunner implements ShardRunner {
+export class ProcessShardRunner implements ShardRunner {
   readonly kind = 'processes';
   readonly #children: (ChildProcess | undefined)[];
-  readonly #pending = new Map<number, { shard: Shard; child: ChildProcess; resolve: (result: ShardResult) => void; reject: (error: ArgoError) => void }>();
+  readonly #pending = new Map<number, Waiting>();
   /** Which child a shard key goes to: the one with the fewest keys when the key was first seen. */
   readonly #childOf = new Map<string, number>();
   #next = 1;
@@ -112,19 +77,18 @@ export class PersistentProcessRunner implements ShardRunner {
     count: number,
     private readonly timeoutMs: number,
   ) {
-    this.#children = new Array(count).fill(undefined);
+    this.#children = Array.from({ length: count }, () => this.#start());
   }
 
-  #child(index: number): ChildProcess {
-    const known = this.#children[index];
-    if (known !== undefined && alive(known)) return known;
-    const child = forkChild(['--persistent']);
-    this.#children[index] = child;
+  #start(): ChildProcess {
+    const child = forkChild([]);
     child.on('message', (message: ShardMessage) => {
       const waiting = this.#pending.get(message.id);
       if (waiting === undefined) return;
+      if (message.type === 'rows') return waiting.onRows?.(message.rows);
       this.#pending.delete(message.id);
-      settle(waiting.shard, message, waiting.resolve, waiting.reject);
+      if (message.type === 'result') waiting.resolve(message.result);
+      else if (message.type === 'error') waiting.reject(errorFromWorker(waiting.shard, message.code, message.message));
     });
     child.on('exit', (code, signal) => {
       for (const [id, waiting] of this.#pending) {
@@ -133,10 +97,18 @@ export class PersistentProcessRunner implements ShardRunner {
         waiting.reject(diedWithout(waiting.shard, child, code, signal));
       }
     });
+    // A child that cannot start fails the shards sent to it through its exit.
+    child.on('error', () => undefined);
     return child;
   }
 
-  run(shard: Shard): Promise<ShardResult> {
+  #child(index: number): ChildProcess {
+    const known = this.#children[index];
+    if (known !== undefined && alive(known)) return known;
+    return (this.#children[index] = this.#start());
+  }
+
+  run(shard: Shard, onRows?: (rows: PackedRows) => void): Promise<ShardResult> {
     let index = this.#childOf.get(shard.key);
     if (index === undefined) {
       const held = this.#children.map((_, i) => [...this.#childOf.values()].filter((c) => c === i).length);
@@ -145,8 +117,8 @@ export class PersistentProcessRunner implements ShardRunner {
     const child = this.#child(index);
     const id = this.#next++;
     const answer = new Promise<ShardResult>((resolve, reject) => {
-      this.#pending.set(id, { shard, child, resolve, reject });
-      child.send({ type: 'shard', id, shard } satisfies ShardMessage, (error) => {
+      this.#pending.set(id, { shard, child, onRows, resolve, reject });
+      child.send({ type: 'shard', id, shard, stream: onRows !== undefined } satisfies ShardMessage, (error) => {
         if (error === null || !this.#pending.delete(id)) return;
         reject(new ArgoError('ARGO_ERR_SHARD_FAILED', `shard ${shard.id}: its child process ${child.pid} cannot be reached: ${messageOf(error)}`));
       });
@@ -157,6 +129,15 @@ export class PersistentProcessRunner implements ShardRunner {
       if (this.#children[index!] === child) this.#children[index!] = undefined;
       child.kill('SIGKILL');
     });
+  }
+
+  /** SIGTERM to every child: the shards in progress stop after their cycle and answer with what they did; a child that does not within the grace is killed. */
+  stop(): void {
+    for (const child of this.#children) {
+      if (child === undefined || !alive(child)) continue;
+      child.kill('SIGTERM');
+      killAfterGrace(child);
+    }
   }
 
   /** Lets each child end once it has nothing left (its IPC channel closed); one that does not within the grace (stopped, spinning) is killed. */

@@ -27,6 +27,6 @@ export function serveCommand(program: Command, cli: Cli): void {
         println: cli.println,
       });
       if (last !== run) await last.close();
-    }, flags, true);
+    }, flags);
   });
 }
