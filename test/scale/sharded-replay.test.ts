@@ -2,9 +2,11 @@ import { expect } from 'chai';
 import path from 'node:path';
 import type { StatsReport } from '../../core/engine/cycle-stats';
 import { sumReports } from '../../core/engine/cycle-stats';
-import { splitUniverse, shardsOfSize } from '../../core/engine/shard-contract';
+import { shipConfig, splitUniverse, shardsOfSize, unpackRows, type PackedRows, type Shard } from '../../core/engine/shard-contract';
+import { loadConfig } from '../../core/config/config-loader';
+import { ProcessShardRunner } from '../../core/scale/local-shards';
 import type { Signal } from '../../core/domain/domain';
-import { ROOT, comparable, findRealData, runCliAsync, shardTotals as totals, tempDir, writeJson } from '../helpers';
+import { ROOT, builtinRegistry, comparable, findRealData, runCliAsync, shardTotals as totals, tempDir, writeJson } from '../helpers';
 import { background } from '../servers';
 
 const SYMBOLS = ['AAPL', 'AMZN', 'BHF', 'BRK.B', 'CAT', 'ABBV', 'APTV', 'CHK', 'A', 'AAL', 'AAP', 'ABC'];
@@ -73,6 +75,37 @@ describe('shards', () => {
         expect(totals(sharded.stats)).to.deep.equal(totals(one.stats));
         expect(sharded.stats.shards).to.deep.equal({ evaluated: 2, failed: 0, retried: 0 });
         expect(sharded.signals, 'the same signals, in the same date then symbol order').to.deep.equal(one.signals);
+      }
+    });
+
+    it('keeps a child for the run that streams a range shard\'s rows whole cycles at a time, the same rows it would answer at once; none streamed under deferred reasoning', async () => {
+      const registry = builtinRegistry();
+      const shard = (id: string, values: Record<string, unknown> = {}): Shard => ({
+        id,
+        key: id,
+        config: shipConfig(loadConfig(registry, { values: { 'data.dir': data, 'storage.plugin': 'memory', ...values } })),
+        symbols: SYMBOLS,
+        span: { kind: 'range', from: '2014-01-01', to: '2015-12-31' },
+      });
+      const rowsOf = (packed: readonly PackedRows[]) => packed.flatMap(unpackRows).map(({ virtualMs: _measured, ...row }) => ({ ...row, signal: row.signal?.id ?? null }));
+      const runner = new ProcessShardRunner(1, 120_000);
+      try {
+        const chunks: PackedRows[] = [];
+        const streamed = await runner.run(shard('streamed'), (rows) => chunks.push(rows));
+        const whole = await runner.run(shard('whole'));
+        expect(chunks.length, 'rows streamed before the answer').to.be.at.least(2);
+        for (const chunk of chunks) {
+          const last = chunk.dates[chunk.date[chunk.date.length - 1]];
+          expect(rowsOf([streamed.rows]).every((row) => row.asOf > last), 'a chunk ends with a whole cycle').to.equal(true);
+        }
+        expect(rowsOf([...chunks, streamed.rows])).to.deep.equal(rowsOf([whole.rows]));
+        expect(streamed.worker, 'the same child answers both shards').to.equal(whole.worker);
+        const deferredChunks: PackedRows[] = [];
+        const deferred = await runner.run(shard('deferred', { 'reasoning.mode': 'deferred' }), (rows) => deferredChunks.push(rows));
+        expect(deferredChunks, 'texts completed after a signal keep every row for the answer').to.deep.equal([]);
+        expect(rowsOf([deferred.rows])).to.deep.equal(rowsOf([whole.rows]));
+      } finally {
+        await runner.close();
       }
     });
 
