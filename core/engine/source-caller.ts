@@ -103,8 +103,10 @@ function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
 /**
  * Asks `source` for its opinion on `symbol` as of the last bar of `bars`. The outcome's
  * latency is the simulated one when the source is simulated, the measured one otherwise.
+ * A source that answers synchronously gets its outcome synchronously: a replay makes a call
+ * per source and symbol-day, and a promise for each cost more than most indicators.
  */
-export async function callSource(source: RunSource, symbol: string, bars: BarView, seed: number): Promise<SourceOutcome> {
+export function callSource(source: RunSource, symbol: string, bars: BarView, seed: number): SourceOutcome | Promise<SourceOutcome> {
   const { tape } = source;
   if (tape?.play !== undefined) {
     // The live run's breaker already shaped what was recorded (its circuit-open outcomes included).
@@ -112,25 +114,30 @@ export async function callSource(source: RunSource, symbol: string, bars: BarVie
     if (recorded !== undefined) return recorded;
     return failure(source.config.name, 'unrecorded', 'ARGO_ERR_SOURCE_UNRECORDED', `the recording holds no answer of this source for ${symbol} as of ${bars.asOf} (the live run did not ask it)`, 0);
   }
-  const outcome = await breakerCall(source, symbol, bars, seed);
-  tape?.record?.(symbol, bars.asOf, outcome);
-  return outcome;
+  const record = tape?.record;
+  return record === undefined ? breakerCall(source, symbol, bars, seed) : then(breakerCall(source, symbol, bars, seed), (outcome) => (record(symbol, bars.asOf, outcome), outcome));
 }
 
-async function breakerCall(source: RunSource, symbol: string, bars: BarView, seed: number): Promise<SourceOutcome> {
+/** `f` of `value`, at once when it is there, after it settles when it is a promise. */
+function then<T, U>(value: T | Promise<T>, f: (value: T) => U): U | Promise<U> {
+  return value instanceof Promise ? value.then(f) : f(value);
+}
+
+function breakerCall(source: RunSource, symbol: string, bars: BarView, seed: number): SourceOutcome | Promise<SourceOutcome> {
   const { breaker } = source;
   if (breaker === null) return ask(source, symbol, bars, seed);
   if (!breaker.allows()) {
     const { failures, cooldownMs } = source.config.breaker;
     return failure(source.config.name, 'circuit-open', 'ARGO_ERR_SOURCE_CIRCUIT_OPEN', `skipped: its circuit opened after ${failures} consecutive failures and stays open ${cooldownMs} ms`, 0);
   }
-  const outcome = await ask(source, symbol, bars, seed);
-  breaker.record(outcome.ok);
-  return outcome;
+  return then(ask(source, symbol, bars, seed), (outcome) => {
+    breaker.record(outcome.ok);
+    return outcome;
+  });
 }
 
 /** One call of the source, simulated or real, validated. */
-async function ask(source: RunSource, symbol: string, bars: BarView, seed: number): Promise<SourceOutcome> {
+function ask(source: RunSource, symbol: string, bars: BarView, seed: number): SourceOutcome | Promise<SourceOutcome> {
   const { name, timeoutMs, simulate } = source.config;
   const asOf = bars.asOf;
   let simulatedMs: number | undefined;
@@ -147,33 +154,36 @@ async function ask(source: RunSource, symbol: string, bars: BarView, seed: numbe
   // An AbortController costs more than an indicator: make one only for a source that reads
   // `signal`; one that never read it has nothing to abort on timeout.
   let controller: AbortController | undefined;
-  const ensureController = () => (controller ??= new AbortController());
   const request = {
     symbol,
     asOf,
     bars,
     get signal() {
-      return ensureController().signal;
+      return (controller ??= new AbortController()).signal;
     },
   };
-  try {
-    let answer: unknown = source.instance.opinion(request);
-    if (isPromiseLike(answer)) {
-      const pending = answer;
-      answer = await withTimeout(pending, timeoutMs, () => {
-        controller?.abort(new SourceTimeout());
-        source.abandoned.track(Promise.resolve(pending));
-      });
-    }
+  const answered = (answer: unknown): SourceOutcome => {
     const opinion = checkOpinion(answer);
     if (typeof opinion === 'string') return failure(name, 'malformed', 'ARGO_ERR_SOURCE_MALFORMED', opinion, latency());
     return { source: name, ok: true, opinion, latencyMs: latency() };
-  } catch (error) {
-    if (error instanceof SourceTimeout) {
-      return failure(name, 'timeout', 'ARGO_ERR_SOURCE_TIMEOUT', `no answer within ${timeoutMs} ms`, latency());
-    }
+  };
+  const failed = (error: unknown): SourceOutcome => {
+    if (error instanceof SourceTimeout) return failure(name, 'timeout', 'ARGO_ERR_SOURCE_TIMEOUT', `no answer within ${timeoutMs} ms`, latency());
     // A source that throws a coded source error (a refusal, invalid JSON) keeps its code.
     const code = isArgoError(error) && error.code.startsWith('ARGO_ERR_SOURCE_') ? error.code : 'ARGO_ERR_SOURCE_FAILED';
     return failure(name, 'error', code, messageOf(error), latency());
+  };
+  try {
+    const answer = source.instance.opinion(request);
+    if (!isPromiseLike(answer)) return answered(answer);
+    const pending = answer;
+    return withTimeout(pending, timeoutMs, () => {
+      controller?.abort(new SourceTimeout());
+      source.abandoned.track(Promise.resolve(pending));
+    })
+      .then(answered)
+      .catch(failed);
+  } catch (error) {
+    return failed(error);
   }
 }

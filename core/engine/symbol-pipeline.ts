@@ -58,6 +58,9 @@ function timed<T>(stats: CycleStats, stage: Stage, started: number, value: T): T
   return value;
 }
 
+/** No source names: a plan that asks every source leaves none out. */
+const NONE: readonly string[] = [];
+
 /** Rounding a bound may differ from the final confidence by without breaking the contract. */
 const BOUND_TOLERANCE = 1e-9;
 
@@ -147,7 +150,7 @@ export class SymbolPipeline {
     if (probe) this.#probe = 'probing';
     if (!sampled && !probe) return;
     const shadow = (async () => {
-      const rest = await Promise.all(skipped.map((info) => callSource(this.#byName.get(info.name)!, symbol, bars, this.config.seed)));
+      const rest = await this.#fetch(skipped.map((info) => info.name), symbol, bars);
       const all = [...outcomes, ...rest];
       const opinions = this.#weighted(all);
       const consensus = await this.#combine(opinions, history);
@@ -189,10 +192,11 @@ export class SymbolPipeline {
     return true;
   }
 
-  #plan(): string[][] {
-    const plan = this.earlyExit.plan(this.#infos);
+  /** The strategy's waves, checked, and the sources it left out. */
+  #plan(): { waves: readonly (readonly string[])[]; unplanned: readonly string[] } {
+    const waves = this.earlyExit.plan(this.#infos);
     const seen = new Set<string>();
-    for (const wave of plan) {
+    for (const wave of waves) {
       for (const name of wave) {
         if (!this.#byName.has(name) || seen.has(name)) {
           throw new ArgoError(
@@ -203,7 +207,7 @@ export class SymbolPipeline {
         seen.add(name);
       }
     }
-    return plan.map((wave) => [...wave]);
+    return { waves, unplanned: seen.size === this.#byName.size ? NONE : [...this.#byName.keys()].filter((name) => !seen.has(name)) };
   }
 
   #historyOf(symbol: string): OpinionHistory | undefined {
@@ -212,6 +216,12 @@ export class SymbolPipeline {
 
   #remember(symbol: string, opinions: readonly WeightedOpinion[]): void {
     this.#history?.remember(symbol, opinions);
+  }
+
+  /** The outcomes of asking the sources `names` at once; without waiting a turn when every one answered synchronously. */
+  #fetch(names: readonly string[], symbol: string, bars: BarView): SourceOutcome[] | Promise<SourceOutcome[]> {
+    const calls = names.map((name) => callSource(this.#byName.get(name)!, symbol, bars, this.config.seed));
+    return calls.some((call) => call instanceof Promise) ? Promise.all(calls) : (calls as SourceOutcome[]);
   }
 
   async #combine(opinions: readonly WeightedOpinion[], history: OpinionHistory | undefined): Promise<ConsensusResult> {
@@ -232,11 +242,16 @@ export class SymbolPipeline {
 
   /** The opinions among `outcomes`, in configured source order. */
   #weighted(outcomes: readonly SourceOutcome[]): WeightedOpinion[] {
-    return this.#inConfigOrder(outcomes).flatMap((o) => (o.ok ? [{ source: o.source, weight: this.#byName.get(o.source)!.config.weight, opinion: o.opinion }] : []));
+    const weighted: WeightedOpinion[] = [];
+    for (const o of this.#inConfigOrder(outcomes)) if (o.ok) weighted.push({ source: o.source, weight: this.#byName.get(o.source)!.config.weight, opinion: o.opinion });
+    return weighted;
   }
 
-  #inConfigOrder(outcomes: readonly SourceOutcome[]): SourceOutcome[] {
-    return [...outcomes].sort((a, b) => this.#rank.get(a.source)! - this.#rank.get(b.source)!);
+  /** `outcomes` in configured source order: themselves when a single wave asked in that order already (most symbol-days). */
+  #inConfigOrder(outcomes: readonly SourceOutcome[]): readonly SourceOutcome[] {
+    let ordered = true;
+    for (let i = 1; i < outcomes.length && ordered; i++) ordered = this.#rank.get(outcomes[i - 1].source)! < this.#rank.get(outcomes[i].source)!;
+    return ordered ? outcomes : [...outcomes].sort((a, b) => this.#rank.get(a.source)! - this.#rank.get(b.source)!);
   }
 
   /** Runs the pipeline for `symbol` as of the last bar of `bars`, counting into `stats`. */
@@ -259,20 +274,25 @@ export class SymbolPipeline {
       return { symbol, asOf, signal: null, rejection, virtualMs, stored: null, calls: outcomes.length };
     };
     let started = performance.now();
-    const waves = timed(stats, 'plan', started, this.#plan());
-    stats.recordSkipped([...this.#byName.keys()].filter((name) => !waves.some((wave) => wave.includes(name))));
+    const { waves, unplanned } = timed(stats, 'plan', started, this.#plan());
+    if (unplanned.length > 0) stats.recordSkipped(unplanned);
 
     let virtualMs = 0;
     const history = this.#historyOf(symbol);
     const bounds: number[] = [];
     for (let w = 0; w < waves.length; w++) {
       started = performance.now();
-      const wave = await Promise.all(waves[w].map((name) => callSource(this.#byName.get(name)!, symbol, bars, this.config.seed)));
+      const asked = this.#fetch(waves[w], symbol, bars);
+      const wave = asked instanceof Promise ? await asked : asked;
       stats.time('fetch', performance.now() - started);
-      for (const outcome of wave) stats.recordCall(outcome);
+      let slowest = 0;
+      for (const outcome of wave) {
+        stats.recordCall(outcome);
+        outcomes.push(outcome);
+        slowest = Math.max(slowest, outcome.latencyMs);
+      }
       this.earlyExit.observe?.(wave);
-      outcomes.push(...wave);
-      virtualMs += Math.max(0, ...wave.map((o) => o.latencyMs));
+      virtualMs += slowest;
       if (w === waves.length - 1) break;
 
       started = performance.now();
