@@ -19,19 +19,14 @@ function keyOf(series: object): object {
  * so no plugin can look ahead; the series is held in a private field for that reason.
  */
 export class BarView {
-  readonly #bar: (index: number) => Bar;
+  readonly #series: BarSeries | PackedSeries;
   /** Number of bars visible, the last one being the bar of `asOf`. */
   readonly length: number;
   /** The same object for every view of one series: lets plugins keep incremental state. */
   readonly seriesKey: object;
 
   constructor(series: BarSeries | PackedSeries, length: number) {
-    if (series instanceof PackedSeries) {
-      this.#bar = (index) => series.at(index);
-    } else {
-      const { bars } = series;
-      this.#bar = (index) => bars[index];
-    }
+    this.#series = series;
     this.length = length;
     this.seriesKey = keyOf(series);
   }
@@ -49,14 +44,23 @@ export class BarView {
     return this.#bar(index);
   }
 
+  #bar(index: number): Bar {
+    const series = this.#series;
+    return series instanceof PackedSeries ? series.at(index) : series.bars[index];
+  }
+
   /** The bar of `asOf`. */
   get last(): Bar {
     return this.at(this.length - 1);
   }
 
-  /** The date of the last visible bar. */
+  /** The date of the last visible bar (read by every source call: taken from the series, no bar is made for it). */
   get asOf(): string {
-    return this.last.date;
+    const last = this.length - 1;
+    // An empty view has no last bar, and `last` says so.
+    if (last < 0) return this.last.date;
+    const series = this.#series;
+    return series instanceof PackedSeries ? series.date(last) : series.bars[last].date;
   }
 
   /** The last `count` visible bars, oldest first (fewer when the history is shorter). */

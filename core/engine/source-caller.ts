@@ -6,7 +6,7 @@
 import type { BarView } from '../domain/bar-view';
 import type { SimulateConfig } from '../config/config-formats';
 import type { SourceConfig } from '../config/config-schema';
-import { DIRECTIONS, type Direction, type FailureKind, type Opinion, type SourceOutcome } from '../domain/domain';
+import type { FailureKind, Opinion, SourceOutcome } from '../domain/domain';
 import { isArgoError, messageOf, type ErrorCode } from '../errors/errors';
 import type { InFlight } from '../util/in-flight';
 import type { SourceBreaker } from './source-breaker';
@@ -45,7 +45,7 @@ const MAX_RATIONALE = 300;
 export function checkOpinion(value: unknown): Opinion | string {
   if (value === null || typeof value !== 'object') return `expected an opinion object, got ${value === null ? 'null' : typeof value}`;
   const { direction, confidence, features, rationale } = value as Record<string, unknown>;
-  if (!DIRECTIONS.includes(direction as Direction)) return `direction ${JSON.stringify(direction)} is not LONG, SHORT or NEUTRAL`;
+  if (direction !== 'LONG' && direction !== 'SHORT' && direction !== 'NEUTRAL') return `direction ${JSON.stringify(direction)} is not LONG, SHORT or NEUTRAL`;
   if (typeof confidence !== 'number' || !(confidence >= 0 && confidence <= 100)) {
     return `confidence ${typeof confidence === 'number' ? confidence : JSON.stringify(confidence)} is not a number in 0..100`;
   }
@@ -53,15 +53,17 @@ export function checkOpinion(value: unknown): Opinion | string {
     return `rationale must be one line of at most ${MAX_RATIONALE} characters`;
   }
   // Plain literals, not a spread: opinions are kept (histories, queued signals) and a spread makes them larger.
-  if (features === undefined) return rationale === undefined ? { direction: direction as Direction, confidence } : { direction: direction as Direction, confidence, rationale: rationale as string };
+  if (features === undefined) return rationale === undefined ? { direction, confidence } : { direction, confidence, rationale: rationale as string };
   if (features === null || typeof features !== 'object') return 'features must be an object of numbers';
-  for (const [name, feature] of Object.entries(features)) {
+  const copied: Record<string, number> = {};
+  for (const name of Object.keys(features)) {
+    const feature = (features as Record<string, unknown>)[name];
     if (typeof feature !== 'number' || !Number.isFinite(feature)) return `feature "${name}" is not a finite number`;
+    copied[name] = feature;
   }
-  const copied = { ...(features as Record<string, number>) };
   return rationale === undefined
-    ? { direction: direction as Direction, confidence, features: copied }
-    : { direction: direction as Direction, confidence, features: copied, rationale: rationale as string };
+    ? { direction, confidence, features: copied }
+    : { direction, confidence, features: copied, rationale: rationale as string };
 }
 
 interface SimulatedCall {
@@ -136,11 +138,56 @@ function breakerCall(source: RunSource, symbol: string, bars: BarView, seed: num
   });
 }
 
+/**
+ * What a source is asked: the symbol, the point-in-time bars and, made only when the source
+ * reads it, the AbortSignal a timeout aborts (an AbortController costs more than an indicator).
+ */
+class SourceCall {
+  #controller: AbortController | undefined;
+
+  constructor(
+    readonly symbol: string,
+    readonly asOf: string,
+    readonly bars: BarView,
+  ) {}
+
+  get signal(): AbortSignal {
+    return (this.#controller ??= new AbortController()).signal;
+  }
+
+  /** Aborts the signal, if the source ever read it. */
+  abort(reason: unknown): void {
+    this.#controller?.abort(reason);
+  }
+}
+
+/** The latency of a call started at `started`: the simulated one when there is one (not negative), the measured one otherwise. */
+function latencySince(started: number, simulatedMs: number): number {
+  return simulatedMs >= 0 ? simulatedMs : performance.now() - started;
+}
+
+/** The outcome of a source's answer: its opinion, or why it is malformed. */
+function answered(name: string, answer: unknown, started: number, simulatedMs: number): SourceOutcome {
+  const opinion = checkOpinion(answer);
+  if (typeof opinion === 'string') return failure(name, 'malformed', 'ARGO_ERR_SOURCE_MALFORMED', opinion, latencySince(started, simulatedMs));
+  return { source: name, ok: true, opinion, latencyMs: latencySince(started, simulatedMs) };
+}
+
+/** The outcome of a source call that threw, rejected or timed out. */
+function failed(config: SourceConfig, error: unknown, started: number, simulatedMs: number): SourceOutcome {
+  const latencyMs = latencySince(started, simulatedMs);
+  if (error instanceof SourceTimeout) return failure(config.name, 'timeout', 'ARGO_ERR_SOURCE_TIMEOUT', `no answer within ${config.timeoutMs} ms`, latencyMs);
+  // A source that throws a coded source error (a refusal, invalid JSON) keeps its code.
+  const code = isArgoError(error) && error.code.startsWith('ARGO_ERR_SOURCE_') ? error.code : 'ARGO_ERR_SOURCE_FAILED';
+  return failure(config.name, 'error', code, messageOf(error), latencyMs);
+}
+
 /** One call of the source, simulated or real, validated. */
 function ask(source: RunSource, symbol: string, bars: BarView, seed: number): SourceOutcome | Promise<SourceOutcome> {
-  const { name, timeoutMs, simulate } = source.config;
+  const { config } = source;
+  const { name, timeoutMs, simulate } = config;
   const asOf = bars.asOf;
-  let simulatedMs: number | undefined;
+  let simulatedMs = -1;
   if (simulate !== null) {
     const draw = simulateCall(simulate, seed, name, symbol, asOf);
     if (draw.hangs || draw.latencyMs > timeoutMs) {
@@ -150,40 +197,17 @@ function ask(source: RunSource, symbol: string, bars: BarView, seed: number): So
     simulatedMs = draw.latencyMs;
   }
   const started = performance.now();
-  const latency = () => simulatedMs ?? performance.now() - started;
-  // An AbortController costs more than an indicator: make one only for a source that reads
-  // `signal`; one that never read it has nothing to abort on timeout.
-  let controller: AbortController | undefined;
-  const request = {
-    symbol,
-    asOf,
-    bars,
-    get signal() {
-      return (controller ??= new AbortController()).signal;
-    },
-  };
-  const answered = (answer: unknown): SourceOutcome => {
-    const opinion = checkOpinion(answer);
-    if (typeof opinion === 'string') return failure(name, 'malformed', 'ARGO_ERR_SOURCE_MALFORMED', opinion, latency());
-    return { source: name, ok: true, opinion, latencyMs: latency() };
-  };
-  const failed = (error: unknown): SourceOutcome => {
-    if (error instanceof SourceTimeout) return failure(name, 'timeout', 'ARGO_ERR_SOURCE_TIMEOUT', `no answer within ${timeoutMs} ms`, latency());
-    // A source that throws a coded source error (a refusal, invalid JSON) keeps its code.
-    const code = isArgoError(error) && error.code.startsWith('ARGO_ERR_SOURCE_') ? error.code : 'ARGO_ERR_SOURCE_FAILED';
-    return failure(name, 'error', code, messageOf(error), latency());
-  };
+  const request = new SourceCall(symbol, asOf, bars);
   try {
     const answer = source.instance.opinion(request);
-    if (!isPromiseLike(answer)) return answered(answer);
-    const pending = answer;
-    return withTimeout(pending, timeoutMs, () => {
-      controller?.abort(new SourceTimeout());
-      source.abandoned.track(Promise.resolve(pending));
+    if (!isPromiseLike(answer)) return answered(name, answer, started, simulatedMs);
+    return withTimeout(answer, timeoutMs, () => {
+      request.abort(new SourceTimeout());
+      source.abandoned.track(Promise.resolve(answer));
     })
-      .then(answered)
-      .catch(failed);
+      .then((value) => answered(name, value, started, simulatedMs))
+      .catch((error: unknown) => failed(config, error, started, simulatedMs));
   } catch (error) {
-    return failed(error);
+    return failed(config, error, started, simulatedMs);
   }
 }
