@@ -9,6 +9,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { BollingerBands, EMA, MACD, OBV, RSI, SMA } from 'trading-signals';
 import { parseBarsCsv } from '../core/domain/bars-csv';
+import { resultOf } from '../plugins/sources/incremental-indicator';
 
 /** The default sources' weights (trend, macd, momentum, volatility, volume). */
 const WEIGHTS = [1.5, 1.2, 1, 0.8, 0.5];
@@ -40,14 +41,14 @@ export function bareLoop(dir: string, from: string, to: string): { symbolDays: n
       if (flow !== null) obvAverage.add(flow);
       if (bar.date < from || bar.date > to) continue;
       symbolDays++;
-      const f = fast.getResult();
-      const s = slow.getResult();
-      const m = macd.getResult();
-      const r = rsi.getResult();
-      const b = bands.getResult();
-      const o = obv.getResult();
-      const oa = obvAverage.getResult();
-      const va = volumeAverage.getResult();
+      const f = resultOf(fast);
+      const s = resultOf(slow);
+      const m = resultOf(macd);
+      const r = resultOf(rsi);
+      const b = resultOf(bands);
+      const o = resultOf(obv);
+      const oa = resultOf(obvAverage);
+      const va = resultOf(volumeAverage);
       const signed = [
         f === null || s === null ? null : clamp((100 * (100 * (f - s))) / s / 4),
         m === null ? null : clamp((100 * (100 * m.histogram)) / bar.close / 0.4),

@@ -11,6 +11,15 @@ export interface IncrementalIndicator {
 
 const WARMING_UP: Opinion = { direction: 'NEUTRAL', confidence: 0, features: { warmup: 1 } };
 
+/**
+ * The indicator's result, or null while it warms up. `getResult` answers null by throwing and
+ * catching an error (a stack trace per warm-up bar and indicator); `isStable` says the same
+ * without one.
+ */
+export function resultOf<T>(indicator: { readonly isStable: boolean; getResult(): T | null }): T | null {
+  return indicator.isStable ? indicator.getResult() : null;
+}
+
 /** Confidence 0..100 that grows linearly with `value` and saturates at `full`. */
 export function strength(value: number, full: number): number {
   return Math.min(100, (100 * Math.abs(value)) / full);

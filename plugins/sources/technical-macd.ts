@@ -1,6 +1,6 @@
 import { EMA, MACD } from 'trading-signals';
 import { PLUGIN_API_VERSION, defineSourcePlugin } from '../../core/plugin-system/define-plugin';
-import { directionOf, incrementalSource, strength } from './incremental-indicator';
+import { directionOf, incrementalSource, resultOf, strength } from './incremental-indicator';
 
 interface MacdOptions {
   short: number;
@@ -30,7 +30,7 @@ export default defineSourcePlugin<MacdOptions>({
           macd.add(bar.close);
         },
         read(last) {
-          const result = macd.getResult();
+          const result = resultOf(macd);
           if (result === null) return null;
           const histogramPct = (100 * result.histogram) / last.close;
           return {

@@ -1,6 +1,6 @@
 import { RSI } from 'trading-signals';
 import { PLUGIN_API_VERSION, defineSourcePlugin } from '../../core/plugin-system/define-plugin';
-import { directionOf, incrementalSource, strength } from './incremental-indicator';
+import { directionOf, incrementalSource, resultOf, strength } from './incremental-indicator';
 
 interface MomentumOptions {
   period: number;
@@ -26,7 +26,7 @@ export default defineSourcePlugin<MomentumOptions>({
           rsi.add(bar.close);
         },
         read() {
-          const value = rsi.getResult();
+          const value = resultOf(rsi);
           if (value === null) return null;
           return { direction: directionOf(value - 50), confidence: strength(value - 50, options.fullDistance), features: { rsi: value } };
         },

@@ -1,6 +1,6 @@
 import { SMA } from 'trading-signals';
 import { PLUGIN_API_VERSION, defineSourcePlugin } from '../../core/plugin-system/define-plugin';
-import { directionOf, incrementalSource, strength } from './incremental-indicator';
+import { directionOf, incrementalSource, resultOf, strength } from './incremental-indicator';
 
 interface TrendOptions {
   fast: number;
@@ -30,8 +30,8 @@ export default defineSourcePlugin<TrendOptions>({
           slow.add(bar.close);
         },
         read() {
-          const f = fast.getResult();
-          const s = slow.getResult();
+          const f = resultOf(fast);
+          const s = resultOf(slow);
           if (f === null || s === null) return null;
           const gapPct = (100 * (f - s)) / s;
           return { direction: directionOf(gapPct), confidence: strength(gapPct, options.fullGapPct), features: { gapPct } };

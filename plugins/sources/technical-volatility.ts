@@ -1,6 +1,6 @@
 import { BollingerBands } from 'trading-signals';
 import { PLUGIN_API_VERSION, defineSourcePlugin } from '../../core/plugin-system/define-plugin';
-import { directionOf, incrementalSource } from './incremental-indicator';
+import { directionOf, incrementalSource, resultOf } from './incremental-indicator';
 
 interface VolatilityOptions {
   period: number;
@@ -26,7 +26,7 @@ export default defineSourcePlugin<VolatilityOptions>({
           bands.add(bar.close);
         },
         read(last) {
-          const result = bands.getResult();
+          const result = resultOf(bands);
           if (result === null) return null;
           const width = result.upper - result.lower;
           const percentB = width === 0 ? 0.5 : (last.close - result.lower) / width;

@@ -1,6 +1,6 @@
 import { OBV, SMA } from 'trading-signals';
 import { PLUGIN_API_VERSION, defineSourcePlugin } from '../../core/plugin-system/define-plugin';
-import { directionOf, incrementalSource, strength } from './incremental-indicator';
+import { directionOf, incrementalSource, resultOf, strength } from './incremental-indicator';
 
 interface VolumeOptions {
   period: number;
@@ -30,9 +30,9 @@ export default defineSourcePlugin<VolumeOptions>({
           if (value !== null) obvAverage.add(value);
         },
         read() {
-          const value = obv.getResult();
-          const average = obvAverage.getResult();
-          const volume = volumeAverage.getResult();
+          const value = resultOf(obv);
+          const average = resultOf(obvAverage);
+          const volume = resultOf(volumeAverage);
           if (value === null || average === null || volume === null || volume === 0) return null;
           const flowDays = (value - average) / volume;
           return { direction: directionOf(flowDays), confidence: strength(flowDays, options.fullVolumeDays), features: { flowDays } };
