@@ -21,7 +21,7 @@ import type { Consensus, EarlyExitStrategy, ExplainRequest, SourceInfo, Storage 
 import type { DeferredReasoner, ReasoningService } from '../reasoning/reasoning-service';
 import { callSource, type RunSource } from './source-caller';
 import { seededRandom } from '../util/seeded-random';
-import { hashOf } from '../util/stable-hash';
+import { hashOfText } from '../util/stable-hash';
 import type { SecretRedactor } from '../util/secret-redactor';
 import { TOKENS } from './tokens';
 import type { WriteTracker } from './write-tracker';
@@ -192,9 +192,13 @@ export class SymbolPipeline {
     return true;
   }
 
+  /** The last plan checked: a strategy that plans alike every time (`none`) gives the same waves, checked once. */
+  #checked: { waves: readonly (readonly string[])[]; unplanned: readonly string[] } | null = null;
+
   /** The strategy's waves, checked, and the sources it left out. */
   #plan(): { waves: readonly (readonly string[])[]; unplanned: readonly string[] } {
     const waves = this.earlyExit.plan(this.#infos);
+    if (waves === this.#checked?.waves) return this.#checked;
     const seen = new Set<string>();
     for (const wave of waves) {
       for (const name of wave) {
@@ -207,7 +211,7 @@ export class SymbolPipeline {
         seen.add(name);
       }
     }
-    return { waves, unplanned: seen.size === this.#byName.size ? NONE : [...this.#byName.keys()].filter((name) => !seen.has(name)) };
+    return (this.#checked = { waves, unplanned: seen.size === this.#byName.size ? NONE : [...this.#byName.keys()].filter((name) => !seen.has(name)) });
   }
 
   #historyOf(symbol: string): OpinionHistory | undefined {
@@ -348,7 +352,8 @@ export class SymbolPipeline {
     const sources = this.secrets.active ? this.#inConfigOrder(outcomes).map((o) => this.#withoutSecrets(o)) : this.#inConfigOrder(outcomes);
     const identity = sources.map((o) => (o.ok ? [o.source, o.opinion.direction, o.opinion.confidence] : [o.source, o.failure]));
     const signal: Signal = {
-      id: hashOf({ symbol, asOf, action, confidence: consensus.confidence, identity }),
+      // Keys in sorted order: the id hashOf gives the same object, without its generic stable stringify (a signal in eight is made).
+      id: hashOfText(JSON.stringify({ action, asOf, confidence: consensus.confidence, identity, symbol })),
       symbol,
       asOf,
       action,

@@ -7,8 +7,10 @@ export default defineEarlyExitPlugin({
   apiVersion: `^${PLUGIN_API_VERSION}`,
   description: 'Every source in one wave; never stops early.',
   create() {
+    // The same sources give the same plan object: the pipeline checks a plan it has seen once.
+    let planned: { sources: readonly unknown[]; waves: string[][] } | undefined;
     return {
-      plan: (sources) => [sources.map((source) => source.name)],
+      plan: (sources) => (planned?.sources === sources ? planned : (planned = { sources, waves: [sources.map((source) => source.name)] })).waves,
       afterWave: () => ({ stop: false }),
     };
   },
