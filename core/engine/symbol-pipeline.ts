@@ -53,9 +53,11 @@ export const REJECTIONS = {
 /** The consensus plugin threw for one symbol: that symbol is rejected and counted, the cycle goes on. */
 class ConsensusFailed extends Error {}
 
-function timed<T>(stats: CycleStats, stage: Stage, started: number, value: T): T {
-  stats.time(stage, performance.now() - started);
-  return value;
+/** Adds the time since `since` to `stage` and gives the clock's reading, where the next stage starts. */
+function lapped(stats: CycleStats, stage: Stage, since: number): number {
+  const now = performance.now();
+  stats.time(stage, now - since);
+  return now;
 }
 
 /** No source names: a plan that asks every source leaves none out. */
@@ -261,121 +263,120 @@ export class SymbolPipeline {
   /** Runs the pipeline for `symbol` as of the last bar of `bars`, counting into `stats`. */
   async evaluate(symbol: string, bars: BarView, stats: CycleStats): Promise<SymbolResult> {
     try {
-      return await this.#evaluate(symbol, bars, stats);
+      const asOf = bars.asOf;
+      const outcomes: SourceOutcome[] = [];
+      // Each stage's time is the time since the one before ended: one clock reading a stage.
+      let lap = performance.now();
+      const { waves, unplanned } = this.#plan();
+      lap = lapped(stats, 'plan', lap);
+      if (unplanned.length > 0) stats.recordSkipped(unplanned);
+
+      let virtualMs = 0;
+      const history = this.#historyOf(symbol);
+      const bounds: number[] = [];
+      for (let w = 0; w < waves.length; w++) {
+        const asked = this.#fetch(waves[w], symbol, bars);
+        const wave = asked instanceof Promise ? await asked : asked;
+        lap = lapped(stats, 'fetch', lap);
+        let slowest = 0;
+        for (const outcome of wave) {
+          stats.recordCall(outcome);
+          outcomes.push(outcome);
+          slowest = Math.max(slowest, outcome.latencyMs);
+        }
+        this.earlyExit.observe?.(wave);
+        virtualMs += slowest;
+        if (w === waves.length - 1) break;
+
+        const fetched = this.#weighted(outcomes);
+        const remaining = waves.slice(w + 1).flat().map((name) => this.#infos.find((info) => info.name === name)!);
+        const upperBound = this.consensus.upperBound(fetched, remaining.map((info) => info.weight), history);
+        bounds.push(upperBound);
+        const decision = this.earlyExit.afterWave({
+          symbol,
+          asOf,
+          waveIndex: w,
+          wave,
+          fetched,
+          remaining,
+          partial: await this.#combine(fetched, history),
+          upperBound,
+          minConfidence: this.config.consensus.minConfidence,
+        });
+        lap = lapped(stats, 'consensus', lap);
+        if (decision.stop) {
+          countWarmingUp(fetched, stats);
+          this.#remember(symbol, fetched);
+          stats.recordSkipped(remaining.map((info) => info.name));
+          this.#shadow(symbol, bars, outcomes, remaining, history, bounds, stats);
+          return this.#rejected(stats, symbol, asOf, `early-exit:${decision.reason}`, virtualMs, outcomes.length);
+        }
+      }
+
+      const opinions = this.#weighted(outcomes);
+      countWarmingUp(opinions, stats);
+      const consensus = await this.#combine(opinions, history);
+      lap = lapped(stats, 'consensus', lap);
+      this.#checkBounds(bounds, outcomes, consensus, stats);
+      this.#remember(symbol, opinions);
+      if (this.events.listens('evaluated')) this.events.emit('evaluated', { symbol, asOf, opinions, consensus });
+      if (!this.#passes(opinions, consensus)) {
+        const rejection = opinions.length === 0 ? REJECTIONS.noOpinions : consensus.direction === 'NEUTRAL' ? REJECTIONS.neutral : REJECTIONS.belowMinConfidence;
+        return this.#rejected(stats, symbol, asOf, rejection, virtualMs, outcomes.length);
+      }
+      const calibrated = this.#calibrated(opinions, consensus);
+      if (calibrated !== null && calibrated.probability < this.config.consensus.minProbability) {
+        return this.#rejected(stats, symbol, asOf, REJECTIONS.belowMinProbability, virtualMs, outcomes.length);
+      }
+
+      lap = performance.now();
+      const action = consensus.direction === 'LONG' ? 'BUY' : 'SELL';
+      const regime = marketRegime(bars);
+      const levels = priceLevels(bars, action, this.config.levels);
+      lap = lapped(stats, 'levels', lap);
+
+      const request: ExplainRequest = { symbol, asOf, action, consensus, opinions, regime, levels };
+      const { now: reasoning, later } = await this.reasoning.forSignal(request);
+      lapped(stats, 'reasoning', lap);
+
+      const sources = this.secrets.active ? this.#inConfigOrder(outcomes).map((o) => this.#withoutSecrets(o)) : this.#inConfigOrder(outcomes);
+      const identity = sources.map((o) => (o.ok ? [o.source, o.opinion.direction, o.opinion.confidence] : [o.source, o.failure]));
+      const signal: Signal = {
+        // Keys in sorted order: the id hashOf gives the same object, without its generic stable stringify (a signal in eight is made).
+        id: hashOfText(JSON.stringify({ action, asOf, confidence: consensus.confidence, identity, symbol })),
+        symbol,
+        asOf,
+        action,
+        direction: consensus.direction,
+        confidence: consensus.confidence,
+        ...levels,
+        regime,
+        reasoning: calibrated === null ? reasoning.text : `${reasoning.text} ${calibrated.sentence}`,
+        reasoningStatus: reasoning.status,
+        contributions: consensus.contributions,
+        sources,
+        ...(calibrated === null ? {} : { probability: calibrated.probability, calibration: calibrated.id }),
+      };
+      lap = performance.now();
+      const stored = this.writes.track(this.storage.save(signal), signal);
+      lapped(stats, 'storage', lap);
+      if (reasoning.status === 'pending') {
+        stats.reasoningDeferred++;
+        this.deferred.enqueue(signal.id, request, { stored, lookedUp: true, later, suffix: calibrated?.sentence });
+      }
+      stats.signals++;
+      return { symbol, asOf, signal, rejection: null, virtualMs, stored, calls: outcomes.length };
     } catch (error) {
       if (!(error instanceof ConsensusFailed)) throw error;
       this.logger.error({ symbol, asOf: bars.asOf, consensus: this.config.consensus.plugin, err: error.message }, 'consensus failed; symbol rejected');
-      stats.reject(REJECTIONS.consensusFailed);
-      return { symbol, asOf: bars.asOf, signal: null, rejection: REJECTIONS.consensusFailed, virtualMs: 0, stored: null, calls: 0 };
+      return this.#rejected(stats, symbol, bars.asOf, REJECTIONS.consensusFailed, 0, 0);
     }
   }
 
-  async #evaluate(symbol: string, bars: BarView, stats: CycleStats): Promise<SymbolResult> {
-    const asOf = bars.asOf;
-    const outcomes: SourceOutcome[] = [];
-    const reject = (rejection: string, virtualMs: number): SymbolResult => {
-      stats.reject(rejection);
-      return { symbol, asOf, signal: null, rejection, virtualMs, stored: null, calls: outcomes.length };
-    };
-    let started = performance.now();
-    const { waves, unplanned } = timed(stats, 'plan', started, this.#plan());
-    if (unplanned.length > 0) stats.recordSkipped(unplanned);
-
-    let virtualMs = 0;
-    const history = this.#historyOf(symbol);
-    const bounds: number[] = [];
-    for (let w = 0; w < waves.length; w++) {
-      started = performance.now();
-      const asked = this.#fetch(waves[w], symbol, bars);
-      const wave = asked instanceof Promise ? await asked : asked;
-      stats.time('fetch', performance.now() - started);
-      let slowest = 0;
-      for (const outcome of wave) {
-        stats.recordCall(outcome);
-        outcomes.push(outcome);
-        slowest = Math.max(slowest, outcome.latencyMs);
-      }
-      this.earlyExit.observe?.(wave);
-      virtualMs += slowest;
-      if (w === waves.length - 1) break;
-
-      started = performance.now();
-      const fetched = this.#weighted(outcomes);
-      const remaining = waves.slice(w + 1).flat().map((name) => this.#infos.find((info) => info.name === name)!);
-      const upperBound = this.consensus.upperBound(fetched, remaining.map((info) => info.weight), history);
-      bounds.push(upperBound);
-      const decision = this.earlyExit.afterWave({
-        symbol,
-        asOf,
-        waveIndex: w,
-        wave,
-        fetched,
-        remaining,
-        partial: await this.#combine(fetched, history),
-        upperBound,
-        minConfidence: this.config.consensus.minConfidence,
-      });
-      stats.time('consensus', performance.now() - started);
-      if (decision.stop) {
-        countWarmingUp(fetched, stats);
-        this.#remember(symbol, fetched);
-        stats.recordSkipped(remaining.map((info) => info.name));
-        this.#shadow(symbol, bars, outcomes, remaining, history, bounds, stats);
-        return reject(`early-exit:${decision.reason}`, virtualMs);
-      }
-    }
-
-    started = performance.now();
-    const opinions = this.#weighted(outcomes);
-    countWarmingUp(opinions, stats);
-    const consensus = timed(stats, 'consensus', started, await this.#combine(opinions, history));
-    this.#checkBounds(bounds, outcomes, consensus, stats);
-    this.#remember(symbol, opinions);
-    if (this.events.listens('evaluated')) this.events.emit('evaluated', { symbol, asOf, opinions, consensus });
-    if (!this.#passes(opinions, consensus)) {
-      if (opinions.length === 0) return reject(REJECTIONS.noOpinions, virtualMs);
-      return reject(consensus.direction === 'NEUTRAL' ? REJECTIONS.neutral : REJECTIONS.belowMinConfidence, virtualMs);
-    }
-    const calibrated = this.#calibrated(opinions, consensus);
-    if (calibrated !== null && calibrated.probability < this.config.consensus.minProbability) return reject(REJECTIONS.belowMinProbability, virtualMs);
-
-    started = performance.now();
-    const action = consensus.direction === 'LONG' ? 'BUY' : 'SELL';
-    const regime = marketRegime(bars);
-    const levels = timed(stats, 'levels', started, priceLevels(bars, action, this.config.levels));
-
-    started = performance.now();
-    const request: ExplainRequest = { symbol, asOf, action, consensus, opinions, regime, levels };
-    const { now: reasoning, later } = await this.reasoning.forSignal(request);
-    stats.time('reasoning', performance.now() - started);
-
-    const sources = this.secrets.active ? this.#inConfigOrder(outcomes).map((o) => this.#withoutSecrets(o)) : this.#inConfigOrder(outcomes);
-    const identity = sources.map((o) => (o.ok ? [o.source, o.opinion.direction, o.opinion.confidence] : [o.source, o.failure]));
-    const signal: Signal = {
-      // Keys in sorted order: the id hashOf gives the same object, without its generic stable stringify (a signal in eight is made).
-      id: hashOfText(JSON.stringify({ action, asOf, confidence: consensus.confidence, identity, symbol })),
-      symbol,
-      asOf,
-      action,
-      direction: consensus.direction,
-      confidence: consensus.confidence,
-      ...levels,
-      regime,
-      reasoning: calibrated === null ? reasoning.text : `${reasoning.text} ${calibrated.sentence}`,
-      reasoningStatus: reasoning.status,
-      contributions: consensus.contributions,
-      sources,
-      ...(calibrated === null ? {} : { probability: calibrated.probability, calibration: calibrated.id }),
-    };
-    started = performance.now();
-    const stored = this.writes.track(this.storage.save(signal), signal);
-    stats.time('storage', performance.now() - started);
-    if (reasoning.status === 'pending') {
-      stats.reasoningDeferred++;
-      this.deferred.enqueue(signal.id, request, { stored, lookedUp: true, later, suffix: calibrated?.sentence });
-    }
-    stats.signals++;
-    return { symbol, asOf, signal, rejection: null, virtualMs, stored, calls: outcomes.length };
+  /** A symbol without a signal, counted by why. */
+  #rejected(stats: CycleStats, symbol: string, asOf: string, rejection: string, virtualMs: number, calls: number): SymbolResult {
+    stats.reject(rejection);
+    return { symbol, asOf, signal: null, rejection, virtualMs, stored: null, calls };
   }
 
   /** `outcome` as a signal may keep it: a source's error or rationale may quote a secret it was given (a server or a model echoing its key). */
