@@ -67,10 +67,10 @@ export class ShardedRun {
     const dates = new Set<string>();
     let storing = Promise.resolve();
     const release = () => {
-      const rows = merge.release();
+      const rows = inOrder(merge.release(), this.#orderOf(universe));
       for (const row of rows) dates.add(row.asOf);
       if (rows.length === 0) return;
-      storing = storing.then(() => this.#store(universe, rows, options.onResult, options.keepResults === true ? kept : undefined));
+      storing = storing.then(() => this.#store(rows, options.onResult, options.keepResults === true ? kept : undefined));
       // Awaited below; observed here so that a failed store is not reported as unhandled meanwhile.
       storing.catch(() => undefined);
     };
@@ -111,8 +111,10 @@ export class ShardedRun {
     await this.parts.knowStored(results.flatMap((result) => result.rows.dates));
     const kept: SymbolResult[] = [];
     await this.#store(
-      universe,
-      results.flatMap((result) => unpackRows(result.rows)),
+      inOrder(
+        results.map((result) => unpackRows(result.rows)),
+        this.#orderOf(universe),
+      ),
       undefined,
       kept,
     );
@@ -157,17 +159,17 @@ export class ShardedRun {
     return { results, failures };
   }
 
-  /** Stores the signals of `rows` in date then universe order, as one process would have produced them. */
-  async #store(universe: readonly string[], rows: ShardRow[], onResult?: ShardedReplayOptions['onResult'], keep?: SymbolResult[]): Promise<void> {
-    const order = this.#orderOf(universe);
-    rows.sort((a, b) => (a.asOf < b.asOf ? -1 : a.asOf > b.asOf ? 1 : order.get(a.symbol)! - order.get(b.symbol)!));
+  /** Stores the signals of `rows` (in date then universe order, as one process would have produced them); a result is made only for whom asks for it. */
+  async #store(rows: readonly ShardRow[], onResult?: ShardedReplayOptions['onResult'], keep?: SymbolResult[]): Promise<void> {
     const { writes, storage } = this.parts;
     const { maxPending } = this.parts.config.values.storage;
     for (const row of rows) {
       const stored = row.signal === null ? null : writes.track(storage.save(row.signal), row.signal);
-      const result: SymbolResult = { ...row, stored };
-      keep?.push(result);
-      await onResult?.(result);
+      if (onResult !== undefined || keep !== undefined) {
+        const result: SymbolResult = { ...row, stored };
+        keep?.push(result);
+        if (onResult !== undefined) await onResult(result);
+      }
       if (writes.pending > maxPending) await writes.settle(maxPending);
     }
   }
@@ -207,8 +209,8 @@ class RowMerge {
     this.#finished[shard] = true;
   }
 
-  /** The rows whose dates every shard has sent in full, taken out. */
-  release(): ShardRow[] {
+  /** The rows whose dates every shard has sent in full, taken out: each shard's in its order. */
+  release(): ShardRow[][] {
     let limit: string | undefined;
     for (let i = 0; i < this.#pending.length; i++) {
       if (this.#finished[i]) continue;
@@ -216,14 +218,30 @@ class RowMerge {
       if (through === null) return [];
       if (limit === undefined || through < limit) limit = through;
     }
-    const released: ShardRow[] = [];
-    this.#pending.forEach((rows, i) => {
+    return this.#pending.map((rows, i) => {
       let n = 0;
       while (n < rows.length && (limit === undefined || rows[n].asOf <= limit)) n++;
-      if (n === 0) return;
-      released.push(...rows.slice(0, n));
       this.#pending[i] = rows.slice(n);
+      return n === rows.length ? rows : rows.slice(0, n);
     });
-    return released;
+  }
+}
+
+/**
+ * Rows of several shards merged into date then universe order: each shard's rows are in that
+ * order already (a shard keeps the universe's order of its symbols), so a merge of their heads
+ * does what a sort would.
+ */
+function inOrder(shards: readonly ShardRow[][], order: ReadonlyMap<string, number>): ShardRow[] {
+  const runs = shards.filter((rows) => rows.length > 0);
+  if (runs.length <= 1) return runs[0] ?? [];
+  const before = (a: ShardRow, b: ShardRow) => a.asOf < b.asOf || (a.asOf === b.asOf && order.get(a.symbol)! < order.get(b.symbol)!);
+  const merged: ShardRow[] = [];
+  const at = runs.map(() => 0);
+  for (;;) {
+    let best = -1;
+    for (let i = 0; i < runs.length; i++) if (at[i] < runs[i].length && (best < 0 || before(runs[i][at[i]], runs[best][at[best]]))) best = i;
+    if (best < 0) return merged;
+    merged.push(runs[best][at[best]++]);
   }
 }
