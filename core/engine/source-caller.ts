@@ -98,7 +98,8 @@ function withTimeout<T>(pending: PromiseLike<T>, timeoutMs: number, onTimeout: (
   });
 }
 
-function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+/** True for a promise or any thenable (a plugin may answer with either). */
+export function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
 }
 

@@ -19,7 +19,7 @@ import { marketRegime, priceLevels } from './market-levels';
 import { OpinionHistories, type OpinionHistory } from './opinion-history';
 import type { Consensus, EarlyExitStrategy, ExplainRequest, SourceInfo, Storage } from '../plugin-system/plugin-contracts';
 import type { DeferredReasoner, ReasoningService } from '../reasoning/reasoning-service';
-import { callSource, type RunSource } from './source-caller';
+import { callSource, isPromiseLike, type RunSource } from './source-caller';
 import { seededRandom } from '../util/seeded-random';
 import { hashOfText } from '../util/stable-hash';
 import type { SecretRedactor } from '../util/secret-redactor';
@@ -230,13 +230,22 @@ export class SymbolPipeline {
     return calls.some((call) => call instanceof Promise) ? Promise.all(calls) : (calls as SourceOutcome[]);
   }
 
-  async #combine(opinions: readonly WeightedOpinion[], history: OpinionHistory | undefined): Promise<ConsensusResult> {
-    let result: ConsensusResult;
+  /** The consensus of `opinions`, checked; synchronous when the plugin is (as a source call is). A plugin that throws fails only this symbol. */
+  #combine(opinions: readonly WeightedOpinion[], history: OpinionHistory | undefined): ConsensusResult | Promise<ConsensusResult> {
+    let answer: ConsensusResult | Promise<ConsensusResult>;
     try {
-      result = await this.consensus.combine(opinions, history);
+      answer = this.consensus.combine(opinions, history);
     } catch (error) {
       throw new ConsensusFailed(messageOf(error));
     }
+    if (!isPromiseLike(answer)) return this.#checkedConsensus(answer);
+    return Promise.resolve(answer).then(
+      (result) => this.#checkedConsensus(result),
+      (error: unknown) => Promise.reject(new ConsensusFailed(messageOf(error))),
+    );
+  }
+
+  #checkedConsensus(result: ConsensusResult): ConsensusResult {
     if (!DIRECTIONS.includes(result?.direction) || !(result.confidence >= 0 && result.confidence <= 100)) {
       throw new ArgoError(
         'ARGO_ERR_PLUGIN_CONTRACT',
@@ -245,6 +254,7 @@ export class SymbolPipeline {
     }
     return result;
   }
+
 
   /** The opinions among `outcomes`, in configured source order. */
   #weighted(outcomes: readonly SourceOutcome[]): WeightedOpinion[] {
@@ -315,7 +325,8 @@ export class SymbolPipeline {
 
       const opinions = this.#weighted(outcomes);
       countWarmingUp(opinions, stats);
-      const consensus = await this.#combine(opinions, history);
+      const combined = this.#combine(opinions, history);
+      const consensus = combined instanceof Promise ? await combined : combined;
       lap = lapped(stats, 'consensus', lap);
       this.#checkBounds(bounds, outcomes, consensus, stats);
       this.#remember(symbol, opinions);
