@@ -55,8 +55,10 @@ async function resumePending(storage: PluginInstances['storage'], deferred: Defe
 }
 
 /**
- * One run: the plugins a configuration names, built in a child container of their own so
- * that two runs in one process (the arms of an A/B test) share no state.
+ * One run: the plugins a configuration names, wired into a child container of their own
+ * (`wireRun`) so that two runs in one process (the arms of an A/B test) share no state. The
+ * run is their face: the live cycle, replays (of a range, a recording, or in shards, each in a
+ * module of its own), health, stopping and closing.
  */
 export class Run {
   readonly startedAt = new Date().toISOString();
