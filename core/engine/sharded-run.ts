@@ -66,8 +66,9 @@ export class ShardedRun {
     const kept: SymbolResult[] = [];
     const dates = new Set<string>();
     let storing = Promise.resolve();
+    const order = orderOf(universe);
     const release = () => {
-      const rows = inOrder(merge.release(), this.#orderOf(universe));
+      const rows = inOrder(merge.release(), order);
       for (const row of rows) dates.add(row.asOf);
       if (rows.length === 0) return;
       storing = storing.then(() => this.#store(rows, options.onResult, options.keepResults === true ? kept : undefined));
@@ -113,7 +114,7 @@ export class ShardedRun {
     await this.#store(
       inOrder(
         results.map((result) => unpackRows(result.rows)),
-        this.#orderOf(universe),
+        orderOf(universe),
       ),
       undefined,
       kept,
@@ -173,14 +174,6 @@ export class ShardedRun {
       if (writes.pending > maxPending) await writes.settle(maxPending);
     }
   }
-
-  #order: { universe: readonly string[]; index: Map<string, number> } | undefined;
-
-  /** Each symbol's place in `universe` (kept while the universe is the same). */
-  #orderOf(universe: readonly string[]): Map<string, number> {
-    if (this.#order?.universe !== universe) this.#order = { universe, index: new Map(universe.map((symbol, i) => [symbol, i])) };
-    return this.#order.index;
-  }
 }
 
 /**
@@ -201,7 +194,8 @@ class RowMerge {
 
   add(shard: number, rows: readonly ShardRow[]): void {
     if (rows.length === 0) return;
-    this.#pending[shard].push(...rows);
+    // concat, not push(...rows): an answer that was not streamed holds every row of its shard, past what a call's arguments take.
+    this.#pending[shard] = this.#pending[shard].concat(rows);
     this.#through[shard] = rows[rows.length - 1].asOf;
   }
 
@@ -225,6 +219,11 @@ class RowMerge {
       return n === rows.length ? rows : rows.slice(0, n);
     });
   }
+}
+
+/** Each symbol's place in `universe`. */
+function orderOf(universe: readonly string[]): Map<string, number> {
+  return new Map(universe.map((symbol, i) => [symbol, i]));
 }
 
 /**

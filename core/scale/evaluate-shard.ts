@@ -105,8 +105,9 @@ export async function evaluateShard(host: ShardHost, shard: Shard, onRows?: (row
       host.onRun?.(run, false);
       await run.close();
     }
-    rows.push(...results.map((result) => rowOf(result, storage)));
-    return { shard: shard.id, rows: packRows(rows), stats: run.stats.report(), worker: host.worker, attempts: 1 };
+    // Streamed, the answer holds the rows of the cycles since the last message; otherwise every row, made now that the texts are final.
+    const answered = stream === undefined ? results.map((result) => rowOf(result, storage)) : rows;
+    return { shard: shard.id, rows: packRows(answered), stats: run.stats.report(), worker: host.worker, attempts: 1 };
   }
   let held = host.live?.get(shard.key);
   if (held === undefined) {

@@ -4,6 +4,8 @@ import type { StatsReport } from '../../core/engine/cycle-stats';
 import { sumReports } from '../../core/engine/cycle-stats';
 import { shipConfig, splitUniverse, shardsOfSize, unpackRows, type PackedRows, type Shard } from '../../core/engine/shard-contract';
 import { loadConfig } from '../../core/config/config-loader';
+import { Run } from '../../core/engine/run';
+import { createLogger } from '../../core/util/logger';
 import { ProcessShardRunner } from '../../core/scale/local-shards';
 import type { Signal } from '../../core/domain/domain';
 import { ROOT, builtinRegistry, comparable, findRealData, runCliAsync, shardTotals as totals, tempDir, writeJson } from '../helpers';
@@ -44,6 +46,42 @@ describe('shards', () => {
     expect(sum.shadow.missRate).to.equal(0.5);
     expect(sum.symbolsWithoutBars).to.deep.equal(['Y', 'Z']);
     expect(sum.workers.consensus).to.deep.include({ mode: 'inline', items: 2 });
+  });
+
+  it('stores a shard answered whole (not streamed) of 600,000 rows: no row is spread into a call\'s arguments', async function () {
+    this.timeout(60_000);
+    const symbols = Array.from({ length: 300 }, (_, i) => `S${String(i).padStart(3, '0')}`);
+    const dates = Array.from({ length: 2000 }, (_, i) => `2000-01-01T${String(i).padStart(6, '0')}`);
+    // Columns built directly: 300 symbols x 2,000 dates, every row rejected (no signal).
+    const rows: PackedRows = { symbols, dates, rejections: ['neutral'], symbol: [], date: [], rejection: [], calls: [], virtualMs: [], signalAt: [], signals: [] };
+    for (let d = 0; d < dates.length; d++) {
+      for (let s = 0; s < symbols.length; s++) {
+        rows.symbol.push(s);
+        rows.date.push(d);
+        rows.rejection.push(0);
+        rows.calls.push(5);
+        rows.virtualMs.push(0);
+        rows.signalAt.push(-1);
+      }
+    }
+    const config = loadConfig(builtinRegistry(), { values: { symbols, 'storage.plugin': 'memory' } });
+    const probe = await Run.create(config, createLogger('silent'));
+    const stats = probe.stats.report();
+    await probe.close();
+    const runner = { kind: 'fake', run: async (shard: Shard) => ({ shard: shard.id, rows, stats, worker: 'fake', attempts: 1 }), close: async () => undefined };
+    const run = await Run.create(config, createLogger('silent'), { shards: { runner, count: 1 } });
+    let results = 0;
+    let last = '';
+    let ordered = true;
+    await run.replay({ from: '2000-01-01', to: '2000-01-01', onResult: (result) => {
+      const key = `${result.asOf}|${result.symbol}`;
+      ordered &&= key > last;
+      last = key;
+      results++;
+    } });
+    await run.close();
+    expect(results).to.equal(600_000);
+    expect(ordered, 'date then universe order').to.equal(true);
   });
 
   describe('replay --processes and --threads on the real data', function () {
