@@ -17,7 +17,8 @@ const STAGE_OF_KIND: Readonly<Record<PluginRef['kind'], WorkerStage>> = { source
 export function threadStages({ workers, stats, logger }: StageExecutorSetup): StageExecutor {
   const pool = new WorkerPool(workers);
   const preload: PluginRef[] = [];
-  const setupFor = (ref: PluginRef) => {
+  /** The setup of `ref`'s stage; a plugin of a stage placed on `worker` outright is also noted, for `warm` to build in every worker. */
+  const placed = (ref: PluginRef) => {
     const stage = STAGE_OF_KIND[ref.kind];
     if (workers.mode[stage] === 'worker') preload.push(ref);
     return { stage, workers, counters: stats.workers[stage], logger };
@@ -25,11 +26,11 @@ export function threadStages({ workers, stats, logger }: StageExecutorSetup): St
   let sources: PooledSources | undefined;
   return {
     source: (instance: Source, ref: PluginRef) => {
-      const setup = setupFor(ref);
+      const setup = placed(ref);
       return (sources ??= new PooledSources(pool, setup)).wrap(instance, ref);
     },
-    consensus: (instance: Consensus, ref: PluginRef) => pooledConsensus(instance, pool, ref, setupFor(ref)),
-    explainer: (instance: Explainer, ref: PluginRef) => pooledExplainer(instance, pool, ref, setupFor(ref)),
+    consensus: (instance: Consensus, ref: PluginRef) => pooledConsensus(instance, pool, ref, placed(ref)),
+    explainer: (instance: Explainer, ref: PluginRef) => pooledExplainer(instance, pool, ref, placed(ref)),
     warm: () => (preload.length === 0 ? Promise.resolve() : pool.warm(preload)),
     close: () => pool.close(),
   };

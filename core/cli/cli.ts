@@ -82,6 +82,11 @@ export class Cli {
     };
   }
 
+  /** The configuration `flags` (and `values` from the command's own flags) give, validated. */
+  config(flags: ConfigFlags, values: Record<string, unknown> = {}): LoadedConfig {
+    return loadConfig(this.registry, this.configInput(flags, values));
+  }
+
   /** The logger of a command under `config`. */
   loggerFor(config: LoadedConfig): Logger {
     return createLogger(config.values.log.level, this.secrets);
@@ -167,7 +172,7 @@ export class Cli {
       if (!existsSync(file)) throw new ArgoError('ARGO_ERR_STORAGE_OPEN', `--db: ${file} does not exist`);
       Object.assign(values, { 'storage.plugin': 'sqlite', 'storage.path': file });
     }
-    const config = loadConfig(this.registry, this.configInput(flags, values));
+    const config = this.config(flags, values);
     const storage = await openStorage(config, this.loggerFor(config));
     try {
       return await body(storage);

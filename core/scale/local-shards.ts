@@ -16,8 +16,8 @@ export function errorFromWorker(shard: Shard, reported: string | null, message: 
 
 const CHILD = path.join(__dirname, '../../workers/shard-process.js');
 
-function forkChild(args: readonly string[]): ChildProcess {
-  return fork(CHILD, [...args], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+function forkChild(): ChildProcess {
+  return fork(CHILD, [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
 }
 
 function diedWithout(shard: Shard, child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): ArgoError {
@@ -81,7 +81,7 @@ export class ProcessShardRunner implements ShardRunner {
   }
 
   #start(): ChildProcess {
-    const child = forkChild([]);
+    const child = forkChild();
     child.on('message', (message: ShardMessage) => {
       const waiting = this.#pending.get(message.id);
       if (waiting === undefined) return;

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { configurationReference } from '../../config/config-doc';
-import { loadConfig } from '../../config/config-loader';
 import { checkPlugins } from '../../engine/check-plugins';
 import type { Cli } from '../cli';
 import { dataOption, dataValues, withConfigFlags, type ConfigFlags } from '../cli-options';
@@ -15,7 +14,7 @@ export function configCommand(program: Command, cli: Cli): void {
       .option('--no-build', 'only validate: call no factory')
       .addOption(dataOption()),
   ).action(async (flags: ConfigFlags & { build: boolean; data?: string }) => {
-    const loaded = loadConfig(cli.registry, cli.configInput(flags, dataValues(flags)));
+    const loaded = cli.config(flags, dataValues(flags));
     const { plugins, symbolsWithoutBars } = flags.build ? await checkPlugins(loaded, cli.loggerFor(loaded)) : { plugins: [], symbolsWithoutBars: [] };
     if (flags.json) cli.println(JSON.stringify({ ok: true, hash: loaded.hash, built: flags.build, plugins, symbolsWithoutBars }, null, 2));
     else {
@@ -25,10 +24,10 @@ export function configCommand(program: Command, cli: Cli): void {
     if (symbolsWithoutBars.length > 0) cli.err(`argo-signals: warning: ARGO_ERR_DATA_SYMBOL_MISSING: the market data has no bars for ${symbolsWithoutBars.join(', ')}; runs skip them\n`);
   });
   withConfigFlags(config.command('print').description('print the effective configuration as JSON').addOption(dataOption())).action((flags: ConfigFlags & { data?: string }) => {
-    cli.println(JSON.stringify(loadConfig(cli.registry, cli.configInput(flags, dataValues(flags))).values, null, 2));
+    cli.println(JSON.stringify(cli.config(flags, dataValues(flags)).values, null, 2));
   });
   withConfigFlags(config.command('doc').description('print the configuration reference (Markdown)')).action((flags: ConfigFlags) => {
-    loadConfig(cli.registry, cli.configInput(flags));
+    cli.config(flags);
     cli.out(configurationReference(cli.registry));
   });
 }

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { loadConfig } from '../../config/config-loader';
 import type { Cli } from '../cli';
 import { positiveInteger, withConfigFlags, type ConfigFlags } from '../cli-options';
 
@@ -12,7 +11,7 @@ export function deliverCommand(program: Command, cli: Cli): void {
       .option('--sink <name>', 'only this sink')
       .option('--from-seq <n>', 'with --sink: deliver again from this signal sequence (its cursor moves back)'),
   ).action(async (flags: ConfigFlags & { sink?: string; fromSeq?: string }) => {
-    const config = loadConfig(cli.registry, cli.configInput(flags));
+    const config = cli.config(flags);
     const { deliverNow, formatSinks, withDelivery } = await import('../sink-commands');
     const fromSeq = flags.fromSeq === undefined ? undefined : positiveInteger(flags.fromSeq, '--from-seq', Number.MAX_SAFE_INTEGER);
     const states = await withDelivery(config, cli.loggerFor(config), (delivery) => deliverNow(delivery, { only: flags.sink, fromSeq }));

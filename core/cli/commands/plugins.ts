@@ -1,12 +1,11 @@
 import type { Command } from 'commander';
-import { loadConfig } from '../../config/config-loader';
 import type { Cli } from '../cli';
 import { withConfigFlags, type ConfigFlags } from '../cli-options';
 
 /** `argo-signals plugins`. */
 export function pluginsCommand(program: Command, cli: Cli): void {
   withConfigFlags(program.command('plugins').description('list every plugin the configuration can name')).action((flags: ConfigFlags) => {
-    loadConfig(cli.registry, cli.configInput(flags));
+    cli.config(flags);
     const listed = cli.registry.list().map(({ def, origin }) => ({
       kind: def.kind,
       name: def.name,

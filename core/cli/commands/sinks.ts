@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { loadConfig } from '../../config/config-loader';
 import { ArgoError } from '../../errors/errors';
 import type { Cli } from '../cli';
 import { withConfigFlags, type ConfigFlags } from '../cli-options';
@@ -9,7 +8,7 @@ export function sinksCommand(program: Command, cli: Cli): void {
   const sinks = program.command('sinks').description('test the configured sinks, list and re-send their dead letters');
   withConfigFlags(sinks.command('test').description('send one sample message through a sink (one attempt) and say whether its peer acknowledged it').argument('<name>', 'the sink')).action(
     async (name: string, flags: ConfigFlags) => {
-      const config = loadConfig(cli.registry, cli.configInput(flags));
+      const config = cli.config(flags);
       const { testSink, withDelivery } = await import('../sink-commands');
       await withDelivery(config, cli.loggerFor(config), (delivery) => testSink(delivery, name));
       cli.println(`sink ${name}: the test message was delivered`);
@@ -17,7 +16,7 @@ export function sinksCommand(program: Command, cli: Cli): void {
   );
   withConfigFlags(sinks.command('dead').description('list the deliveries set aside after their attempts').option('--sink <name>', 'only this sink')).action(
     async (flags: ConfigFlags & { sink?: string }) => {
-      const config = loadConfig(cli.registry, cli.configInput(flags));
+      const config = cli.config(flags);
       const { withDelivery } = await import('../sink-commands');
       const letters = await withDelivery(config, cli.loggerFor(config), async (delivery, storage) => {
         if (flags.sink !== undefined) delivery.runner(flags.sink);
@@ -34,7 +33,7 @@ export function sinksCommand(program: Command, cli: Cli): void {
   );
   withConfigFlags(sinks.command('retry').description('re-send dead letters (each with the usual retries); delivered ones are removed').option('--sink <name>', 'only this sink').option('--id <id>', 'only this dead letter')).action(
     async (flags: ConfigFlags & { sink?: string; id?: string }) => {
-      const config = loadConfig(cli.registry, cli.configInput(flags));
+      const config = cli.config(flags);
       const { withDelivery } = await import('../sink-commands');
       const result = await withDelivery(config, cli.loggerFor(config), (delivery) => delivery.retryDead({ sink: flags.sink, id: flags.id }));
       cli.println(flags.json ? JSON.stringify(result) : `re-sent ${result.sent}, still dead ${result.failed}`);

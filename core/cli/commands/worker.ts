@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import os from 'node:os';
-import { loadConfig } from '../../config/config-loader';
 import type { Cli } from '../cli';
 import { positiveInteger, withConfigFlags, type ConfigFlags } from '../cli-options';
 
@@ -16,7 +15,7 @@ export function workerCommand(program: Command, cli: Cli): void {
     const values: Record<string, unknown> = {};
     if (flags.queue !== undefined) values['distributed.queue'] = flags.queue;
     if (flags.concurrency !== undefined) values['distributed.concurrency'] = positiveInteger(flags.concurrency, '--concurrency', 1024);
-    const config = loadConfig(cli.registry, cli.configInput(flags, values));
+    const config = cli.config(flags, values);
     const logger = cli.loggerFor(config);
     const { startQueueWorker } = await import('../../scale/queue-worker');
     const name = `${process.pid}@${os.hostname()}`;
