@@ -10,6 +10,7 @@ import type { FailureKind, Opinion, SourceOutcome } from '../domain/domain';
 import { isArgoError, messageOf, type ErrorCode } from '../errors/errors';
 import type { InFlight } from '../util/in-flight';
 import type { SourceBreaker } from './source-breaker';
+import { StageClock } from './stage-clock';
 import type { Source } from '../plugin-system/plugin-contracts';
 import { normalDraw, seededRandom } from '../util/seeded-random';
 
@@ -107,9 +108,10 @@ export function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
  * Asks `source` for its opinion on `symbol` as of the last bar of `bars`. The outcome's
  * latency is the simulated one when the source is simulated, the measured one otherwise.
  * A source that answers synchronously gets its outcome synchronously: a replay makes a call
- * per source and symbol-day, and a promise for each cost more than most indicators.
+ * per source and symbol-day, and a promise for each cost more than most indicators. The call
+ * starts at `clock`'s last reading; a synchronous answer reads it once, where the next starts.
  */
-export function callSource(source: RunSource, symbol: string, bars: BarView, seed: number): SourceOutcome | Promise<SourceOutcome> {
+export function callSource(source: RunSource, symbol: string, bars: BarView, seed: number, clock = new StageClock()): SourceOutcome | Promise<SourceOutcome> {
   const { tape } = source;
   if (tape?.play !== undefined) {
     // The live run's breaker already shaped what was recorded (its circuit-open outcomes included).
@@ -118,7 +120,7 @@ export function callSource(source: RunSource, symbol: string, bars: BarView, see
     return failure(source.config.name, 'unrecorded', 'ARGO_ERR_SOURCE_UNRECORDED', `the recording holds no answer of this source for ${symbol} as of ${bars.asOf} (the live run did not ask it)`, 0);
   }
   const record = tape?.record;
-  return record === undefined ? breakerCall(source, symbol, bars, seed) : then(breakerCall(source, symbol, bars, seed), (outcome) => (record(symbol, bars.asOf, outcome), outcome));
+  return record === undefined ? breakerCall(source, symbol, bars, seed, clock) : then(breakerCall(source, symbol, bars, seed, clock), (outcome) => (record(symbol, bars.asOf, outcome), outcome));
 }
 
 /** `f` of `value`, at once when it is there, after it settles when it is a promise. */
@@ -126,14 +128,14 @@ function then<T, U>(value: T | Promise<T>, f: (value: T) => U): U | Promise<U> {
   return value instanceof Promise ? value.then(f) : f(value);
 }
 
-function breakerCall(source: RunSource, symbol: string, bars: BarView, seed: number): SourceOutcome | Promise<SourceOutcome> {
+function breakerCall(source: RunSource, symbol: string, bars: BarView, seed: number, clock: StageClock): SourceOutcome | Promise<SourceOutcome> {
   const { breaker } = source;
-  if (breaker === null) return ask(source, symbol, bars, seed);
+  if (breaker === null) return ask(source, symbol, bars, seed, clock);
   if (!breaker.allows()) {
     const { failures, cooldownMs } = source.config.breaker;
     return failure(source.config.name, 'circuit-open', 'ARGO_ERR_SOURCE_CIRCUIT_OPEN', `skipped: its circuit opened after ${failures} consecutive failures and stays open ${cooldownMs} ms`, 0);
   }
-  return then(ask(source, symbol, bars, seed), (outcome) => {
+  return then(ask(source, symbol, bars, seed, clock), (outcome) => {
     breaker.record(outcome.ok);
     return outcome;
   });
@@ -162,21 +164,17 @@ class SourceCall {
   }
 }
 
-/** The latency of a call started at `started`: the simulated one when there is one (not negative), the measured one otherwise. */
-function latencySince(started: number, simulatedMs: number): number {
-  return simulatedMs >= 0 ? simulatedMs : performance.now() - started;
-}
-
-/** The outcome of a source's answer: its opinion, or why it is malformed. */
-function answered(name: string, answer: unknown, started: number, simulatedMs: number): SourceOutcome {
+/** The outcome of a source's answer after `measuredMs`: its opinion, or why it is malformed. The latency is the simulated one when there is one (not negative). */
+function answered(name: string, answer: unknown, measuredMs: number, simulatedMs: number): SourceOutcome {
+  const latencyMs = simulatedMs >= 0 ? simulatedMs : measuredMs;
   const opinion = checkOpinion(answer);
-  if (typeof opinion === 'string') return failure(name, 'malformed', 'ARGO_ERR_SOURCE_MALFORMED', opinion, latencySince(started, simulatedMs));
-  return { source: name, ok: true, opinion, latencyMs: latencySince(started, simulatedMs) };
+  if (typeof opinion === 'string') return failure(name, 'malformed', 'ARGO_ERR_SOURCE_MALFORMED', opinion, latencyMs);
+  return { source: name, ok: true, opinion, latencyMs };
 }
 
-/** The outcome of a source call that threw, rejected or timed out. */
-function failed(config: SourceConfig, error: unknown, started: number, simulatedMs: number): SourceOutcome {
-  const latencyMs = latencySince(started, simulatedMs);
+/** The outcome of a source call that threw, rejected or timed out after `measuredMs`. */
+function failed(config: SourceConfig, error: unknown, measuredMs: number, simulatedMs: number): SourceOutcome {
+  const latencyMs = simulatedMs >= 0 ? simulatedMs : measuredMs;
   if (error instanceof SourceTimeout) return failure(config.name, 'timeout', 'ARGO_ERR_SOURCE_TIMEOUT', `no answer within ${config.timeoutMs} ms`, latencyMs);
   // A source that throws a coded source error (a refusal, invalid JSON) keeps its code.
   const code = isArgoError(error) && error.code.startsWith('ARGO_ERR_SOURCE_') ? error.code : 'ARGO_ERR_SOURCE_FAILED';
@@ -184,7 +182,7 @@ function failed(config: SourceConfig, error: unknown, started: number, simulated
 }
 
 /** One call of the source, simulated or real, validated. */
-function ask(source: RunSource, symbol: string, bars: BarView, seed: number): SourceOutcome | Promise<SourceOutcome> {
+function ask(source: RunSource, symbol: string, bars: BarView, seed: number, clock: StageClock): SourceOutcome | Promise<SourceOutcome> {
   const { config } = source;
   const { name, timeoutMs, simulate } = config;
   const asOf = bars.asOf;
@@ -197,18 +195,19 @@ function ask(source: RunSource, symbol: string, bars: BarView, seed: number): So
     if (draw.fails) return failure(name, 'error', 'ARGO_ERR_SOURCE_FAILED', 'simulated failure', draw.latencyMs);
     simulatedMs = draw.latencyMs;
   }
-  const started = performance.now();
+  // Calls of one wave that answer later run side by side: each is timed from where the clock stood when it was made.
+  const started = clock.at;
   const request = new SourceCall(symbol, asOf, bars);
   try {
     const answer = source.instance.opinion(request);
-    if (!isPromiseLike(answer)) return answered(name, answer, started, simulatedMs);
+    if (!isPromiseLike(answer)) return answered(name, answer, clock.lap(), simulatedMs);
     return withTimeout(answer, timeoutMs, () => {
       request.abort(new SourceTimeout());
       source.abandoned.track(Promise.resolve(answer));
     })
-      .then((value) => answered(name, value, started, simulatedMs))
-      .catch((error: unknown) => failed(config, error, started, simulatedMs));
+      .then((value) => answered(name, value, performance.now() - started, simulatedMs))
+      .catch((error: unknown) => failed(config, error, performance.now() - started, simulatedMs));
   } catch (error) {
-    return failed(config, error, started, simulatedMs);
+    return failed(config, error, clock.lap(), simulatedMs);
   }
 }

@@ -6,7 +6,7 @@ import 'reflect-metadata';
 import { inject, injectable } from 'tsyringe';
 import type { BarView } from '../domain/bar-view';
 import type { EngineConfig } from '../config/config-schema';
-import type { CycleStats, Stage } from './cycle-stats';
+import type { CycleStats } from './cycle-stats';
 import type { RunEvents } from './run-events';
 import { calibrationSentence, probabilityRight } from '../learning/calibration';
 import type { CalibrationSlot } from '../learning/calibration-slot';
@@ -20,6 +20,7 @@ import { OpinionHistories, type OpinionHistory } from './opinion-history';
 import type { Consensus, EarlyExitStrategy, ExplainRequest, SourceInfo, Storage } from '../plugin-system/plugin-contracts';
 import type { DeferredReasoner, ReasoningService } from '../reasoning/reasoning-service';
 import { callSource, isPromiseLike, type RunSource } from './source-caller';
+import { StageClock } from './stage-clock';
 import { seededRandom } from '../util/seeded-random';
 import { hashOfText } from '../util/stable-hash';
 import type { SecretRedactor } from '../util/secret-redactor';
@@ -52,13 +53,6 @@ export const REJECTIONS = {
 
 /** The consensus plugin threw for one symbol: that symbol is rejected and counted, the cycle goes on. */
 class ConsensusFailed extends Error {}
-
-/** Adds the time since `since` to `stage` and gives the clock's reading, where the next stage starts. */
-function lapped(stats: CycleStats, stage: Stage, since: number): number {
-  const now = performance.now();
-  stats.time(stage, now - since);
-  return now;
-}
 
 /** No source names: a plan that asks every source leaves none out. */
 const NONE: readonly string[] = [];
@@ -152,7 +146,7 @@ export class SymbolPipeline {
     if (probe) this.#probe = 'probing';
     if (!sampled && !probe) return;
     const shadow = (async () => {
-      const rest = await this.#fetch(skipped.map((info) => info.name), symbol, bars);
+      const rest = await this.#fetch(skipped.map((info) => info.name), symbol, bars, new StageClock());
       const all = [...outcomes, ...rest];
       const opinions = this.#weighted(all);
       const consensus = await this.#combine(opinions, history);
@@ -224,9 +218,9 @@ export class SymbolPipeline {
     this.#history?.remember(symbol, opinions);
   }
 
-  /** The outcomes of asking the sources `names` at once; without waiting a turn when every one answered synchronously. */
-  #fetch(names: readonly string[], symbol: string, bars: BarView): SourceOutcome[] | Promise<SourceOutcome[]> {
-    const calls = names.map((name) => callSource(this.#byName.get(name)!, symbol, bars, this.config.seed));
+  /** The outcomes of asking the sources `names` at once, timed by `clock`; without waiting a turn when every one answered synchronously. */
+  #fetch(names: readonly string[], symbol: string, bars: BarView, clock: StageClock): SourceOutcome[] | Promise<SourceOutcome[]> {
+    const calls = names.map((name) => callSource(this.#byName.get(name)!, symbol, bars, this.config.seed, clock));
     return calls.some((call) => call instanceof Promise) ? Promise.all(calls) : (calls as SourceOutcome[]);
   }
 
@@ -275,19 +269,21 @@ export class SymbolPipeline {
     try {
       const asOf = bars.asOf;
       const outcomes: SourceOutcome[] = [];
-      // Each stage's time is the time since the one before ended: one clock reading a stage.
-      let lap = performance.now();
+      // Each stage's time is the time since the one before ended: one clock reading a stage (and a source call).
+      const clock = new StageClock();
       const { waves, unplanned } = this.#plan();
-      lap = lapped(stats, 'plan', lap);
+      stats.time('plan', clock.lap());
       if (unplanned.length > 0) stats.recordSkipped(unplanned);
 
       let virtualMs = 0;
       const history = this.#historyOf(symbol);
       const bounds: number[] = [];
       for (let w = 0; w < waves.length; w++) {
-        const asked = this.#fetch(waves[w], symbol, bars);
+        const fetching = clock.at;
+        const asked = this.#fetch(waves[w], symbol, bars, clock);
         const wave = asked instanceof Promise ? await asked : asked;
-        lap = lapped(stats, 'fetch', lap);
+        clock.lap();
+        stats.time('fetch', clock.at - fetching);
         let slowest = 0;
         for (const outcome of wave) {
           stats.recordCall(outcome);
@@ -313,7 +309,7 @@ export class SymbolPipeline {
           upperBound,
           minConfidence: this.config.consensus.minConfidence,
         });
-        lap = lapped(stats, 'consensus', lap);
+        stats.time('consensus', clock.lap());
         if (decision.stop) {
           countWarmingUp(fetched, stats);
           this.#remember(symbol, fetched);
@@ -327,7 +323,7 @@ export class SymbolPipeline {
       countWarmingUp(opinions, stats);
       const combined = this.#combine(opinions, history);
       const consensus = combined instanceof Promise ? await combined : combined;
-      lap = lapped(stats, 'consensus', lap);
+      stats.time('consensus', clock.lap());
       this.#checkBounds(bounds, outcomes, consensus, stats);
       this.#remember(symbol, opinions);
       if (this.events.listens('evaluated')) this.events.emit('evaluated', { symbol, asOf, opinions, consensus });
@@ -340,15 +336,15 @@ export class SymbolPipeline {
         return this.#rejected(stats, symbol, asOf, REJECTIONS.belowMinProbability, virtualMs, outcomes.length);
       }
 
-      lap = performance.now();
+      clock.lap();
       const action = consensus.direction === 'LONG' ? 'BUY' : 'SELL';
       const regime = marketRegime(bars);
       const levels = priceLevels(bars, action, this.config.levels);
-      lap = lapped(stats, 'levels', lap);
+      stats.time('levels', clock.lap());
 
       const request: ExplainRequest = { symbol, asOf, action, consensus, opinions, regime, levels };
       const { now: reasoning, later } = await this.reasoning.forSignal(request);
-      lapped(stats, 'reasoning', lap);
+      stats.time('reasoning', clock.lap());
 
       const sources = this.secrets.active ? this.#inConfigOrder(outcomes).map((o) => this.#withoutSecrets(o)) : this.#inConfigOrder(outcomes);
       const identity = sources.map((o) => (o.ok ? [o.source, o.opinion.direction, o.opinion.confidence] : [o.source, o.failure]));
@@ -368,9 +364,9 @@ export class SymbolPipeline {
         sources,
         ...(calibrated === null ? {} : { probability: calibrated.probability, calibration: calibrated.id }),
       };
-      lap = performance.now();
+      clock.lap();
       const stored = this.writes.track(this.storage.save(signal), signal);
-      lapped(stats, 'storage', lap);
+      stats.time('storage', clock.lap());
       if (reasoning.status === 'pending') {
         stats.reasoningDeferred++;
         this.deferred.enqueue(signal.id, request, { stored, lookedUp: true, later, suffix: calibrated?.sentence });
