@@ -15,7 +15,7 @@ import { DIRECTIONS, type ConsensusResult, type Signal, type SourceOutcome, type
 import { ArgoError, messageOf } from '../errors/errors';
 import { InFlight } from '../util/in-flight';
 import type { Logger } from '../util/logger';
-import { marketRegime, priceLevels } from './market-levels';
+import { signalLevels } from './market-levels';
 import { OpinionHistories, type OpinionHistory } from './opinion-history';
 import type { Consensus, EarlyExitStrategy, ExplainRequest, SourceInfo, Storage } from '../plugin-system/plugin-contracts';
 import type { DeferredReasoner, ReasoningService } from '../reasoning/reasoning-service';
@@ -338,8 +338,7 @@ export class SymbolPipeline {
 
       clock.lap();
       const action = consensus.direction === 'LONG' ? 'BUY' : 'SELL';
-      const regime = marketRegime(bars);
-      const levels = priceLevels(bars, action, this.config.levels);
+      const { regime, levels } = signalLevels(bars, action, this.config.levels);
       stats.time('levels', clock.lap());
 
       const request: ExplainRequest = { symbol, asOf, action, consensus, opinions, regime, levels };

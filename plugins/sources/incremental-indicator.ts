@@ -44,8 +44,10 @@ export function incrementalSource(createIndicator: () => IncrementalIndicator): 
         entry = { seriesKey: bars.seriesKey, fed: 0, indicator: createIndicator() };
         bySymbol.set(symbol, entry);
       }
-      for (; entry.fed < bars.length; entry.fed++) entry.indicator.add(bars.at(entry.fed));
-      return entry.indicator.read(bars.last) ?? WARMING_UP;
+      let fed: Bar | undefined;
+      for (; entry.fed < bars.length; entry.fed++) entry.indicator.add((fed = bars.at(entry.fed)));
+      // The bar fed last is the view's last: a view builds a bar each time it is asked for one.
+      return entry.indicator.read(fed ?? bars.last) ?? WARMING_UP;
     },
   };
 }
