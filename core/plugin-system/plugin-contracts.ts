@@ -331,6 +331,11 @@ export interface MarketData {
    * `load` or `loadAfter` call that follows; a symbol it did not prepare is loaded as usual.
    */
   prepare?(requests: readonly { readonly symbol: string; readonly after: Bar | null }[]): Promise<void>;
+  /**
+   * Optional: how many `load` and `loadAfter` calls the plugin takes at once (1 when absent).
+   * A plugin that reads files says more than 1, so one file's reads overlap another's parsing.
+   */
+  readonly concurrentLoads?: number;
   /** Called once when the run closes (a cache file to close). */
   close?(): Promise<void>;
 }

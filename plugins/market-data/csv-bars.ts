@@ -52,6 +52,8 @@ export default defineMarketDataPlugin<CsvBarsOptions>({
       }
     };
     return {
+      // Reads share no state but the versions map, each symbol its own entry.
+      concurrentLoads: 8,
       async symbols() {
         const files = await readdir(dir);
         return files

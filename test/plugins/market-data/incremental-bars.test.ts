@@ -106,4 +106,59 @@ describe('market data that loads only what is new (loadAfter)', () => {
       await run.close();
     }
   });
+
+  it('loads as many symbols at once as the plugin takes, never more, and keeps the universe order whatever order they finish in', async () => {
+    const registry = builtinRegistry();
+    const symbols = ['AAA', 'BBB', 'CCC', 'DDD', 'EEE', 'FFF'];
+    const dates = Array.from({ length: 80 }, (_, i) => new Date(Date.UTC(2024, 0, 1) + i * 86_400_000).toISOString().slice(0, 10));
+    let inFlight = 0;
+    let most = 0;
+    const waiting: (() => void)[] = [];
+    registry.register({
+      ...syntheticBarsPlugin,
+      name: 'parallel-bars',
+      options: {},
+      create: () => ({
+        concurrentLoads: 3,
+        symbols: async () => symbols,
+        async load(symbol: string) {
+          most = Math.max(most, ++inFlight);
+          // Loads wait for each other three at a time (six symbols), then finish last first.
+          await new Promise<void>((resolve) => {
+            waiting.push(resolve);
+            if (waiting.length === 3) while (waiting.length > 0) waiting.pop()!();
+          });
+          inFlight--;
+          return { symbol, bars: syntheticBars(symbol, 7, dates), malformedRows: 0 };
+        },
+      }),
+    });
+    const run = await Run.create(loadConfig(registry, { values: { 'data.plugin': 'parallel-bars', 'storage.plugin': 'memory' } }), createLogger('silent'));
+    try {
+      const { results } = await run.cycle();
+      expect(most, 'loads in flight at once').to.equal(3);
+      expect(results.map((r) => r.symbol)).to.deep.equal(symbols);
+      for (const symbol of symbols) expect(run.seriesOf(symbol)!.length, symbol).to.equal(dates.length);
+    } finally {
+      await run.close();
+    }
+  });
+
+  it('refuses a concurrentLoads that is not a whole number from 1, naming the plugin', async () => {
+    const registry = builtinRegistry();
+    registry.register({
+      ...syntheticBarsPlugin,
+      name: 'greedy-bars',
+      options: {},
+      create: () => ({ concurrentLoads: 0.5, symbols: async () => ['ACME'], load: async () => ({ symbol: 'ACME', bars: [], malformedRows: 0 }) }),
+    });
+    const run = await Run.create(loadConfig(registry, { values: { 'data.plugin': 'greedy-bars', 'storage.plugin': 'memory' } }), createLogger('silent'));
+    try {
+      const error = await run.cycle().catch((e: unknown) => e as Error);
+      expect(error).to.have.property('code', 'ARGO_ERR_PLUGIN_CONTRACT');
+      expect((error as Error).message).to.contain('greedy-bars').and.contain('concurrentLoads');
+    } finally {
+      await run.close();
+    }
+  });
 });
