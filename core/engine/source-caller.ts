@@ -205,8 +205,8 @@ function ask(source: RunSource, symbol: string, bars: BarView, seed: number, clo
       request.abort(new SourceTimeout());
       source.abandoned.track(Promise.resolve(answer));
     })
-      .then((value) => answered(name, value, performance.now() - started, simulatedMs))
-      .catch((error: unknown) => failed(config, error, performance.now() - started, simulatedMs));
+      .then((value) => answered(name, value, clock.since(started), simulatedMs))
+      .catch((error: unknown) => failed(config, error, clock.since(started), simulatedMs));
   } catch (error) {
     return failed(config, error, clock.lap(), simulatedMs);
   }

@@ -5,13 +5,22 @@
  */
 export class StageClock {
   /** The last reading: where the step under way started. */
-  at = performance.now();
+  at: number;
+
+  constructor(private readonly now: () => number = () => performance.now()) {
+    this.at = now();
+  }
 
   /** Reads the clock: the time since the last reading, which the next step starts from. */
   lap(): number {
-    const now = performance.now();
+    const now = this.now();
     const ms = now - this.at;
     this.at = now;
     return ms;
+  }
+
+  /** The time since `start`, without moving the clock (a call answering later, while others go on). */
+  since(start: number): number {
+    return this.now() - start;
   }
 }

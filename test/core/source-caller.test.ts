@@ -3,6 +3,8 @@ import path from 'node:path';
 import type { SourceConfig } from '../../core/config/config-schema';
 import { BarView } from '../../core/domain/bar-view';
 import { callSource, simulateCall, type RunSource } from '../../core/engine/source-caller';
+import { StageClock } from '../../core/engine/stage-clock';
+import type { SourceOutcome } from '../../core/domain/domain';
 import type { Source } from '../../core/plugin-system/plugin-contracts';
 import { InFlight } from '../../core/util/in-flight';
 import { syntheticBars } from '../../plugins/market-data/synthetic-bars';
@@ -80,5 +82,29 @@ describe('source caller', () => {
     expect(outcome).to.include({ ok: false, failure: 'timeout', latencyMs: 10 });
     const fine = source(misbehave('good'), { timeoutMs: 5000, simulate: { latencyMs: 1000, sigma: 0, failureRate: 0, timeoutRate: 0 } });
     expect(await callSource(fine, 'T', bars, 1)).to.include({ ok: true, latencyMs: 1000 });
+  });
+
+  it('times a call from where the last one ended (one clock reading a call), and an answer that comes later from where the clock stood when it was asked', async () => {
+    let time = 100;
+    const clock = new StageClock(() => time);
+    const taking = (ms: number): Source => ({
+      opinion: () => {
+        time += ms;
+        return { direction: 'LONG', confidence: 50 };
+      },
+    });
+    const first = callSource(source(taking(7)), 'T', bars, 1, clock) as SourceOutcome;
+    const second = callSource(source(taking(3)), 'T', bars, 1, clock) as SourceOutcome;
+    expect([first.latencyMs, second.latencyMs]).to.deep.equal([7, 3]);
+    expect(clock.at).to.equal(110);
+    let answer!: () => void;
+    const pending = new Promise<{ direction: 'SHORT'; confidence: number }>((resolve) => (answer = () => resolve({ direction: 'SHORT', confidence: 10 })));
+    const later = callSource(source({ opinion: () => pending }, { timeoutMs: 60_000 }), 'T', bars, 1, clock);
+    expect(later).to.be.instanceOf(Promise);
+    // Asked beside the pending call, at the same reading: the pending call does not move the clock.
+    expect((callSource(source(taking(2)), 'T', bars, 1, clock) as SourceOutcome).latencyMs).to.equal(2);
+    time = 125;
+    answer();
+    expect(await later).to.include({ ok: true, latencyMs: 15 });
   });
 });
