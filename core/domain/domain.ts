@@ -9,6 +9,11 @@ export type Direction = 'LONG' | 'SHORT' | 'NEUTRAL';
 /** The directions a source may answer, for validation at the plugin boundary. */
 export const DIRECTIONS: readonly Direction[] = ['LONG', 'SHORT', 'NEUTRAL'];
 
+/** True for one of {@link DIRECTIONS} (what a plugin answered may be anything). */
+export function isDirection(value: unknown): value is Direction {
+  return DIRECTIONS.includes(value as Direction);
+}
+
 /** The sign a direction gives a confidence: LONG +1, SHORT -1, NEUTRAL 0. */
 export const DIRECTION_SIGN: Readonly<Record<Direction, number>> = { LONG: 1, SHORT: -1, NEUTRAL: 0 };
 

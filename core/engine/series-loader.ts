@@ -66,12 +66,13 @@ export class SeriesLoader {
       const known = this.#series.get(symbol);
       return known !== undefined && known.length > 0 && marketData.loadAfter !== undefined ? known.at(known.length - 1) : null;
     };
+    const requests = universe.map((symbol) => ({ symbol, after: resumeFrom(symbol) }));
     // A provider answering many symbols a request fetches the whole universe at once (one paged request a cycle, not one a symbol).
-    await marketData.prepare?.(universe.map((symbol) => ({ symbol, after: resumeFrom(symbol) })));
+    await marketData.prepare?.(requests);
     // Symbols are read as many at once as the plugin takes (csv-bars: one file's reads overlap
     // another's parsing; read one at a time, the event loop sat idle a third of a 100-file load); their bars are taken in order.
     const limit = pLimit(this.#concurrentLoads());
-    const answers = universe.map((symbol) => limit(() => this.#fetch(symbol, resumeFrom(symbol))));
+    const answers = requests.map(({ symbol, after }) => limit(() => this.#fetch(symbol, after)));
     try {
       for (let i = 0; i < universe.length; i++) {
         const symbol = universe[i];

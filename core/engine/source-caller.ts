@@ -6,7 +6,7 @@
 import type { BarView } from '../domain/bar-view';
 import type { SimulateConfig } from '../config/config-formats';
 import type { SourceConfig } from '../config/config-schema';
-import type { FailureKind, Opinion, SourceOutcome } from '../domain/domain';
+import { isDirection, type FailureKind, type Opinion, type SourceOutcome } from '../domain/domain';
 import { isArgoError, messageOf, type ErrorCode } from '../errors/errors';
 import type { InFlight } from '../util/in-flight';
 import type { SourceBreaker } from './source-breaker';
@@ -46,7 +46,7 @@ const MAX_RATIONALE = 300;
 export function checkOpinion(value: unknown): Opinion | string {
   if (value === null || typeof value !== 'object') return `expected an opinion object, got ${value === null ? 'null' : typeof value}`;
   const { direction, confidence, features, rationale } = value as Record<string, unknown>;
-  if (direction !== 'LONG' && direction !== 'SHORT' && direction !== 'NEUTRAL') return `direction ${JSON.stringify(direction)} is not LONG, SHORT or NEUTRAL`;
+  if (!isDirection(direction)) return `direction ${JSON.stringify(direction)} is not LONG, SHORT or NEUTRAL`;
   if (typeof confidence !== 'number' || !(confidence >= 0 && confidence <= 100)) {
     return `confidence ${typeof confidence === 'number' ? confidence : JSON.stringify(confidence)} is not a number in 0..100`;
   }

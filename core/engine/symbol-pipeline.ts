@@ -11,7 +11,7 @@ import type { RunEvents } from './run-events';
 import { calibrationSentence, probabilityRight } from '../learning/calibration';
 import type { CalibrationSlot } from '../learning/calibration-slot';
 import { signed } from '../learning/evaluation-dataset';
-import { DIRECTIONS, type ConsensusResult, type Signal, type SourceOutcome, type WeightedOpinion } from '../domain/domain';
+import { isDirection, type ConsensusResult, type Signal, type SourceOutcome, type WeightedOpinion } from '../domain/domain';
 import { ArgoError, messageOf } from '../errors/errors';
 import { InFlight } from '../util/in-flight';
 import type { Logger } from '../util/logger';
@@ -240,7 +240,7 @@ export class SymbolPipeline {
   }
 
   #checkedConsensus(result: ConsensusResult): ConsensusResult {
-    if (!DIRECTIONS.includes(result?.direction) || !(result.confidence >= 0 && result.confidence <= 100)) {
+    if (!isDirection(result?.direction) || !(result.confidence >= 0 && result.confidence <= 100)) {
       throw new ArgoError(
         'ARGO_ERR_PLUGIN_CONTRACT',
         `consensus plugin "${this.config.consensus.plugin}" returned ${JSON.stringify(result)}; expected a direction and a confidence in 0..100`,
@@ -248,7 +248,6 @@ export class SymbolPipeline {
     }
     return result;
   }
-
 
   /** The opinions among `outcomes`, in configured source order. */
   #weighted(outcomes: readonly SourceOutcome[]): WeightedOpinion[] {

@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import { loadConfig, type LoadedConfig } from '../config/config-loader';
-import { statsSince } from '../engine/cycle-stats';
+import { statsSince, type StatsReport } from '../engine/cycle-stats';
 import { Run } from '../engine/run';
 import type { SymbolResult } from '../engine/symbol-pipeline';
 import { ArgoError } from '../errors/errors';
@@ -68,6 +68,11 @@ function rowOf({ symbol, asOf, rejection, virtualMs, calls, signal }: SymbolResu
   return { symbol, asOf, rejection, virtualMs, calls, signal: signal === null ? null : storage.take(signal) };
 }
 
+/** The answer to `shard` from this host: its rows and what its run counted. */
+function answer(host: ShardHost, shard: Shard, rows: readonly ShardRow[], stats: StatsReport): ShardResult {
+  return { shard: shard.id, rows: packRows(rows), stats, worker: host.worker, attempts: 1 };
+}
+
 /** Rows a range shard gathers before it sends them on (at the end of a cycle): about 1 MB of signals. */
 const STREAMED_ROWS = 2048;
 
@@ -107,7 +112,7 @@ export async function evaluateShard(host: ShardHost, shard: Shard, onRows?: (row
     }
     // Streamed, the answer holds the rows of the cycles since the last message; otherwise every row, made now that the texts are final.
     const answered = stream === undefined ? results.map((result) => rowOf(result, storage)) : rows;
-    return { shard: shard.id, rows: packRows(answered), stats: run.stats.report(), worker: host.worker, attempts: 1 };
+    return answer(host, shard, answered, run.stats.report());
   }
   let held = host.live?.get(shard.key);
   if (held === undefined) {
@@ -120,7 +125,7 @@ export async function evaluateShard(host: ShardHost, shard: Shard, onRows?: (row
   try {
     const { results } = await run.cycle();
     await run.drainReasoning();
-    return { shard: shard.id, rows: packRows(results.map((result) => rowOf(result, storage))), stats: statsSince(before, run.stats.report()), worker: host.worker, attempts: 1 };
+    return answer(host, shard, results.map((result) => rowOf(result, storage)), statsSince(before, run.stats.report()));
   } finally {
     if (host.live === undefined) await run.close();
   }

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import assert from 'node:assert/strict';
-import { DIRECTIONS, type Opinion, type WeightedOpinion } from '../domain/domain';
+import { DIRECTIONS, isDirection, type Opinion, type WeightedOpinion } from '../domain/domain';
 import type { PluginDefinition } from '../plugin-system/define-plugin';
 import type { Consensus } from '../plugin-system/plugin-contracts';
 import { optionsCheck } from './options-check';
@@ -55,7 +55,7 @@ export function consensusSuite(api: TestApi, definition: PluginDefinition<'conse
       await holds(
         fc.asyncProperty(fetchedArb, async (list) => {
           const result = await consensus.combine(named(list, 's'));
-          assert.ok(DIRECTIONS.includes(result.direction), `direction ${JSON.stringify(result.direction)}`);
+          assert.ok(isDirection(result.direction), `direction ${JSON.stringify(result.direction)}`);
           assert.ok(result.confidence >= 0 && result.confidence <= 100, `confidence ${result.confidence}`);
           for (const [source, share] of Object.entries(result.contributions)) assert.ok(Number.isFinite(share), `contribution of ${source}: ${share}`);
         }),
